@@ -1,0 +1,404 @@
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::GlobBuilder;
+use serde::de::DeserializeOwned;
+
+use crate::diag::line_of;
+use crate::rubric::{
+    ApprovedToolsParams, BudgetParams, CriterionConfig, ForbiddenCommandsParams, ProcessSmellsParams,
+    SideEffectsParams, TestIntegrityParams,
+};
+use crate::{Criterion, CriterionKind, Diagnostic, Rubric, Scenario, Severity, ToolCatalog};
+
+/// The rubric a scenario is graded with when it names none.
+pub const DEFAULT_RUBRIC: &str = "trajectory-review";
+
+/// Everything needed to grade trajectories of one scenario (or of none).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// `None` for trajectories that name no known scenario: objective criteria are not applicable.
+    pub scenario: Option<Arc<Scenario>>,
+    pub rubric_id: String,
+    pub criteria: Vec<Criterion>,
+}
+
+/// The scenarios and rubrics that loaded cleanly, with each scenario's resolved [`Plan`].
+#[derive(Debug, Default)]
+pub struct SpecSet {
+    rubrics: BTreeMap<String, Arc<Rubric>>,
+    plans: BTreeMap<String, Arc<Plan>>,
+    rubrics_dir: PathBuf,
+}
+
+impl SpecSet {
+    /// The plan of a scenario, if the scenario loaded and is not vague.
+    pub fn plan(&self, scenario_id: &str) -> Option<&Arc<Plan>> {
+        self.plans.get(scenario_id)
+    }
+
+    pub fn plans(&self) -> impl Iterator<Item = &Arc<Plan>> {
+        self.plans.values()
+    }
+
+    pub fn rubrics(&self) -> impl Iterator<Item = &Arc<Rubric>> {
+        self.rubrics.values()
+    }
+
+    /// Adds a scenario made in memory (e.g. from an external run directory). Returns whether it
+    /// was accepted; problems are appended to `diags`. A scenario already loaded from disk with
+    /// the same id wins: a reviewed file beats a generated one.
+    pub fn add_scenario(&mut self, scenario: Scenario, text: Option<&str>, diags: &mut Vec<Diagnostic>) -> bool {
+        if self.plans.contains_key(&scenario.id) {
+            return true;
+        }
+        let before = diags.len();
+        validate_scenario(&scenario, text.unwrap_or(""), diags);
+        if diags[before..].iter().any(|d| d.severity >= Severity::Vague) {
+            return false;
+        }
+        match self.resolve(&scenario, text.unwrap_or("")) {
+            Ok(criteria) => {
+                let rubric_id = scenario.rubric.clone();
+                self.plans.insert(scenario.id.clone(), Arc::new(Plan { scenario: Some(Arc::new(scenario)), rubric_id, criteria }));
+                true
+            }
+            Err(d) => {
+                diags.extend(d);
+                false
+            }
+        }
+    }
+
+    /// The plan for trajectories that name no known scenario: the default rubric, with every
+    /// criterion that needs an objective kept (it will say "not applicable").
+    pub fn unscoped_plan(&self) -> Option<Plan> {
+        let rubric = self.rubrics.get(DEFAULT_RUBRIC)?;
+        let mut criteria = Vec::new();
+        for spec in &rubric.criteria {
+            let config = typed_config(spec.kind, &spec.params, &self.rubrics_dir).ok()?;
+            criteria.push(Criterion {
+                id: spec.id.clone(),
+                kind: spec.kind,
+                description: spec.description.clone(),
+                weight: spec.weight,
+                gating: spec.gating,
+                config,
+            });
+        }
+        Some(Plan { scenario: None, rubric_id: rubric.id.clone(), criteria })
+    }
+
+    fn resolve(&self, scenario: &Scenario, text: &str) -> Result<Vec<Criterion>, Vec<Diagnostic>> {
+        let file = &scenario.source;
+        let Some(rubric) = self.rubrics.get(&scenario.rubric) else {
+            let known: Vec<&str> = self.rubrics.keys().map(String::as_str).collect();
+            return Err(vec![
+                Diagnostic::new(file, Severity::Error, format!("unknown rubric `{}` (known: {})", scenario.rubric, known.join(", ")))
+                    .at_line(find_line(text, "rubric"))
+                    .field("rubric"),
+            ]);
+        };
+        let mut errors = Vec::new();
+        for id in scenario.overrides.keys() {
+            if !rubric.criteria.iter().any(|c| &c.id == id) {
+                errors.push(
+                    Diagnostic::new(file, Severity::Error, format!("override of `{id}`, which rubric `{}` does not define", rubric.id))
+                        .at_line(find_line(text, &format!("[overrides.{id}")))
+                        .field(format!("overrides.{id}")),
+                );
+            }
+        }
+        let mut criteria = Vec::new();
+        for spec in &rubric.criteria {
+            let ov = scenario.overrides.get(&spec.id);
+            if ov.and_then(|o| o.enabled) == Some(false) {
+                continue;
+            }
+            let mut params = spec.params.clone();
+            if let Some(o) = ov {
+                params.extend(o.params.clone());
+            }
+            match typed_config(spec.kind, &params, &self.rubrics_dir) {
+                Ok(config) => criteria.push(Criterion {
+                    id: spec.id.clone(),
+                    kind: spec.kind,
+                    description: spec.description.clone(),
+                    weight: ov.and_then(|o| o.weight).unwrap_or(spec.weight),
+                    gating: ov.and_then(|o| o.gating).unwrap_or(spec.gating),
+                    config,
+                }),
+                Err((field, message)) => errors.push(
+                    Diagnostic::new(file, Severity::Error, format!("criterion `{}`: {message}", spec.id))
+                        .at_line(find_line(text, &format!("[overrides.{}", spec.id)))
+                        .field(format!("overrides.{}.params.{field}", spec.id)),
+                ),
+            }
+        }
+        if errors.is_empty() { Ok(criteria) } else { Err(errors) }
+    }
+}
+
+/// Loads every rubric directly under `rubrics_dir` and every scenario under `scenarios_dir`
+/// (recursively). Never stops at the first problem.
+pub fn load(scenarios_dir: &Path, rubrics_dir: &Path) -> (SpecSet, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut set = SpecSet { rubrics_dir: rubrics_dir.to_owned(), ..SpecSet::default() };
+
+    for path in toml_files(rubrics_dir, false, &mut diags) {
+        let Some(text) = read(&path, &mut diags) else { continue };
+        match parse_rubric(&path, &text) {
+            Ok(rubric) => {
+                let before = diags.len();
+                validate_rubric(&rubric, &text, rubrics_dir, &mut diags);
+                if diags[before..].iter().any(|d| d.severity == Severity::Error) {
+                    continue;
+                }
+                if let Some(prev) = set.rubrics.get(&rubric.id) {
+                    diags.push(Diagnostic::new(&path, Severity::Error, format!("rubric id `{}` is also used by {}", rubric.id, prev.source.display())).field("id"));
+                    continue;
+                }
+                set.rubrics.insert(rubric.id.clone(), Arc::new(rubric));
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+
+    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for path in toml_files(scenarios_dir, true, &mut diags) {
+        let Some(text) = read(&path, &mut diags) else { continue };
+        match parse_scenario(&path, &text) {
+            Ok(scenario) => {
+                if let Some(prev) = seen.get(&scenario.id) {
+                    diags.push(
+                        Diagnostic::new(&path, Severity::Error, format!("scenario id `{}` is also used by {}", scenario.id, prev.display()))
+                            .at_line(find_line(&text, "id"))
+                            .field("id"),
+                    );
+                    continue;
+                }
+                seen.insert(scenario.id.clone(), path.clone());
+                set.add_scenario(scenario, Some(&text), &mut diags);
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+    (set, diags)
+}
+
+/// Parses one scenario file. The error names the line and field.
+pub fn parse_scenario(path: &Path, text: &str) -> Result<Scenario, Diagnostic> {
+    let mut scenario: Scenario = parse_toml(path, text)?;
+    scenario.source = path.to_owned();
+    scenario.content_hash = blake3_hex(text.as_bytes());
+    Ok(scenario)
+}
+
+/// Parses one rubric file. The error names the line and field.
+pub fn parse_rubric(path: &Path, text: &str) -> Result<Rubric, Diagnostic> {
+    let mut rubric: Rubric = parse_toml(path, text)?;
+    rubric.source = path.to_owned();
+    rubric.content_hash = blake3_hex(text.as_bytes());
+    Ok(rubric)
+}
+
+fn blake3_hex(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex().to_string()
+}
+
+fn parse_toml<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Diagnostic> {
+    let de = toml::Deserializer::parse(text).map_err(|e| {
+        let line = e.span().map(|s| line_of(text, s.start));
+        Diagnostic::new(path, Severity::Error, e.message().trim().to_owned()).at_line(line)
+    })?;
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let mut field = e.path().to_string();
+        let inner = e.into_inner();
+        let message = inner.message().trim().to_owned();
+        if let Some(missing) = message.strip_prefix("missing field `").and_then(|m| m.split('`').next()) {
+            field = if field == "." { missing.to_owned() } else { format!("{field}.{missing}") };
+        }
+        let line = inner.span().map(|s| line_of(text, s.start)).or_else(|| {
+            let leaf = field.rsplit('.').next().unwrap_or("");
+            find_line(text, leaf)
+        });
+        Diagnostic::new(path, Severity::Error, message).at_line(line).field(field)
+    })
+}
+
+/// Turns a criterion's parameter table into its typed form; the error is `(field, message)`.
+fn typed_config(kind: CriterionKind, params: &toml::Table, rubrics_dir: &Path) -> Result<CriterionConfig, (String, String)> {
+    fn typed<T: DeserializeOwned>(params: &toml::Table) -> Result<T, (String, String)> {
+        serde_path_to_error::deserialize(toml::Value::Table(params.clone()))
+            .map_err(|e| (e.path().to_string(), e.into_inner().message().trim().to_owned()))
+    }
+    fn none(params: &toml::Table) -> Result<CriterionConfig, (String, String)> {
+        match params.keys().next() {
+            Some(k) => Err((k.clone(), format!("unknown parameter `{k}`: this kind takes none"))),
+            None => Ok(CriterionConfig::None),
+        }
+    }
+    Ok(match kind {
+        CriterionKind::AcceptanceTests
+        | CriterionKind::RegressionSuite
+        | CriterionKind::MetricThresholds
+        | CriterionKind::AcceptanceFiles
+        | CriterionKind::Scope => none(params)?,
+        CriterionKind::TestIntegrity => CriterionConfig::TestIntegrity(typed::<TestIntegrityParams>(params)?),
+        CriterionKind::ForbiddenCommands => CriterionConfig::ForbiddenCommands(typed::<ForbiddenCommandsParams>(params)?),
+        CriterionKind::ApprovedTools => {
+            let mut p: ApprovedToolsParams = typed(params)?;
+            let path = rubrics_dir.join(&p.catalog);
+            let text = fs_err::read_to_string(&path).map_err(|e| ("catalog".to_owned(), e.to_string()))?;
+            let mut catalog: ToolCatalog = parse_toml(&path, &text).map_err(|d| ("catalog".to_owned(), d.to_string()))?;
+            catalog.source = path;
+            p.loaded = catalog;
+            CriterionConfig::ApprovedTools(Box::new(p))
+        }
+        CriterionKind::SideEffects => CriterionConfig::SideEffects(typed::<SideEffectsParams>(params)?),
+        CriterionKind::Budget => CriterionConfig::Budget(typed::<BudgetParams>(params)?),
+        CriterionKind::ProcessSmells => CriterionConfig::ProcessSmells(typed::<ProcessSmellsParams>(params)?),
+    })
+}
+
+fn validate_rubric(rubric: &Rubric, text: &str, rubrics_dir: &Path, diags: &mut Vec<Diagnostic>) {
+    let file = &rubric.source;
+    let expected = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    if rubric.id != expected {
+        diags.push(
+            Diagnostic::new(file, Severity::Error, format!("rubric id `{}` must match its file name `{expected}.toml`", rubric.id))
+                .at_line(find_line(text, "id"))
+                .field("id"),
+        );
+    }
+    if rubric.criteria.is_empty() {
+        diags.push(Diagnostic::new(file, Severity::Error, "rubric has no criteria").field("criteria"));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, c) in rubric.criteria.iter().enumerate() {
+        let line = find_line(text, &format!("id = \"{}\"", c.id));
+        if !seen.insert(c.id.as_str()) {
+            diags.push(Diagnostic::new(file, Severity::Error, format!("criterion id `{}` appears twice", c.id)).at_line(line).field(format!("criteria[{i}].id")));
+        }
+        if !(c.weight.is_finite() && c.weight >= 0.0) {
+            diags.push(Diagnostic::new(file, Severity::Error, "weight must be a finite number >= 0").at_line(line).field(format!("criteria[{i}].weight")));
+        }
+        if let Err((field, message)) = typed_config(c.kind, &c.params, rubrics_dir) {
+            diags.push(Diagnostic::new(file, Severity::Error, message).at_line(line).field(format!("criteria[{i}].params.{field}")));
+        }
+        if let Ok(CriterionConfig::ForbiddenCommands(p)) = typed_config(c.kind, &c.params, rubrics_dir) {
+            check_globs(file, text, &format!("criteria[{i}].params.patterns"), &p.patterns, diags);
+        }
+    }
+}
+
+fn validate_scenario(s: &Scenario, text: &str, diags: &mut Vec<Diagnostic>) {
+    let file = &s.source;
+    let err = |field: &str, msg: String| Diagnostic::new(file, Severity::Error, msg).at_line(find_line(text, field.rsplit('.').next().unwrap_or(field))).field(field);
+    let vague = |field: &str, msg: &str| Diagnostic::new(file, Severity::Vague, msg).at_line(find_line(text, &format!("[{field}"))).field(field);
+
+    if !is_safe_id(&s.id) {
+        diags.push(err("id", format!("scenario id `{}` must be 1-128 characters of A-Z a-z 0-9 . _ - and not start with `.`", s.id.escape_debug())));
+    }
+    let words = s.objective.split_whitespace().count();
+    if words < 6 {
+        diags.push(vague("objective", &format!("the objective has {words} words; state what must be achieved, bounded, in one paragraph")).at_line(find_line(text, "objective")));
+    }
+    if !s.acceptance.is_checkable() {
+        diags.push(vague("acceptance", "no checkable acceptance criterion: give `tests_fail_to_pass`, `metrics` or `files`"));
+    }
+    if s.out_of_scope.is_empty() {
+        diags.push(vague("out_of_scope", "no out-of-scope list: name the paths, commands, tools or hosts the agent must not touch"));
+    }
+    if s.budget.is_empty() {
+        diags.push(vague("budget", "no budget: set at least one of `cost_usd`, `tokens`, `steps`, `wall_time_s`"));
+    }
+    for (name, value) in [("budget.cost_usd", s.budget.cost_usd), ("budget.wall_time_s", s.budget.wall_time_s)] {
+        if value.is_some_and(|v| !(v.is_finite() && v >= 0.0)) {
+            diags.push(err(name, "must be a finite number >= 0".to_owned()));
+        }
+    }
+    for (i, m) in s.acceptance.metrics.iter().enumerate() {
+        if m.name.trim().is_empty() || !m.value.is_finite() {
+            diags.push(err(&format!("acceptance.metrics[{i}]"), "a metric threshold needs a name and a finite value".to_owned()));
+        }
+    }
+    for (field, globs) in [
+        ("out_of_scope.paths", &s.out_of_scope.paths),
+        ("out_of_scope.commands", &s.out_of_scope.commands),
+        ("out_of_scope.tools", &s.out_of_scope.tools),
+        ("out_of_scope.hosts", &s.out_of_scope.hosts),
+    ] {
+        check_globs(file, text, field, globs, diags);
+    }
+}
+
+fn check_globs(file: &Path, text: &str, field: &str, globs: &[String], diags: &mut Vec<Diagnostic>) {
+    for (i, g) in globs.iter().enumerate() {
+        if let Err(e) = GlobBuilder::new(g).build() {
+            diags.push(
+                Diagnostic::new(file, Severity::Error, format!("bad glob `{g}`: {}", e.kind()))
+                    .at_line(find_line(text, &format!("\"{g}\"")))
+                    .field(format!("{field}[{i}]")),
+            );
+        }
+    }
+}
+
+/// Ids become file names in the regression store and column values in reports.
+fn is_safe_id(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && !id.starts_with('.')
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// The first line that starts with `needle` (after indentation), for diagnostics on values
+/// that serde has no span for.
+fn find_line(text: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return None;
+    }
+    text.lines().position(|l| l.trim_start().starts_with(needle) || (needle.starts_with('"') && l.contains(needle))).map(|i| i + 1)
+}
+
+fn read(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    match fs_err::read_to_string(path) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            diags.push(Diagnostic::new(path, Severity::Error, format!("cannot read: {e}")));
+            None
+        }
+    }
+}
+
+/// `*.toml` files under `dir`, sorted, recursing when asked; hidden entries are skipped.
+fn toml_files(dir: &Path, recurse: bool, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        let entries = match fs_err::read_dir(&d) {
+            Ok(e) => e,
+            Err(e) => {
+                diags.push(Diagnostic::new(&d, Severity::Error, format!("cannot list directory: {e}")));
+                continue;
+            }
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let Ok(ft) = entry.file_type() else { continue };
+            if ft.is_dir() {
+                if recurse {
+                    stack.push(path);
+                }
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}

@@ -1,0 +1,395 @@
+use std::borrow::Cow;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::model::{Header, Origin, Record, Step, Trajectory};
+use crate::{FORMAT_MAJOR, FORMAT_MINOR, FORMAT_NAME, IngestError, IngestWarning};
+
+/// Bounds on what one trajectory may make the reader hold.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// A longer line is an error for its trajectory (the line is skipped, not buffered).
+    pub max_line_bytes: usize,
+    /// More steps than this in one trajectory is an error for it.
+    pub max_steps: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_line_bytes: 64 << 20, max_steps: 1_000_000 }
+    }
+}
+
+/// Opens a canonical trajectory file for streaming.
+pub fn read_file(path: &Path, limits: Limits) -> Result<TrajectoryReader<BufReader<fs_err::File>>, IngestError> {
+    let file = fs_err::File::open(path).map_err(|e| IngestError::new(path, None, e.to_string()))?;
+    Ok(TrajectoryReader::new(path, BufReader::with_capacity(1 << 16, file), limits))
+}
+
+/// Streams the trajectories of one canonical JSONL source, one at a time.
+///
+/// An error (bad JSON, wrong field, oversized line, step before any header) ends the
+/// trajectory it occurs in: the reader yields the error and resumes at the next header, so
+/// one bad line never costs the trajectories around it.
+#[derive(Debug)]
+pub struct TrajectoryReader<R> {
+    path: PathBuf,
+    reader: R,
+    limits: Limits,
+    line_no: u64,
+    buf: Vec<u8>,
+    /// A header already read that starts the next trajectory.
+    pending: Option<Pending>,
+    /// After an error: discard lines until the next header.
+    skipping: bool,
+    eof: bool,
+    /// An error found while finishing the previous trajectory, reported next.
+    deferred: Option<IngestError>,
+}
+
+#[derive(Debug)]
+struct Pending {
+    header: Header,
+    line: u64,
+    hasher: blake3::Hasher,
+    bytes: u64,
+    warnings: Vec<IngestWarning>,
+}
+
+enum Line {
+    Eof,
+    Blank,
+    Text,
+}
+
+impl<R: BufRead> TrajectoryReader<R> {
+    pub fn new(path: impl Into<PathBuf>, reader: R, limits: Limits) -> Self {
+        Self { path: path.into(), reader, limits, line_no: 0, buf: Vec::new(), pending: None, skipping: false, eof: false, deferred: None }
+    }
+
+    fn err(&self, message: impl Into<String>) -> IngestError {
+        IngestError::new(&self.path, Some(self.line_no), message)
+    }
+
+    /// Reads the next line into `self.buf`, refusing to buffer more than the limit.
+    fn read_line(&mut self) -> Result<Line, IngestError> {
+        if self.eof {
+            return Ok(Line::Eof);
+        }
+        self.buf.clear();
+        let limit = self.limits.max_line_bytes;
+        let n = (&mut self.reader).take(limit as u64 + 1).read_until(b'\n', &mut self.buf).map_err(|e| {
+            self.eof = true;
+            IngestError::new(&self.path, Some(self.line_no + 1), format!("read failed: {e}"))
+        })?;
+        if n == 0 {
+            self.eof = true;
+            return Ok(Line::Eof);
+        }
+        self.line_no += 1;
+        if self.buf.len() > limit && self.buf.last() != Some(&b'\n') {
+            // Drain the rest of the line without keeping it.
+            loop {
+                let (done, used) = {
+                    let (path, line) = (&self.path, self.line_no);
+                    let chunk = self
+                        .reader
+                        .fill_buf()
+                        .map_err(|e| IngestError::new(path, Some(line), format!("read failed: {e}")))?;
+                    if chunk.is_empty() {
+                        (true, 0)
+                    } else if let Some(i) = chunk.iter().position(|&b| b == b'\n') {
+                        (true, i + 1)
+                    } else {
+                        (false, chunk.len())
+                    }
+                };
+                self.reader.consume(used);
+                if done {
+                    break;
+                }
+            }
+            self.buf.clear();
+            return Err(self.err(format!("line longer than the limit of {limit} bytes")));
+        }
+        if self.buf.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Line::Blank);
+        }
+        Ok(Line::Text)
+    }
+
+    fn parse(&self) -> Result<Record, IngestError> {
+        parse_record(&self.buf).map_err(|(field, message)| self.err(message).with_field(field))
+    }
+
+    fn start(&self, header: Header) -> Result<Pending, IngestError> {
+        let mut warnings = Vec::new();
+        check_version(&header.format).map_err(|m| self.err(m).with_field("format"))?.into_iter().for_each(|m| {
+            warnings.push(IngestWarning { line: Some(self.line_no), field: Some("format".into()), message: m });
+        });
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(&self.buf);
+        Ok(Pending { header, line: self.line_no, hasher, bytes: self.buf.len() as u64, warnings })
+    }
+
+    fn next_trajectory(&mut self) -> Option<Result<Trajectory, IngestError>> {
+        let mut cur = match self.pending.take() {
+            Some(p) => p,
+            None => loop {
+                match self.read_line() {
+                    Ok(Line::Eof) => return None,
+                    Ok(Line::Blank) => continue,
+                    Err(e) => {
+                        if self.skipping {
+                            continue;
+                        }
+                        self.skipping = true;
+                        return Some(Err(e));
+                    }
+                    Ok(Line::Text) => {}
+                }
+                match self.parse() {
+                    Ok(Record::Header(h)) => match self.start(h) {
+                        Ok(p) => {
+                            self.skipping = false;
+                            break p;
+                        }
+                        Err(e) => {
+                            self.skipping = true;
+                            return Some(Err(e));
+                        }
+                    },
+                    _ if self.skipping => continue,
+                    Ok(_) => {
+                        self.skipping = true;
+                        return Some(Err(self.err("expected a `header` record before any step")));
+                    }
+                    Err(e) => {
+                        self.skipping = true;
+                        return Some(Err(e));
+                    }
+                }
+            },
+        };
+        let mut steps = Vec::new();
+        let mut final_state = None;
+        loop {
+            match self.read_line() {
+                Ok(Line::Eof) => break,
+                Ok(Line::Blank) => continue,
+                Ok(Line::Text) => {}
+                Err(e) => {
+                    self.skipping = true;
+                    return Some(Err(e));
+                }
+            }
+            let record = match self.parse() {
+                Ok(r) => r,
+                Err(e) => {
+                    self.skipping = true;
+                    return Some(Err(e));
+                }
+            };
+            match record {
+                Record::Header(h) => {
+                    match self.start(h) {
+                        Ok(p) => self.pending = Some(p),
+                        Err(e) => {
+                            // The finished trajectory is fine; the error belongs to the next one,
+                            // whose header we cannot use: report it on the next call.
+                            self.skipping = true;
+                            self.pending = None;
+                            let done = finish(&self.path, cur, steps, final_state);
+                            self.deferred = Some(e);
+                            return Some(Ok(done));
+                        }
+                    }
+                    break;
+                }
+                Record::Final(f) => {
+                    if final_state.is_some() {
+                        self.skipping = true;
+                        return Some(Err(self.err("a second `final` record; a trajectory has one")));
+                    }
+                    final_state = Some(f);
+                }
+                other => {
+                    if final_state.is_some() {
+                        self.skipping = true;
+                        return Some(Err(self.err("a step after the `final` record")));
+                    }
+                    if steps.len() >= self.limits.max_steps {
+                        self.skipping = true;
+                        return Some(Err(self.err(format!("more than {} steps in one trajectory", self.limits.max_steps))));
+                    }
+                    steps.push(Step { n: steps.len() as u32 + 1, line: self.line_no, record: other });
+                }
+            }
+            cur.hasher.update(&self.buf);
+            cur.bytes += self.buf.len() as u64;
+        }
+        Some(Ok(finish(&self.path, cur, steps, final_state)))
+    }
+}
+
+impl<R: BufRead> Iterator for TrajectoryReader<R> {
+    type Item = Result<Trajectory, IngestError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(e) = self.deferred.take() {
+            return Some(Err(e));
+        }
+        self.next_trajectory()
+    }
+}
+
+fn finish(path: &Path, cur: Pending, steps: Vec<Step>, final_state: Option<crate::FinalState>) -> Trajectory {
+    Trajectory {
+        header: cur.header,
+        steps,
+        final_state,
+        origin: Origin { path: path.to_owned(), line: cur.line },
+        content_hash: cur.hasher.finalize().to_hex().to_string(),
+        bytes: cur.bytes,
+        warnings: cur.warnings,
+        embedded_scenario: None,
+    }
+}
+
+/// Accepts `goalpost-trajectory/1.x`; a newer minor is a warning, anything else an error.
+fn check_version(format: &str) -> Result<Option<String>, String> {
+    let bad = || format!("unsupported format `{}`; this build reads `{FORMAT_NAME}/{FORMAT_MAJOR}.x`", format.escape_debug());
+    let version = format.strip_prefix(FORMAT_NAME).and_then(|v| v.strip_prefix('/')).ok_or_else(bad)?;
+    let (major, minor) = version.split_once('.').ok_or_else(bad)?;
+    let (major, minor): (u32, u32) = (major.parse().map_err(|_| bad())?, minor.parse().map_err(|_| bad())?);
+    if major != FORMAT_MAJOR {
+        return Err(bad());
+    }
+    Ok((minor > FORMAT_MINOR).then(|| {
+        format!("format minor version {major}.{minor} is newer than this build's {FORMAT_MAJOR}.{FORMAT_MINOR}; fields it added are rejected")
+    }))
+}
+
+#[derive(Deserialize)]
+struct TypeOnly<'a> {
+    #[serde(borrow, rename = "type")]
+    ty: Option<Cow<'a, str>>,
+}
+
+/// Parses one line: first its `type`, then the record of that type, so that an error names
+/// the exact field (`exit_code`, `tests[2].outcome`) rather than the whole line.
+fn parse_record(line: &[u8]) -> Result<Record, (String, String)> {
+    let tag: TypeOnly<'_> = serde_json::from_slice(line).map_err(|e| (String::new(), format!("invalid JSON: {e}")))?;
+    let ty = tag.ty.ok_or_else(|| ("type".to_owned(), "missing field `type`".to_owned()))?;
+    fn body<T: DeserializeOwned>(line: &[u8], wrap: fn(T) -> Record) -> Result<Record, (String, String)> {
+        let mut de = serde_json::Deserializer::from_slice(line);
+        let value: T = serde_path_to_error::deserialize(skip_tag::SkipTag(&mut de)).map_err(|e| {
+            let mut path = e.path().to_string();
+            let inner = e.into_inner();
+            let msg = inner.to_string();
+            // serde reports a missing field against the enclosing object.
+            if let Some(missing) = msg.strip_prefix("missing field `").and_then(|m| m.split('`').next()) {
+                path = if path == "." { missing.to_owned() } else { format!("{path}.{missing}") };
+            }
+            (path, strip_position(&msg))
+        })?;
+        Ok(wrap(value))
+    }
+    match ty.as_ref() {
+        "header" => body(line, Record::Header),
+        "message" => body(line, Record::Message),
+        "tool_call" => body(line, Record::ToolCall),
+        "tool_result" => body(line, Record::ToolResult),
+        "command" => body(line, Record::Command),
+        "file_edit" => body(line, Record::FileEdit),
+        "test_run" => body(line, Record::TestRun),
+        "side_effect" => body(line, Record::SideEffect),
+        "usage" => body(line, Record::Usage),
+        "metric" => body(line, Record::Metric),
+        "error" => body(line, Record::Error),
+        "final" => body(line, Record::Final),
+        other => Err(("type".to_owned(), format!("unknown record type `{}`", other.escape_debug()))),
+    }
+}
+
+/// serde_json appends "at line 1 column 57"; within one JSONL line the column is noise next
+/// to the field path.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_owned(),
+        None => msg.to_owned(),
+    }
+}
+
+/// A deserializer that hides the top-level `type` key from the record struct, so that the
+/// structs can deny unknown fields while the line still carries its tag.
+mod skip_tag {
+    use std::borrow::Cow;
+    use std::fmt;
+
+    use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
+
+    pub(super) struct SkipTag<D>(pub(super) D);
+
+    impl<'de, D: Deserializer<'de>> Deserializer<'de> for SkipTag<D> {
+        type Error = D::Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+            self.0.deserialize_any(SkipVisitor(visitor))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            fields: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            self.0.deserialize_struct(name, fields, SkipVisitor(visitor))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map enum identifier ignored_any
+        }
+    }
+
+    struct SkipVisitor<V>(V);
+
+    impl<'de, V: Visitor<'de>> Visitor<'de> for SkipVisitor<V> {
+        type Value = V::Value;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            self.0.expecting(f)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            self.0.visit_map(SkipMap(map))
+        }
+    }
+
+    struct SkipMap<A>(A);
+
+    impl<'de, A: MapAccess<'de>> MapAccess<'de> for SkipMap<A> {
+        type Error = A::Error;
+
+        fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+            loop {
+                let Some(key) = self.0.next_key::<Cow<'de, str>>()? else { return Ok(None) };
+                if key == "type" {
+                    self.0.next_value::<de::IgnoredAny>()?;
+                    continue;
+                }
+                let key: de::value::StringDeserializer<A::Error> = key.into_owned().into_deserializer();
+                return seed.deserialize(key).map(Some);
+            }
+        }
+
+        fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, A::Error> {
+            self.0.next_value_seed(seed)
+        }
+    }
+}
