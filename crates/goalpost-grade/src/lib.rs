@@ -1,1 +1,27 @@
-//! placeholder
+//! Grading: a trajectory and a plan in, a [`Verdict`] with evidence out; many at once.
+//!
+//! [`grade`] is a pure function of one [`Trajectory`](goalpost_trajectory::Trajectory) and one
+//! [`Plan`](goalpost_spec::Plan). It first gathers the trajectory's facts once (commands split
+//! and read for file writes, test runs and side effects; file edits; the final diff; usage),
+//! then evaluates each criterion of the plan against them. Every criterion result carries a
+//! status (pass, fail, not applicable, unscored with a reason), a message and the step numbers
+//! that prove it.
+//!
+//! [`run`] grades every trajectory of many inputs on a rayon pool and returns [`RunResults`]
+//! in input order, whatever the thread count; progress goes to a [`Reporter`]. [`write_jsonl`]
+//! and [`write_csv`] put the results on disk.
+//!
+//! **Invariant:** nothing here executes, opens or resolves a string taken from a trajectory;
+//! commands and paths are only read as text.
+
+mod criteria;
+mod diff;
+mod engine;
+mod facts;
+mod output;
+mod shell;
+mod verdict;
+
+pub use engine::{NoReporter, Reporter, RunOptions, grade, grade_trajectory, run};
+pub use output::{write_csv, write_jsonl};
+pub use verdict::{CriterionResult, ErrorRow, Outcome, RunResults, Status, Summary, Totals, UnscoredReason, Verdict};

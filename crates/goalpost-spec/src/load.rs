@@ -46,22 +46,14 @@ impl SpecSet {
         self.rubrics.values()
     }
 
-    /// Adds a scenario made in memory (e.g. from an external run directory). Returns whether it
-    /// was accepted; problems are appended to `diags`. A scenario already loaded from disk with
-    /// the same id wins: a reviewed file beats a generated one.
+    /// Adds a scenario to the set, validated and resolved. Returns whether it was accepted;
+    /// problems are appended to `diags`.
     pub fn add_scenario(&mut self, scenario: Scenario, text: Option<&str>, diags: &mut Vec<Diagnostic>) -> bool {
-        if self.plans.contains_key(&scenario.id) {
-            return true;
-        }
-        let before = diags.len();
-        validate_scenario(&scenario, text.unwrap_or(""), diags);
-        if diags[before..].iter().any(|d| d.severity >= Severity::Vague) {
-            return false;
-        }
-        match self.resolve(&scenario, text.unwrap_or("")) {
-            Ok(criteria) => {
-                let rubric_id = scenario.rubric.clone();
-                self.plans.insert(scenario.id.clone(), Arc::new(Plan { scenario: Some(Arc::new(scenario)), rubric_id, criteria }));
+        let id = scenario.id.clone();
+        match self.plan_with_text(scenario, text.unwrap_or("")) {
+            Ok((plan, warnings)) => {
+                diags.extend(warnings);
+                self.plans.insert(id, Arc::new(plan));
                 true
             }
             Err(d) => {
@@ -69,6 +61,23 @@ impl SpecSet {
                 false
             }
         }
+    }
+
+    /// Validates and resolves a scenario made in memory (e.g. derived from an external run)
+    /// without adding it. A vague or malformed scenario is refused with the reasons.
+    pub fn plan_for(&self, scenario: Scenario) -> Result<Plan, Vec<Diagnostic>> {
+        self.plan_with_text(scenario, "").map(|(p, _)| p)
+    }
+
+    fn plan_with_text(&self, scenario: Scenario, text: &str) -> Result<(Plan, Vec<Diagnostic>), Vec<Diagnostic>> {
+        let mut diags = Vec::new();
+        validate_scenario(&scenario, text, &mut diags);
+        if diags.iter().any(|d| d.severity >= Severity::Vague) {
+            return Err(diags);
+        }
+        let criteria = self.resolve(&scenario, text)?;
+        let rubric_id = scenario.rubric.clone();
+        Ok((Plan { scenario: Some(Arc::new(scenario)), rubric_id, criteria }, diags))
     }
 
     /// The plan for trajectories that name no known scenario: the default rubric, with every

@@ -1,0 +1,185 @@
+//! Grading one trajectory, and many in parallel.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use goalpost_spec::{CriterionKind, Plan, SpecSet};
+use goalpost_trajectory::{IngestError, Input, Limits, Trajectory};
+use rayon::prelude::*;
+
+use crate::criteria::{self, count_reverts};
+use crate::facts::Facts;
+use crate::verdict::{CriterionResult, ErrorRow, Outcome, RunResults, Status, Summary, Verdict};
+
+/// Hears about progress. The engine knows nothing of terminals; the CLI draws the bar.
+pub trait Reporter: Send + Sync {
+    /// How many inputs the run will read.
+    fn on_start(&self, _inputs: usize) {}
+    /// One input (a file or an instance) has been fully graded.
+    fn on_input_done(&self, _path: &Path, _graded: usize, _errored: usize) {}
+}
+
+/// A reporter that ignores everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoReporter;
+impl Reporter for NoReporter {}
+
+/// How a run is carried out; none of it changes the results.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    /// Worker threads; `None` uses every core.
+    pub jobs: Option<usize>,
+    pub limits: Limits,
+}
+
+/// Grades every trajectory of every input against its scenario. The result is the same,
+/// byte for byte once written, whatever the thread count: inputs are graded in parallel and
+/// their rows put back in input order. `pre_errors` (inputs that could not even be opened or
+/// recognised) are kept so that `found == graded + errored`.
+pub fn run(inputs: &[Input], pre_errors: Vec<IngestError>, specs: &SpecSet, opts: RunOptions, reporter: &dyn Reporter) -> RunResults {
+    reporter.on_start(inputs.len());
+    let unscoped = specs.unscoped_plan().map(Arc::new);
+    let work = || {
+        inputs
+            .par_iter()
+            .map(|input| {
+                let mut rows = Vec::new();
+                let (mut ok, mut bad) = (0, 0);
+                for item in input.read(opts.limits) {
+                    let row = match item {
+                        Ok(t) => grade_trajectory(&t, specs, unscoped.as_ref()),
+                        Err(e) => Err(error_row(&e, None)),
+                    };
+                    if row.is_ok() { ok += 1 } else { bad += 1 }
+                    rows.push(row);
+                }
+                reporter.on_input_done(&input.path, ok, bad);
+                rows
+            })
+            .collect::<Vec<_>>()
+    };
+    let per_input = match rayon::ThreadPoolBuilder::new().num_threads(opts.jobs.unwrap_or(0)).build() {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
+    };
+    let mut results = RunResults { verdicts: Vec::new(), errors: pre_errors.iter().map(|e| error_row(e, None)).collect() };
+    for row in per_input.into_iter().flatten() {
+        match row {
+            Ok(v) => results.verdicts.push(v),
+            Err(e) => results.errors.push(e),
+        }
+    }
+    results
+}
+
+fn error_row(e: &IngestError, trajectory: Option<&str>) -> ErrorRow {
+    ErrorRow { file: e.path.display().to_string(), line: e.line, field: e.field.clone(), trajectory: trajectory.map(str::to_owned), message: e.message.clone() }
+}
+
+/// Picks the plan for a trajectory and grades it; a trajectory whose scenario is unknown or
+/// rejected becomes an error row.
+pub fn grade_trajectory(t: &Trajectory, specs: &SpecSet, unscoped: Option<&Arc<Plan>>) -> Result<Verdict, ErrorRow> {
+    let fail = |message: String| ErrorRow {
+        file: t.origin.path.display().to_string(),
+        line: Some(t.origin.line).filter(|l| *l > 0),
+        field: Some("scenario".into()),
+        trajectory: Some(t.header.id.clone()),
+        message,
+    };
+    let plan: Arc<Plan> = match (&t.header.scenario, &t.embedded_scenario) {
+        (Some(id), _) if specs.plan(id).is_some() => Arc::clone(specs.plan(id).expect("checked")),
+        (_, Some(embedded)) => match specs.plan_for((**embedded).clone()) {
+            Ok(p) => Arc::new(p),
+            Err(diags) => {
+                let why: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
+                return Err(fail(format!("the scenario derived from this run was rejected: {}", why.join("; "))));
+            }
+        },
+        (Some(id), None) => return Err(fail(format!("unknown scenario `{}`", id.escape_debug()))),
+        (None, None) => match unscoped {
+            Some(p) => Arc::clone(p),
+            None => return Err(fail(format!("names no scenario, and the default rubric `{}` is not loaded", goalpost_spec::DEFAULT_RUBRIC))),
+        },
+    };
+    Ok(grade(t, &plan))
+}
+
+/// Grades one trajectory against one plan. Pure: same inputs, same verdict.
+pub fn grade(t: &Trajectory, plan: &Plan) -> Verdict {
+    let facts = Facts::gather(t, plan);
+    let mut results = Vec::with_capacity(plan.criteria.len());
+    for c in &plan.criteria {
+        let e = criteria::evaluate(c, t, &facts, plan);
+        results.push(CriterionResult {
+            id: c.id.clone(),
+            kind: c.kind,
+            status: e.status,
+            reason: e.reason,
+            gating: c.gating,
+            weight: c.weight,
+            score: e.score,
+            message: e.message,
+            evidence: e.evidence,
+        });
+    }
+    let gating_fail = results.iter().any(|r| r.gating && r.status == Status::Fail);
+    let gating_unscored = results.iter().any(|r| r.gating && r.status == Status::Unscored);
+    let outcome = if gating_fail {
+        Outcome::Fail
+    } else if gating_unscored {
+        Outcome::Incomplete
+    } else {
+        Outcome::Pass
+    };
+    let (num, den) = results.iter().filter_map(|r| r.score.map(|s| (s * r.weight, r.weight))).fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let score = if den > 0.0 { round6(num / den) } else { 0.0 };
+    let objective: Vec<&CriterionResult> = results.iter().filter(|r| r.kind.needs_objective() && matches!(r.status, Status::Pass | Status::Fail)).collect();
+    let objective_met = if objective.is_empty() { None } else { Some(objective.iter().all(|r| r.status == Status::Pass)) };
+    let first_out = results
+        .iter()
+        .filter(|r| r.status == Status::Fail && matches!(r.kind, CriterionKind::Scope | CriterionKind::ForbiddenCommands | CriterionKind::ApprovedTools | CriterionKind::SideEffects))
+        .filter_map(|r| r.evidence.first().copied())
+        .min();
+    let summary = Summary {
+        steps: facts.steps,
+        files_touched: facts.files.keys().cloned().collect(),
+        commands_run: facts.commands.len() as u32,
+        failed_commands: facts.commands.iter().filter(|c| c.exit_code.is_some_and(|e| e != 0)).count() as u32,
+        test_runs: facts.test_runs.len() as u32,
+        reverts: count_reverts(&facts).len() as u32,
+        side_effects: facts.side_effects.iter().map(|s| format!("step {}: {} {}", s.step, s.kind, s.target)).collect(),
+        cost_usd: facts.cost_usd.map(round6),
+        tokens: facts.tokens,
+        duration_s: facts.wall_time_s.map(round6),
+        first_out_of_scope_step: first_out,
+    };
+    let h = &t.header;
+    Verdict {
+        trajectory: h.id.clone(),
+        scenario: plan.scenario.as_ref().map(|s| s.id.clone()),
+        file: t.origin.path.display().to_string(),
+        agent: h.agent.clone(),
+        agent_revision: h.agent_revision.clone(),
+        model: h.model.clone(),
+        attempt: h.attempt,
+        rubric: plan.rubric_id.clone(),
+        outcome,
+        passed: match outcome {
+            Outcome::Pass => Some(true),
+            Outcome::Fail => Some(false),
+            Outcome::Incomplete => None,
+        },
+        score,
+        objective_met,
+        criteria: results,
+        summary,
+        note: plan.scenario.is_none().then(|| "this trajectory names no scenario; criteria that need an objective are not applicable".to_owned()),
+        warnings: t.warnings.iter().map(|w| format!("{}{}", w.field.as_deref().map(|f| format!("`{f}`: ")).unwrap_or_default(), w.message)).collect(),
+        content_hash: t.content_hash.clone(),
+    }
+}
+
+/// Scores are rounded so that floating-point summation order can never show in the output.
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}

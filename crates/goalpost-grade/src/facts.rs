@@ -1,0 +1,320 @@
+//! What a trajectory did, gathered once per trajectory for every criterion to read.
+
+use std::collections::BTreeMap;
+
+use goalpost_spec::{CriterionConfig, Plan};
+use goalpost_trajectory::{EditOp, ErrorKind, Record, Role, Trajectory};
+
+use crate::diff::{self, FileDiff};
+use crate::shell::{self, Simple};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Via {
+    /// A file-edit record: exact.
+    Edit,
+    /// Read from a shell command's words.
+    Command,
+    /// Seen only in the final diff; no recorded step wrote it.
+    FinalDiff,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct FileEvent {
+    /// `None` when only the final diff shows the change.
+    pub(crate) step: Option<u32>,
+    pub(crate) deleted: bool,
+    pub(crate) created: bool,
+    pub(crate) via: Via,
+    pub(crate) added: Vec<String>,
+    pub(crate) removed: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CommandFact {
+    pub(crate) step: u32,
+    pub(crate) command: String,
+    pub(crate) exit_code: Option<i32>,
+    pub(crate) simples: Vec<Simple>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct SideFx {
+    pub(crate) step: u32,
+    pub(crate) kind: String,
+    pub(crate) target: String,
+    /// `None`: not declared (always the case for effects inferred from commands).
+    pub(crate) reversible: Option<bool>,
+    pub(crate) reason: String,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Facts {
+    pub(crate) steps: u32,
+    /// The number the final record has when cited as evidence.
+    pub(crate) final_step: u32,
+    pub(crate) commands: Vec<CommandFact>,
+    /// Workspace-relative (or absolute, outside the workspace) path → what happened to it.
+    pub(crate) files: BTreeMap<String, Vec<FileEvent>>,
+    pub(crate) final_diff: Option<Vec<FileDiff>>,
+    pub(crate) tools: Vec<(u32, String, Option<String>)>,
+    pub(crate) side_effects: Vec<SideFx>,
+    pub(crate) hosts: Vec<(u32, String)>,
+    pub(crate) cost_usd: Option<f64>,
+    pub(crate) tokens: Option<u64>,
+    pub(crate) assistant_turns: u32,
+    pub(crate) wall_time_s: Option<f64>,
+    pub(crate) errors: Vec<(u32, ErrorKind, String)>,
+    pub(crate) test_runs: Vec<u32>,
+}
+
+/// Tools whose calls run shell commands; their `command` argument is read as one.
+const SHELL_TOOLS: [&str; 6] = ["bash", "shell", "Bash", "execute_bash", "run_shell_command", "exec_command"];
+
+impl Facts {
+    pub(crate) fn gather(t: &Trajectory, plan: &Plan) -> Facts {
+        let workspace = workspace_root(plan);
+        let sandbox = sandbox_roots(plan);
+        let mut f = Facts { steps: t.steps.len() as u32, final_step: t.steps.len() as u32 + 1, ..Facts::default() };
+        let mut cost = None::<f64>;
+        let mut tokens = None::<u64>;
+        let mut max_elapsed = None::<f64>;
+        let mut saw_tool_call = false;
+        for step in &t.steps {
+            let n = step.n;
+            let elapsed = match &step.record {
+                Record::Message(m) => {
+                    if m.role == Role::Assistant {
+                        f.assistant_turns += 1;
+                    }
+                    m.elapsed_s
+                }
+                Record::ToolCall(c) => {
+                    saw_tool_call = true;
+                    f.tools.push((n, c.tool.clone(), c.plugin.clone()));
+                    if SHELL_TOOLS.contains(&c.tool.as_str()) {
+                        if let Some(cmd) = c.arguments.get("command").and_then(|v| v.as_str()) {
+                            f.add_command(n, cmd, None, None, &workspace, &sandbox);
+                        }
+                    }
+                    if let Some(url) = c.arguments.get("url").and_then(|v| v.as_str()) {
+                        if let Some(h) = shell::host_of_url(url) {
+                            f.hosts.push((n, h));
+                        }
+                    }
+                    c.elapsed_s
+                }
+                Record::Command(c) => {
+                    f.add_command(n, &c.command, c.exit_code, c.cwd.as_deref(), &workspace, &sandbox);
+                    if c.timed_out {
+                        f.errors.push((n, ErrorKind::Timeout, format!("command timed out: {}", c.command)));
+                    }
+                    c.elapsed_s
+                }
+                Record::FileEdit(e) => {
+                    let (path, inside) = normalize(&e.path, None, &workspace, &sandbox);
+                    let d = e.diff.as_deref().map(diff::parse).and_then(|mut v| (!v.is_empty()).then(|| v.remove(0)));
+                    let (added, removed) = d.map(|d| (d.added, d.removed)).unwrap_or_default();
+                    if !inside {
+                        f.side_effects.push(SideFx {
+                            step: n,
+                            kind: "fs_outside_sandbox".into(),
+                            target: path.clone(),
+                            reversible: None,
+                            reason: "edits a file outside the sandbox".into(),
+                        });
+                    }
+                    if e.op == EditOp::Rename {
+                        if let Some(from) = &e.from {
+                            let (from, _) = normalize(from, None, &workspace, &sandbox);
+                            f.files.entry(from).or_default().push(FileEvent { step: Some(n), deleted: true, created: false, via: Via::Edit, added: vec![], removed: vec![] });
+                        }
+                    }
+                    f.files.entry(path).or_default().push(FileEvent {
+                        step: Some(n),
+                        deleted: e.op == EditOp::Delete,
+                        created: e.op == EditOp::Create,
+                        via: Via::Edit,
+                        added,
+                        removed,
+                    });
+                    e.elapsed_s
+                }
+                Record::TestRun(r) => {
+                    f.test_runs.push(n);
+                    r.elapsed_s
+                }
+                Record::SideEffect(s) => {
+                    f.side_effects.push(SideFx {
+                        step: n,
+                        kind: s.kind.clone(),
+                        target: s.target.clone(),
+                        reversible: s.reversible,
+                        reason: s.detail.clone().unwrap_or_else(|| "recorded by the trajectory".into()),
+                    });
+                    if let Some(h) = shell::host_of_url(&s.target) {
+                        f.hosts.push((n, h));
+                    }
+                    s.elapsed_s
+                }
+                Record::Usage(u) => {
+                    if let Some(c) = u.cost_usd {
+                        *cost.get_or_insert(0.0) += c;
+                    }
+                    let tk = u.input_tokens.unwrap_or(0) + u.output_tokens.unwrap_or(0);
+                    if u.input_tokens.is_some() || u.output_tokens.is_some() {
+                        *tokens.get_or_insert(0) += tk;
+                    }
+                    None
+                }
+                Record::Error(e) => {
+                    f.errors.push((n, e.kind, e.message.clone()));
+                    e.elapsed_s
+                }
+                Record::Metric(m) => m.elapsed_s,
+                Record::ToolResult(r) => r.elapsed_s,
+                Record::Header(_) | Record::Final(_) => None,
+            };
+            if let Some(e) = elapsed {
+                max_elapsed = Some(max_elapsed.map_or(e, |m: f64| m.max(e)));
+            }
+        }
+        if !saw_tool_call && !f.commands.is_empty() {
+            // Formats that record only commands ran them through the shell tool.
+            f.tools.push((f.commands[0].step, "bash".into(), None));
+        }
+        f.cost_usd = cost;
+        f.tokens = tokens;
+        let fin = t.final_state.as_ref();
+        f.wall_time_s = fin.and_then(|s| s.wall_time_s).or(max_elapsed);
+        if let Some(d) = fin.and_then(|s| s.diff.as_deref()) {
+            let files = diff::parse(d);
+            for fd in &files {
+                let (path, _) = normalize(&fd.path, None, &workspace, &sandbox);
+                let events = f.files.entry(path).or_default();
+                // The final diff is the truth about content; steps say who wrote it.
+                events.push(FileEvent {
+                    step: None,
+                    deleted: fd.deleted,
+                    created: fd.created,
+                    via: Via::FinalDiff,
+                    added: fd.added.clone(),
+                    removed: fd.removed.clone(),
+                });
+            }
+            f.final_diff = Some(files);
+        }
+        f
+    }
+
+    fn add_command(&mut self, n: u32, command: &str, exit_code: Option<i32>, cwd: Option<&str>, workspace: &str, sandbox: &[String]) {
+        let simples = shell::split(command);
+        let mut dir = cwd.map(str::to_owned);
+        let mut ran_tests = false;
+        for s in &simples {
+            if s.words.first().is_some_and(|w| w == "cd") {
+                if let Some(d) = s.words.get(1) {
+                    let (p, _) = normalize(d, dir.as_deref(), workspace, sandbox);
+                    dir = Some(if p.starts_with('/') { p } else { format!("{workspace}/{p}") });
+                }
+                continue;
+            }
+            ran_tests |= shell::test_runner(s).is_some();
+            let fx = shell::file_effects(s);
+            for (raw, deleted) in fx.writes.iter().map(|p| (p, false)).chain(fx.deletes.iter().map(|p| (p, true))) {
+                if raw.contains('*') || raw.contains('$') && !raw.starts_with("$HOME") {
+                    continue;
+                }
+                let (path, inside) = normalize(raw, dir.as_deref(), workspace, sandbox);
+                if !inside {
+                    self.side_effects.push(SideFx {
+                        step: n,
+                        kind: "fs_outside_sandbox".into(),
+                        target: path.clone(),
+                        reversible: None,
+                        reason: if deleted { "deletes a path outside the sandbox".into() } else { "writes outside the sandbox".into() },
+                    });
+                }
+                self.files.entry(path).or_default().push(FileEvent { step: Some(n), deleted, created: false, via: Via::Command, added: vec![], removed: vec![] });
+            }
+            for (kind, target, reason) in shell::side_effects(s) {
+                self.side_effects.push(SideFx { step: n, kind, target, reversible: None, reason });
+            }
+            for h in shell::hosts(s) {
+                self.hosts.push((n, h));
+            }
+        }
+        if ran_tests {
+            self.test_runs.push(n);
+        }
+        self.commands.push(CommandFact { step: n, command: command.to_owned(), exit_code, simples });
+    }
+
+    /// Steps (never the final diff) that wrote or deleted `path`.
+    pub(crate) fn writers(&self, path: &str) -> Vec<u32> {
+        self.files.get(path).map(|ev| ev.iter().filter_map(|e| e.step).collect()).unwrap_or_default()
+    }
+}
+
+fn workspace_root(plan: &Plan) -> String {
+    let from_scenario = plan.scenario.as_ref().and_then(|s| s.rollback.sandbox.first().cloned());
+    let from_rubric = plan.criteria.iter().find_map(|c| match &c.config {
+        CriterionConfig::SideEffects(p) => p.sandbox.first().cloned(),
+        _ => None,
+    });
+    from_scenario.or(from_rubric).unwrap_or_else(|| "/workspace".into()).trim_end_matches('/').to_owned()
+}
+
+fn sandbox_roots(plan: &Plan) -> Vec<String> {
+    let mut roots: Vec<String> = plan.scenario.iter().flat_map(|s| s.rollback.sandbox.iter().cloned()).collect();
+    for c in &plan.criteria {
+        if let CriterionConfig::SideEffects(p) = &c.config {
+            roots.extend(p.sandbox.iter().cloned());
+        }
+    }
+    roots.push("/dev".into());
+    roots.iter().map(|r| r.trim_end_matches('/').to_owned()).collect()
+}
+
+/// Resolves a path against `cwd` (or the workspace) and returns it relative to the workspace
+/// when inside it, absolute otherwise; and whether it lies inside the sandbox. Never touches
+/// the filesystem: the path is a string from an untrusted trajectory.
+pub(crate) fn normalize(raw: &str, cwd: Option<&str>, workspace: &str, sandbox: &[String]) -> (String, bool) {
+    let raw = raw.trim();
+    let home = raw.starts_with('~') || raw.starts_with("$HOME");
+    let joined = if home {
+        format!("/root/{}", raw.trim_start_matches("$HOME").trim_start_matches('~').trim_start_matches('/'))
+    } else if raw.starts_with('/') {
+        raw.to_owned()
+    } else {
+        format!("{}/{raw}", cwd.unwrap_or(workspace))
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for p in joined.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    let abs = format!("/{}", parts.join("/"));
+    let inside = sandbox.iter().any(|r| abs == *r || abs.starts_with(&format!("{r}/")));
+    let rel = abs.strip_prefix(&format!("{workspace}/")).map(str::to_owned).unwrap_or(abs);
+    (rel, inside)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+
+    #[test]
+    fn paths_are_resolved_without_escaping_the_string() {
+        let sb = ["/testbed".to_owned(), "/tmp".to_owned()];
+        assert_eq!(normalize("src/a.py", None, "/testbed", &sb), ("src/a.py".into(), true));
+        assert_eq!(normalize("/testbed/./src/../b.py", None, "/testbed", &sb), ("b.py".into(), true));
+        assert_eq!(normalize("../../etc/passwd", Some("/testbed/x"), "/testbed", &sb), ("/etc/passwd".into(), false));
+        assert_eq!(normalize("~/.ssh/config", None, "/testbed", &sb), ("/root/.ssh/config".into(), false));
+        assert_eq!(normalize("/tmp/scratch", None, "/testbed", &sb), ("/tmp/scratch".into(), true));
+    }
+}

@@ -1,0 +1,84 @@
+//! Results on disk: `results.jsonl` (one verdict or error per line) and `results.csv`.
+
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::verdict::{ErrorRow, RunResults, Status, Verdict};
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Line<'a> {
+    Verdict(&'a Verdict),
+    Error(&'a ErrorRow),
+}
+
+/// Writes `results.jsonl`: every verdict, then every error, each tagged with its `type`.
+pub fn write_jsonl(path: &Path, results: &RunResults) -> io::Result<()> {
+    let mut w = BufWriter::new(fs_err::File::create(path)?);
+    for v in &results.verdicts {
+        serde_json::to_writer(&mut w, &Line::Verdict(v))?;
+        w.write_all(b"\n")?;
+    }
+    for e in &results.errors {
+        serde_json::to_writer(&mut w, &Line::Error(e))?;
+        w.write_all(b"\n")?;
+    }
+    w.flush()
+}
+
+/// Writes `results.csv`: one row per trajectory (graded or errored), flat columns for
+/// spreadsheets and data frames.
+pub fn write_csv(path: &Path, results: &RunResults) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(BufWriter::new(fs_err::File::create(path)?));
+    w.write_record([
+        "trajectory", "scenario", "file", "line", "agent", "agent_revision", "model", "attempt", "rubric", "outcome", "passed", "score",
+        "objective_met", "criteria_pass", "criteria_fail", "criteria_unscored", "criteria_not_applicable", "failed_criteria", "cost_usd",
+        "tokens", "duration_s", "steps", "first_out_of_scope_step", "error",
+    ])?;
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    for v in &results.verdicts {
+        let count = |s: Status| v.criteria.iter().filter(|c| c.status == s).count().to_string();
+        let failed: Vec<&str> = v.criteria.iter().filter(|c| c.status == Status::Fail).map(|c| c.id.as_str()).collect();
+        w.write_record([
+            v.trajectory.clone(),
+            opt(v.scenario.clone()),
+            v.file.clone(),
+            String::new(),
+            v.agent.clone(),
+            opt(v.agent_revision.clone()),
+            opt(v.model.clone()),
+            v.attempt.to_string(),
+            v.rubric.clone(),
+            serde_json::to_value(v.outcome).ok().and_then(|x| x.as_str().map(str::to_owned)).unwrap_or_default(),
+            opt(v.passed.map(|p| p.to_string())),
+            v.score.to_string(),
+            opt(v.objective_met.map(|p| p.to_string())),
+            count(Status::Pass),
+            count(Status::Fail),
+            count(Status::Unscored),
+            count(Status::NotApplicable),
+            failed.join(";"),
+            opt(v.summary.cost_usd.map(|c| c.to_string())),
+            opt(v.summary.tokens.map(|c| c.to_string())),
+            opt(v.summary.duration_s.map(|c| c.to_string())),
+            v.summary.steps.to_string(),
+            opt(v.summary.first_out_of_scope_step.map(|c| c.to_string())),
+            String::new(),
+        ])?;
+    }
+    for e in &results.errors {
+        let mut row = vec![String::new(); 24];
+        row[0] = e.trajectory.clone().unwrap_or_default();
+        row[2] = e.file.clone();
+        row[3] = e.line.map(|l| l.to_string()).unwrap_or_default();
+        row[9] = "error".into();
+        row[23] = match &e.field {
+            Some(f) => format!("field `{f}`: {}", e.message),
+            None => e.message.clone(),
+        };
+        w.write_record(&row)?;
+    }
+    w.flush()
+}

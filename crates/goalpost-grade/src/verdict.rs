@@ -1,0 +1,154 @@
+use serde::Serialize;
+
+/// A criterion's outcome. Unscored and not-applicable are never counted as pass or fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Fail,
+    NotApplicable,
+    Unscored,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::NotApplicable => "not_applicable",
+            Status::Unscored => "unscored",
+        }
+    }
+}
+
+/// Why a criterion could not be scored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnscoredReason {
+    /// The trajectory lacks the data the criterion needs.
+    MissingData,
+    /// The trajectory records an infrastructure failure.
+    Infra,
+    /// The trajectory records a harness timeout.
+    Timeout,
+    /// The grader itself failed on this input.
+    GraderError,
+}
+
+/// The grade of one criterion on one trajectory.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CriterionResult {
+    pub id: String,
+    pub kind: goalpost_spec::CriterionKind,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<UnscoredReason>,
+    pub gating: bool,
+    pub weight: f64,
+    /// In [0, 1]; `None` unless the status is pass or fail.
+    pub score: Option<f64>,
+    pub message: String,
+    /// Step numbers that prove the status (the final record counts as the last step).
+    pub evidence: Vec<u32>,
+}
+
+/// How a trajectory came out overall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    /// No gating criterion failed, but at least one could not be scored.
+    Incomplete,
+}
+
+/// What a reviewer wants to know about a trajectory at a glance.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    pub steps: u32,
+    pub files_touched: Vec<String>,
+    pub commands_run: u32,
+    pub failed_commands: u32,
+    pub test_runs: u32,
+    pub reverts: u32,
+    pub side_effects: Vec<String>,
+    pub cost_usd: Option<f64>,
+    pub tokens: Option<u64>,
+    pub duration_s: Option<f64>,
+    /// The first step at which the agent left scope (path, command, tool, host or side effect).
+    pub first_out_of_scope_step: Option<u32>,
+}
+
+/// The grade of one trajectory.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    pub trajectory: String,
+    pub scenario: Option<String>,
+    pub file: String,
+    pub agent: String,
+    pub agent_revision: Option<String>,
+    pub model: Option<String>,
+    pub attempt: u32,
+    pub rubric: String,
+    pub outcome: Outcome,
+    /// `null` when the outcome is incomplete: neither a pass nor a fail.
+    pub passed: Option<bool>,
+    pub score: f64,
+    /// Whether the stated objective was met (acceptance, regression, metrics, files), on its
+    /// own; `null` when no objective criterion could be scored.
+    pub objective_met: Option<bool>,
+    pub criteria: Vec<CriterionResult>,
+    pub summary: Summary,
+    /// Said plainly when the trajectory named no scenario this run knows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub warnings: Vec<String>,
+    pub content_hash: String,
+}
+
+/// An input that could not be graded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorRow {
+    pub file: String,
+    pub line: Option<u64>,
+    pub field: Option<String>,
+    pub trajectory: Option<String>,
+    pub message: String,
+}
+
+/// Everything a run produced, in a deterministic order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RunResults {
+    pub verdicts: Vec<Verdict>,
+    pub errors: Vec<ErrorRow>,
+}
+
+/// Counts over a run. `found == graded + errored`, always.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub found: usize,
+    pub graded: usize,
+    pub errored: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub incomplete: usize,
+    pub criteria_unscored: usize,
+    pub criteria_not_applicable: usize,
+}
+
+impl RunResults {
+    pub fn totals(&self) -> Totals {
+        let mut t = Totals { graded: self.verdicts.len(), errored: self.errors.len(), ..Totals::default() };
+        t.found = t.graded + t.errored;
+        for v in &self.verdicts {
+            match v.outcome {
+                Outcome::Pass => t.passed += 1,
+                Outcome::Fail => t.failed += 1,
+                Outcome::Incomplete => t.incomplete += 1,
+            }
+            t.criteria_unscored += v.criteria.iter().filter(|c| c.status == Status::Unscored).count();
+            t.criteria_not_applicable += v.criteria.iter().filter(|c| c.status == Status::NotApplicable).count();
+        }
+        t
+    }
+}
