@@ -65,6 +65,8 @@ pub(crate) struct Facts {
     pub(crate) wall_time_s: Option<f64>,
     pub(crate) errors: Vec<(u32, ErrorKind, String)>,
     pub(crate) test_runs: Vec<u32>,
+    /// Steps that act on the environment: commands and tool calls.
+    pub(crate) actions: Vec<u32>,
 }
 
 /// Tools whose calls run shell commands; their `command` argument is read as one.
@@ -90,6 +92,7 @@ impl Facts {
                 }
                 Record::ToolCall(c) => {
                     saw_tool_call = true;
+                    f.actions.push(n);
                     f.tools.push((n, c.tool.clone(), c.plugin.clone()));
                     if SHELL_TOOLS.contains(&c.tool.as_str()) {
                         if let Some(cmd) = c.arguments.get("command").and_then(|v| v.as_str()) {
@@ -104,6 +107,7 @@ impl Facts {
                     c.elapsed_s
                 }
                 Record::Command(c) => {
+                    f.actions.push(n);
                     f.add_command(n, &c.command, c.exit_code, c.cwd.as_deref(), &workspace, &sandbox);
                     if c.timed_out {
                         f.errors.push((n, ErrorKind::Timeout, format!("command timed out: {}", c.command)));
@@ -220,7 +224,8 @@ impl Facts {
             }
             ran_tests |= shell::test_runner(s).is_some();
             let fx = shell::file_effects(s);
-            for (raw, deleted) in fx.writes.iter().map(|p| (p, false)).chain(fx.deletes.iter().map(|p| (p, true))) {
+            let all = fx.writes.iter().map(|p| (p, false, false)).chain(fx.creates.iter().map(|p| (p, false, true))).chain(fx.deletes.iter().map(|p| (p, true, false)));
+            for (raw, deleted, created) in all {
                 if raw.contains('*') || raw.contains('$') && !raw.starts_with("$HOME") {
                     continue;
                 }
@@ -234,7 +239,7 @@ impl Facts {
                         reason: if deleted { "deletes a path outside the sandbox".into() } else { "writes outside the sandbox".into() },
                     });
                 }
-                self.files.entry(path).or_default().push(FileEvent { step: Some(n), deleted, created: false, via: Via::Command, added: vec![], removed: vec![] });
+                self.files.entry(path).or_default().push(FileEvent { step: Some(n), deleted, created, via: Via::Command, added: vec![], removed: vec![] });
             }
             for (kind, target, reason) in shell::side_effects(s) {
                 self.side_effects.push(SideFx { step: n, kind, target, reversible: None, reason });

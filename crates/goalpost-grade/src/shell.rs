@@ -7,8 +7,8 @@
 pub(crate) struct Simple {
     pub(crate) text: String,
     pub(crate) words: Vec<String>,
-    /// Targets of `>` and `>>` redirections.
-    pub(crate) redirects: Vec<String>,
+    /// Targets of `>` (truncate: `false`) and `>>` (append: `true`) redirections.
+    pub(crate) redirects: Vec<(String, bool)>,
     /// The operator that follows this command (`&&`, `||`, `;`, `|`, or empty at the end).
     pub(crate) next_op: String,
 }
@@ -108,6 +108,7 @@ fn simple(text: String, op: &str) -> Simple {
     let mut redirects = Vec::new();
     let mut it = raw.into_iter().peekable();
     while let Some(w) = it.next() {
+        let append = w.starts_with(">>");
         let target = if w == ">" || w == ">>" || w == "1>" || w == "&>" {
             it.next()
         } else if let Some(t) = w.strip_prefix(">>").or_else(|| w.strip_prefix('>')).filter(|t| !t.starts_with('&')) {
@@ -122,7 +123,7 @@ fn simple(text: String, op: &str) -> Simple {
             continue;
         };
         if let Some(t) = target.filter(|t| !t.is_empty() && !t.starts_with("/dev/")) {
-            redirects.push(t);
+            redirects.push((t, append));
         }
     }
     // `env VAR=x cmd`, `sudo cmd`, `timeout 10 cmd`: look through to the real program.
@@ -150,26 +151,33 @@ fn simple(text: String, op: &str) -> Simple {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct FileEffects {
     pub(crate) writes: Vec<String>,
+    /// Writes that replace a file's whole content (`>`, `tee`, `cp`, `touch`): a new file,
+    /// as far as the words can tell.
+    pub(crate) creates: Vec<String>,
     pub(crate) deletes: Vec<String>,
 }
 
 pub(crate) fn file_effects(s: &Simple) -> FileEffects {
-    let mut fx = FileEffects { writes: s.redirects.clone(), ..FileEffects::default() };
+    let mut fx = FileEffects::default();
+    for (t, append) in &s.redirects {
+        if *append { fx.writes.push(t.clone()) } else { fx.creates.push(t.clone()) }
+    }
     let w = &s.words;
     let prog = w.first().map(|p| p.rsplit('/').next().unwrap_or(p)).unwrap_or("");
     let args: Vec<&String> = w.iter().skip(1).filter(|a| !a.starts_with('-')).collect();
     match prog {
-        "tee" | "touch" => fx.writes.extend(args.iter().map(|a| a.to_string())),
+        "tee" if w.iter().any(|a| a == "-a" || a == "--append") => fx.writes.extend(args.iter().map(|a| a.to_string())),
+        "tee" | "touch" => fx.creates.extend(args.iter().map(|a| a.to_string())),
         "sed" | "perl" if w.iter().any(|a| a.starts_with("-i") || a.starts_with("-pi") || a == "--in-place") => {
             // The script is the first non-option argument unless given with -e.
             let has_e = w.iter().any(|a| a == "-e");
             let files = if has_e { &args[..] } else { args.get(1..).unwrap_or(&[]) };
             fx.writes.extend(files.iter().map(|a| a.to_string()));
         }
-        "cp" | "install" | "ln" if args.len() >= 2 => fx.writes.push(args[args.len() - 1].to_string()),
+        "cp" | "install" | "ln" if args.len() >= 2 => fx.creates.push(args[args.len() - 1].to_string()),
         "mv" if args.len() >= 2 => {
             fx.deletes.extend(args[..args.len() - 1].iter().map(|a| a.to_string()));
-            fx.writes.push(args[args.len() - 1].to_string());
+            fx.creates.push(args[args.len() - 1].to_string());
         }
         "rm" | "unlink" | "rmdir" | "shred" => fx.deletes.extend(args.iter().map(|a| a.to_string())),
         "git" => match args.first().map(|a| a.as_str()) {
@@ -188,6 +196,7 @@ pub(crate) fn file_effects(s: &Simple) -> FileEffects {
         _ => {}
     }
     fx.writes.retain(|p| !p.starts_with("/dev/") && !p.is_empty());
+    fx.creates.retain(|p| !p.starts_with("/dev/") && !p.is_empty());
     fx
 }
 
@@ -368,7 +377,7 @@ mod tests {
         let parts = split("cat <<'EOF' > /testbed/repro.py\nimport os\nos.system('git push')\nEOF\npython repro.py");
         let texts: Vec<_> = parts.iter().map(|s| s.text.as_str()).collect();
         assert_eq!(texts.len(), 2, "{texts:?}");
-        assert_eq!(parts[0].redirects, ["/testbed/repro.py"]);
+        assert_eq!(parts[0].redirects, [("/testbed/repro.py".to_owned(), false)]);
         assert!(texts[1].starts_with("python repro.py"));
     }
 
@@ -379,6 +388,7 @@ mod tests {
         assert_eq!(file_effects(&s).writes, ["lib/matplotlib/tests/test_dates.py"]);
         assert_eq!(file_effects(&one("rm -f tests/test_x.py")).deletes, ["tests/test_x.py"]);
         assert_eq!(file_effects(&one("echo hi >> notes.md 2>/dev/null")).writes, ["notes.md"]);
+        assert_eq!(file_effects(&one("cat > test_fix.py")).creates, ["test_fix.py"]);
         assert!(file_effects(&one("grep -rn foo src > /dev/null")).writes.is_empty());
     }
 

@@ -210,14 +210,14 @@ pub struct ProcessSmellsParams {
     /// A file's content returning to an earlier state this many times is a smell.
     #[serde(default = "two")]
     pub reverts: u32,
-    /// This many steps in a row without an edit or a newly passing test is a smell.
-    #[serde(default = "forty")]
-    pub no_progress_steps: u32,
+    /// This many actions (commands, tool calls) in a row without an edit or a test run is a smell.
+    #[serde(default = "thirty")]
+    pub no_progress_actions: u32,
 }
 
 impl Default for ProcessSmellsParams {
     fn default() -> Self {
-        Self { repeated_failure: 3, reverts: 2, no_progress_steps: 40 }
+        Self { repeated_failure: 3, reverts: 2, no_progress_actions: 30 }
     }
 }
 
@@ -227,6 +227,6 @@ fn two() -> u32 {
 fn three() -> u32 {
     3
 }
-fn forty() -> u32 {
-    40
+fn thirty() -> u32 {
+    30
 }

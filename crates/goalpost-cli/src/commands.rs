@@ -1,0 +1,143 @@
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use goalpost_grade::RunOptions;
+use goalpost_spec::{Severity, SpecSet};
+use goalpost_trajectory::{Limits, discover, swebench, to_jsonl};
+
+use crate::args::{Cli, Command, ExplainArgs, ImportArgs, ImportFormat, RunArgs, SpecArgs};
+use crate::{manifest, progress, render};
+
+pub(crate) fn dispatch(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Run(a) => run(a),
+        Command::Explain(a) => explain(a),
+        Command::Lint(a) => lint(a),
+        Command::Import(a) => import(a),
+    }
+}
+
+/// Loads scenarios and rubrics, printing every diagnostic to stderr.
+fn load_specs(a: &SpecArgs) -> Result<(SpecSet, usize)> {
+    for dir in [&a.scenarios, &a.rubrics] {
+        if !dir.is_dir() {
+            bail!("`{}` is not a directory\nhint: run goalpost from the repository root, or pass --scenarios and --rubrics", dir.display());
+        }
+    }
+    let (set, diags) = goalpost_spec::load(&a.scenarios, &a.rubrics);
+    for d in &diags {
+        render::diagnostic(d);
+    }
+    Ok((set, diags.iter().filter(|d| d.severity >= Severity::Vague).count()))
+}
+
+fn run(a: RunArgs) -> Result<ExitCode> {
+    let (specs, spec_problems) = load_specs(&a.spec)?;
+    let (inputs, pre_errors) = discover(&a.trajectories);
+    if inputs.is_empty() && pre_errors.is_empty() {
+        bail!("no trajectories found under {}", a.trajectories.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", "));
+    }
+    let started = jiff::Timestamp::now();
+    let bar = progress::Bar::new(a.quiet);
+    let opts = RunOptions { jobs: a.jobs, limits: Limits::default() };
+    let results = goalpost_grade::run(&inputs, pre_errors, &specs, opts, &bar);
+    bar.finish();
+
+    let inputs_manifest = manifest::inputs(&inputs);
+    let run_id = manifest::run_id(started, &inputs_manifest);
+    let out = a.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&run_id));
+    fs_err::create_dir_all(&out)?;
+    goalpost_grade::write_jsonl(&out.join("results.jsonl"), &results)?;
+    goalpost_grade::write_csv(&out.join("results.csv"), &results)?;
+    let totals = results.totals();
+    manifest::write(&out.join("manifest.json"), &run_id, started, &a, &specs, inputs_manifest, &totals)?;
+
+    render::summary_table(&results, &totals)?;
+    render::hint(&format!("results written to {}", out.display()));
+    if spec_problems > 0 {
+        render::hint(&format!("{spec_problems} scenario or rubric problem(s) above; `goalpost lint` lists them"));
+    }
+    Ok(if totals.errored > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn explain(a: ExplainArgs) -> Result<ExitCode> {
+    let (specs, _) = load_specs(&a.spec)?;
+    let (inputs, errors) = discover(std::slice::from_ref(&a.trajectory));
+    let mut bad = errors.len();
+    for e in &errors {
+        render::ingest_error(e);
+    }
+    let unscoped = specs.unscoped_plan().map(std::sync::Arc::new);
+    for input in &inputs {
+        for item in input.read(Limits::default()) {
+            match item {
+                Ok(t) => match goalpost_grade::grade_trajectory(&t, &specs, unscoped.as_ref()) {
+                    Ok(v) => render::explain(&t, &v)?,
+                    Err(e) => {
+                        bad += 1;
+                        render::error_row(&e);
+                    }
+                },
+                Err(e) => {
+                    bad += 1;
+                    render::ingest_error(&e);
+                }
+            }
+        }
+    }
+    Ok(if bad > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn lint(a: SpecArgs) -> Result<ExitCode> {
+    let (specs, problems) = load_specs(&a)?;
+    let scenarios = specs.plans().count();
+    let rubrics = specs.rubrics().count();
+    render::line(&format!("{scenarios} scenario(s) and {rubrics} rubric(s) ok, {problems} problem(s)"))?;
+    Ok(if problems > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn import(a: ImportArgs) -> Result<ExitCode> {
+    let ImportFormat::Swebench { run_dir, out } = a.format;
+    let instances = swebench::instances(&run_dir);
+    if instances.is_empty() {
+        bail!("`{}` holds no `trajs/*.traj.json`: not a SWE-bench run directory", run_dir.display());
+    }
+    let (traj_dir, scen_dir) = (out.join("trajectories"), out.join("scenarios"));
+    fs_err::create_dir_all(&traj_dir)?;
+    fs_err::create_dir_all(&scen_dir)?;
+    let mut errors = 0;
+    let mut written = BTreeMap::new();
+    for (id, path) in &instances {
+        let name = safe_file_name(id);
+        match swebench::read_instance(&run_dir, id, path) {
+            Ok(t) => {
+                fs_err::write(traj_dir.join(format!("{name}.jsonl")), to_jsonl(&t))?;
+                if let Some(s) = &t.embedded_scenario {
+                    let text = toml::to_string_pretty(s.as_ref()).context("serialising a scenario")?;
+                    fs_err::write(scen_dir.join(format!("{name}.toml")), text)?;
+                } else {
+                    render::hint(&format!("{id}: no logs/{id}/report.json, so no scenario was written"));
+                }
+                written.insert(id.clone(), name);
+            }
+            Err(e) => {
+                errors += 1;
+                render::ingest_error(&e);
+            }
+        }
+    }
+    render::line(&format!("imported {} of {} instance(s) into {}", written.len(), instances.len(), out.display()))?;
+    Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// A file name made from an untrusted id: no separators, no leading dot, bounded length.
+fn safe_file_name(id: &str) -> String {
+    let mut s: String = id.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).take(128).collect();
+    if s.is_empty() || s.starts_with('.') {
+        s.insert(0, '_');
+    }
+    s
+}
+

@@ -1,0 +1,183 @@
+//! Everything the CLI shows a person. Data goes to stdout, diagnostics and hints to stderr.
+//! Every string that came from a trajectory passes through [`clean`] first: control
+//! characters are escaped, so a trajectory cannot drive the terminal.
+#![expect(clippy::print_stderr, reason = "the CLI reports diagnostics on stderr")]
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use goalpost_grade::{ErrorRow, Outcome, RunResults, Status, Totals, Verdict};
+use goalpost_spec::Diagnostic;
+use goalpost_trajectory::{IngestError, Record, Trajectory};
+
+/// Escapes control characters (ANSI escapes, carriage returns) and caps the length.
+pub(crate) fn clean(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i >= max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+pub(crate) fn error(e: &anyhow::Error) {
+    let mut msg = format!("error: {e}");
+    for cause in e.chain().skip(1) {
+        let _ = write!(msg, "\n  caused by: {cause}");
+    }
+    eprintln!("{msg}");
+}
+
+pub(crate) fn diagnostic(d: &Diagnostic) {
+    eprintln!("{}", clean(&d.to_string(), 2000));
+}
+
+pub(crate) fn ingest_error(e: &IngestError) {
+    eprintln!("error: {}", clean(&e.to_string(), 2000));
+}
+
+pub(crate) fn error_row(e: &ErrorRow) {
+    let loc = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+    eprintln!("error: {}{loc}: {}", clean(&e.file, 500), clean(&e.message, 2000));
+}
+
+pub(crate) fn hint(msg: &str) {
+    eprintln!("hint: {msg}");
+}
+
+pub(crate) fn line(s: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    writeln!(out, "{s}")
+}
+
+fn outcome(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Pass => "PASS",
+        Outcome::Fail => "FAIL",
+        Outcome::Incomplete => "INCOMPLETE",
+    }
+}
+
+/// One line per trajectory, then the totals.
+pub(crate) fn summary_table(r: &RunResults, t: &Totals) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    let w_traj = r.verdicts.iter().map(|v| v.trajectory.chars().count().min(48)).max().unwrap_or(10).max(10);
+    writeln!(out, "{:<w_traj$}  {:<10}  {:>5}  {:<9}  failed criteria", "trajectory", "outcome", "score", "objective")?;
+    for v in &r.verdicts {
+        let failed: Vec<&str> = v.criteria.iter().filter(|c| c.status == Status::Fail).map(|c| c.id.as_str()).collect();
+        let objective = match v.objective_met {
+            Some(true) => "met",
+            Some(false) => "not met",
+            None => "-",
+        };
+        writeln!(
+            out,
+            "{:<w_traj$}  {:<10}  {:>5.2}  {:<9}  {}",
+            clean(&v.trajectory, 48),
+            outcome(v.outcome),
+            v.score,
+            objective,
+            if failed.is_empty() { "-".to_owned() } else { failed.join(", ") }
+        )?;
+    }
+    for e in &r.errors {
+        writeln!(out, "{:<w_traj$}  {:<10}  {:>5}  {:<9}  {}", clean(e.trajectory.as_deref().unwrap_or(&e.file), 48), "ERROR", "-", "-", clean(&e.message, 100))?;
+    }
+    writeln!(
+        out,
+        "\n{} found: {} graded ({} pass, {} fail, {} incomplete), {} errored; {} criteria unscored, {} not applicable",
+        t.found, t.graded, t.passed, t.failed, t.incomplete, t.errored, t.criteria_unscored, t.criteria_not_applicable
+    )
+}
+
+/// A one-line description of a step, for citing it as evidence.
+fn describe(t: &Trajectory, n: u32) -> String {
+    if n as usize == t.steps.len() + 1 {
+        return "final state (diff and harness test results)".to_owned();
+    }
+    let Some(step) = t.step(n) else { return "?".to_owned() };
+    let s = match &step.record {
+        Record::Message(m) => format!("{:?} message: {}", m.role, m.content),
+        Record::ToolCall(c) => format!("tool call `{}`{} {}", c.tool, c.plugin.as_deref().map(|p| format!(" ({p})")).unwrap_or_default(), c.arguments),
+        Record::ToolResult(r) => format!("tool result: {}", r.output),
+        Record::Command(c) => format!("command `{}` (exit {})", c.command, c.exit_code.map_or("unknown".to_owned(), |e| e.to_string())),
+        Record::FileEdit(e) => format!("{:?} {}", e.op, e.path),
+        Record::TestRun(r) => format!("test run of {} tests", r.tests.len()),
+        Record::SideEffect(s) => format!("side effect {} {} (reversible: {:?})", s.kind, s.target, s.reversible),
+        Record::Usage(u) => format!("usage ${:?}", u.cost_usd),
+        Record::Metric(m) => format!("metric {} = {}", m.name, m.value),
+        Record::Error(e) => format!("{:?} error: {}", e.kind, e.message),
+        Record::Header(_) | Record::Final(_) => String::new(),
+    };
+    clean(&s.replace('\n', " "), 140)
+}
+
+pub(crate) fn explain(t: &Trajectory, v: &Verdict) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    writeln!(out, "trajectory {} ({})", clean(&v.trajectory, 200), clean(&v.file, 300))?;
+    writeln!(
+        out,
+        "  agent {} {} · model {} · scenario {} · rubric {} · attempt {}",
+        clean(&v.agent, 80),
+        clean(v.agent_revision.as_deref().unwrap_or("-"), 40),
+        clean(v.model.as_deref().unwrap_or("-"), 80),
+        clean(v.scenario.as_deref().unwrap_or("(none)"), 120),
+        v.rubric,
+        v.attempt
+    )?;
+    if let Some(note) = &v.note {
+        writeln!(out, "  note: {note}")?;
+    }
+    let objective = match v.objective_met {
+        Some(true) => "met",
+        Some(false) => "not met",
+        None => "unknown",
+    };
+    writeln!(out, "  outcome {} · score {:.3} · objective {objective}\n", outcome(v.outcome), v.score)?;
+    for c in &v.criteria {
+        let status = match c.status {
+            Status::Pass => "pass",
+            Status::Fail => "FAIL",
+            Status::NotApplicable => "n/a",
+            Status::Unscored => "unscored",
+        };
+        let reason = c.reason.map(|r| format!(" ({r:?})")).unwrap_or_default();
+        writeln!(out, "  [{status}{reason}] {}{}: {}", c.id, if c.gating { "" } else { " (scores only)" }, clean(&c.message, 600))?;
+        for n in c.evidence.iter().take(8) {
+            writeln!(out, "      step {n}: {}", describe(t, *n))?;
+        }
+        if c.evidence.len() > 8 {
+            writeln!(out, "      … and {} more steps", c.evidence.len() - 8)?;
+        }
+    }
+    let s = &v.summary;
+    writeln!(out, "\n  summary")?;
+    writeln!(out, "    steps {} · commands {} ({} failed) · test runs {} · reverts {}", s.steps, s.commands_run, s.failed_commands, s.test_runs, s.reverts)?;
+    writeln!(
+        out,
+        "    cost {} · tokens {} · duration {}",
+        s.cost_usd.map_or("unknown".to_owned(), |c| format!("${c:.4}")),
+        s.tokens.map_or("unknown".to_owned(), |c| c.to_string()),
+        s.duration_s.map_or("unknown".to_owned(), |c| format!("{c:.0}s"))
+    )?;
+    let files: Vec<String> = s.files_touched.iter().map(|f| clean(f, 120)).collect();
+    writeln!(out, "    files touched ({}): {}", files.len(), if files.is_empty() { "-".to_owned() } else { files.join(", ") })?;
+    for fx in &s.side_effects {
+        writeln!(out, "    side effect: {}", clean(fx, 200))?;
+    }
+    match s.first_out_of_scope_step {
+        Some(n) => writeln!(out, "    first left scope at step {n}: {}", describe(t, n))?,
+        None => writeln!(out, "    never left scope")?,
+    }
+    for w in &v.warnings {
+        writeln!(out, "    warning: {}", clean(w, 300))?;
+    }
+    writeln!(out)
+}
