@@ -508,8 +508,8 @@ fn budget(f: &Facts, b: &goalpost_spec::Budget) -> Eval {
     let mut unknown = Vec::new();
     let mut check = |name: &str, limit: Option<f64>, used: Option<f64>| match (limit, used) {
         (None, _) => {}
-        (Some(l), Some(u)) if u > l => over.push(format!("{name} {u:.4} > {l}")),
-        (Some(l), Some(u)) => within.push(format!("{name} {u:.4} <= {l}")),
+        (Some(l), Some(u)) if u > l => over.push(format!("{name} {} > {l}", num(u))),
+        (Some(l), Some(u)) => within.push(format!("{name} {} <= {l}", num(u))),
         (Some(_), None) => unknown.push(format!("{name} not recorded")),
     };
     check("cost_usd", b.cost_usd, f.cost_usd);
@@ -529,6 +529,11 @@ fn budget(f: &Facts, b: &goalpost_spec::Budget) -> Eval {
         // A limit with no recorded usage is said in the message but does not fail the budget.
         pass(msg, vec![])
     }
+}
+
+/// A number as a person writes it: `27`, `0.3950`.
+fn num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 { format!("{x:.0}") } else { format!("{x:.4}") }
 }
 
 fn smells(t: &Trajectory, f: &Facts, p: &goalpost_spec::ProcessSmellsParams) -> Eval {
