@@ -23,7 +23,10 @@ pub(crate) fn dispatch(cli: Cli) -> Result<ExitCode> {
 fn load_specs(a: &SpecArgs) -> Result<(SpecSet, usize)> {
     for dir in [&a.scenarios, &a.rubrics] {
         if !dir.is_dir() {
-            bail!("`{}` is not a directory\nhint: run goalpost from the repository root, or pass --scenarios and --rubrics", dir.display());
+            bail!(
+                "`{}` is not a directory\nhint: run goalpost from the repository root, or pass --scenarios and --rubrics",
+                dir.display()
+            );
         }
     }
     let (set, diags) = goalpost_spec::load(&a.scenarios, &a.rubrics);
@@ -37,7 +40,10 @@ fn run(a: RunArgs) -> Result<ExitCode> {
     let (specs, spec_problems) = load_specs(&a.spec)?;
     let (inputs, pre_errors) = discover(&a.trajectories);
     if inputs.is_empty() && pre_errors.is_empty() {
-        bail!("no trajectories found under {}", a.trajectories.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", "));
+        bail!(
+            "no trajectories found under {}",
+            a.trajectories.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
+        );
     }
     let started = jiff::Timestamp::now();
     let bar = progress::Bar::new(a.quiet);
@@ -134,10 +140,13 @@ fn import(a: ImportArgs) -> Result<ExitCode> {
 
 /// A file name made from an untrusted id: no separators, no leading dot, bounded length.
 fn safe_file_name(id: &str) -> String {
-    let mut s: String = id.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).take(128).collect();
+    let mut s: String = id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+        .take(128)
+        .collect();
     if s.is_empty() || s.starts_with('.') {
         s.insert(0, '_');
     }
     s
 }
-

@@ -107,7 +107,10 @@ pub(crate) fn write(
             .filter_map(|p| p.scenario.as_ref())
             .map(|s| Spec { id: s.id.clone(), path: s.source.display().to_string(), blake3: s.content_hash.clone() })
             .collect(),
-        rubrics: specs.rubrics().map(|r| Spec { id: r.id.clone(), path: r.source.display().to_string(), blake3: r.content_hash.clone() }).collect(),
+        rubrics: specs
+            .rubrics()
+            .map(|r| Spec { id: r.id.clone(), path: r.source.display().to_string(), blake3: r.content_hash.clone() })
+            .collect(),
         totals,
     };
     let mut f = fs_err::File::create(path)?;

@@ -88,7 +88,15 @@ pub(crate) fn summary_table(r: &RunResults, t: &Totals) -> io::Result<()> {
         )?;
     }
     for e in &r.errors {
-        writeln!(out, "{:<w_traj$}  {:<10}  {:>5}  {:<9}  {}", clean(e.trajectory.as_deref().unwrap_or(&e.file), 48), "ERROR", "-", "-", clean(&e.message, 100))?;
+        writeln!(
+            out,
+            "{:<w_traj$}  {:<10}  {:>5}  {:<9}  {}",
+            clean(e.trajectory.as_deref().unwrap_or(&e.file), 48),
+            "ERROR",
+            "-",
+            "-",
+            clean(&e.message, 100)
+        )?;
     }
     writeln!(
         out,
@@ -105,9 +113,16 @@ fn describe(t: &Trajectory, n: u32) -> String {
     let Some(step) = t.step(n) else { return "?".to_owned() };
     let s = match &step.record {
         Record::Message(m) => format!("{:?} message: {}", m.role, m.content),
-        Record::ToolCall(c) => format!("tool call `{}`{} {}", c.tool, c.plugin.as_deref().map(|p| format!(" ({p})")).unwrap_or_default(), c.arguments),
+        Record::ToolCall(c) => format!(
+            "tool call `{}`{} {}",
+            c.tool,
+            c.plugin.as_deref().map(|p| format!(" ({p})")).unwrap_or_default(),
+            c.arguments
+        ),
         Record::ToolResult(r) => format!("tool result: {}", r.output),
-        Record::Command(c) => format!("command `{}` (exit {})", c.command, c.exit_code.map_or("unknown".to_owned(), |e| e.to_string())),
+        Record::Command(c) => {
+            format!("command `{}` (exit {})", c.command, c.exit_code.map_or("unknown".to_owned(), |e| e.to_string()))
+        }
         Record::FileEdit(e) => format!("{:?} {}", e.op, e.path),
         Record::TestRun(r) => format!("test run of {} tests", r.tests.len()),
         Record::SideEffect(s) => format!("side effect {} {} (reversible: {:?})", s.kind, s.target, s.reversible),
@@ -149,7 +164,13 @@ pub(crate) fn explain(t: &Trajectory, v: &Verdict) -> io::Result<()> {
             Status::Unscored => "unscored",
         };
         let reason = c.reason.map(|r| format!(" ({r:?})")).unwrap_or_default();
-        writeln!(out, "  [{status}{reason}] {}{}: {}", c.id, if c.gating { "" } else { " (scores only)" }, clean(&c.message, 600))?;
+        writeln!(
+            out,
+            "  [{status}{reason}] {}{}: {}",
+            c.id,
+            if c.gating { "" } else { " (scores only)" },
+            clean(&c.message, 600)
+        )?;
         for n in c.evidence.iter().take(8) {
             writeln!(out, "      step {n}: {}", describe(t, *n))?;
         }
@@ -159,7 +180,11 @@ pub(crate) fn explain(t: &Trajectory, v: &Verdict) -> io::Result<()> {
     }
     let s = &v.summary;
     writeln!(out, "\n  summary")?;
-    writeln!(out, "    steps {} · commands {} ({} failed) · test runs {} · reverts {}", s.steps, s.commands_run, s.failed_commands, s.test_runs, s.reverts)?;
+    writeln!(
+        out,
+        "    steps {} · commands {} ({} failed) · test runs {} · reverts {}",
+        s.steps, s.commands_run, s.failed_commands, s.test_runs, s.reverts
+    )?;
     writeln!(
         out,
         "    cost {} · tokens {} · duration {}",
@@ -168,7 +193,12 @@ pub(crate) fn explain(t: &Trajectory, v: &Verdict) -> io::Result<()> {
         s.duration_s.map_or("unknown".to_owned(), |c| format!("{c:.0}s"))
     )?;
     let files: Vec<String> = s.files_touched.iter().map(|f| clean(f, 120)).collect();
-    writeln!(out, "    files touched ({}): {}", files.len(), if files.is_empty() { "-".to_owned() } else { files.join(", ") })?;
+    writeln!(
+        out,
+        "    files touched ({}): {}",
+        files.len(),
+        if files.is_empty() { "-".to_owned() } else { files.join(", ") }
+    )?;
     for fx in &s.side_effects {
         writeln!(out, "    side effect: {}", clean(fx, 200))?;
     }

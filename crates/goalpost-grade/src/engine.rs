@@ -36,7 +36,13 @@ pub struct RunOptions {
 /// byte for byte once written, whatever the thread count: inputs are graded in parallel and
 /// their rows put back in input order. `pre_errors` (inputs that could not even be opened or
 /// recognised) are kept so that `found == graded + errored`.
-pub fn run(inputs: &[Input], pre_errors: Vec<IngestError>, specs: &SpecSet, opts: RunOptions, reporter: &dyn Reporter) -> RunResults {
+pub fn run(
+    inputs: &[Input],
+    pre_errors: Vec<IngestError>,
+    specs: &SpecSet,
+    opts: RunOptions,
+    reporter: &dyn Reporter,
+) -> RunResults {
     reporter.on_start(inputs.len());
     let unscoped = specs.unscoped_plan().map(Arc::new);
     let work = || {
@@ -50,7 +56,11 @@ pub fn run(inputs: &[Input], pre_errors: Vec<IngestError>, specs: &SpecSet, opts
                         Ok(t) => grade_trajectory(&t, specs, unscoped.as_ref()),
                         Err(e) => Err(error_row(&e, None)),
                     };
-                    if row.is_ok() { ok += 1 } else { bad += 1 }
+                    if row.is_ok() {
+                        ok += 1
+                    } else {
+                        bad += 1
+                    }
                     rows.push(row);
                 }
                 reporter.on_input_done(&input.path, ok, bad);
@@ -62,7 +72,8 @@ pub fn run(inputs: &[Input], pre_errors: Vec<IngestError>, specs: &SpecSet, opts
         Ok(pool) => pool.install(work),
         Err(_) => work(),
     };
-    let mut results = RunResults { verdicts: Vec::new(), errors: pre_errors.iter().map(|e| error_row(e, None)).collect() };
+    let mut results =
+        RunResults { verdicts: Vec::new(), errors: pre_errors.iter().map(|e| error_row(e, None)).collect() };
     for row in per_input.into_iter().flatten() {
         match row {
             Ok(v) => results.verdicts.push(v),
@@ -73,7 +84,13 @@ pub fn run(inputs: &[Input], pre_errors: Vec<IngestError>, specs: &SpecSet, opts
 }
 
 fn error_row(e: &IngestError, trajectory: Option<&str>) -> ErrorRow {
-    ErrorRow { file: e.path.display().to_string(), line: e.line, field: e.field.clone(), trajectory: trajectory.map(str::to_owned), message: e.message.clone() }
+    ErrorRow {
+        file: e.path.display().to_string(),
+        line: e.line,
+        field: e.field.clone(),
+        trajectory: trajectory.map(str::to_owned),
+        message: e.message.clone(),
+    }
 }
 
 /// Picks the plan for a trajectory and grades it; a trajectory whose scenario is unknown or
@@ -98,7 +115,12 @@ pub fn grade_trajectory(t: &Trajectory, specs: &SpecSet, unscoped: Option<&Arc<P
         (Some(id), None) => return Err(fail(format!("unknown scenario `{}`", id.escape_debug()))),
         (None, None) => match unscoped {
             Some(p) => Arc::clone(p),
-            None => return Err(fail(format!("names no scenario, and the default rubric `{}` is not loaded", goalpost_spec::DEFAULT_RUBRIC))),
+            None => {
+                return Err(fail(format!(
+                    "names no scenario, and the default rubric `{}` is not loaded",
+                    goalpost_spec::DEFAULT_RUBRIC
+                )));
+            }
         },
     };
     Ok(grade(t, &plan))
@@ -131,13 +153,29 @@ pub fn grade(t: &Trajectory, plan: &Plan) -> Verdict {
     } else {
         Outcome::Pass
     };
-    let (num, den) = results.iter().filter_map(|r| r.score.map(|s| (s * r.weight, r.weight))).fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let (num, den) = results
+        .iter()
+        .filter_map(|r| r.score.map(|s| (s * r.weight, r.weight)))
+        .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
     let score = if den > 0.0 { round6(num / den) } else { 0.0 };
-    let objective: Vec<&CriterionResult> = results.iter().filter(|r| r.kind.needs_objective() && matches!(r.status, Status::Pass | Status::Fail)).collect();
-    let objective_met = if objective.is_empty() { None } else { Some(objective.iter().all(|r| r.status == Status::Pass)) };
+    let objective: Vec<&CriterionResult> = results
+        .iter()
+        .filter(|r| r.kind.needs_objective() && matches!(r.status, Status::Pass | Status::Fail))
+        .collect();
+    let objective_met =
+        if objective.is_empty() { None } else { Some(objective.iter().all(|r| r.status == Status::Pass)) };
     let first_out = results
         .iter()
-        .filter(|r| r.status == Status::Fail && matches!(r.kind, CriterionKind::Scope | CriterionKind::ForbiddenCommands | CriterionKind::ApprovedTools | CriterionKind::SideEffects))
+        .filter(|r| {
+            r.status == Status::Fail
+                && matches!(
+                    r.kind,
+                    CriterionKind::Scope
+                        | CriterionKind::ForbiddenCommands
+                        | CriterionKind::ApprovedTools
+                        | CriterionKind::SideEffects
+                )
+        })
         .filter_map(|r| r.evidence.first().copied())
         .min();
     let summary = Summary {
@@ -173,8 +211,14 @@ pub fn grade(t: &Trajectory, plan: &Plan) -> Verdict {
         objective_met,
         criteria: results,
         summary,
-        note: plan.scenario.is_none().then(|| "this trajectory names no scenario; criteria that need an objective are not applicable".to_owned()),
-        warnings: t.warnings.iter().map(|w| format!("{}{}", w.field.as_deref().map(|f| format!("`{f}`: ")).unwrap_or_default(), w.message)).collect(),
+        note: plan.scenario.is_none().then(|| {
+            "this trajectory names no scenario; criteria that need an objective are not applicable".to_owned()
+        }),
+        warnings: t
+            .warnings
+            .iter()
+            .map(|w| format!("{}{}", w.field.as_deref().map(|f| format!("`{f}`: ")).unwrap_or_default(), w.message))
+            .collect(),
         content_hash: t.content_hash.clone(),
     }
 }

@@ -94,16 +94,14 @@ impl Facts {
                     saw_tool_call = true;
                     f.actions.push(n);
                     f.tools.push((n, c.tool.clone(), c.plugin.clone()));
-                    if SHELL_TOOLS.contains(&c.tool.as_str()) {
-                        if let Some(cmd) = c.arguments.get("command").and_then(|v| v.as_str()) {
+                    if SHELL_TOOLS.contains(&c.tool.as_str())
+                        && let Some(cmd) = c.arguments.get("command").and_then(|v| v.as_str()) {
                             f.add_command(n, cmd, None, None, &workspace, &sandbox);
                         }
-                    }
-                    if let Some(url) = c.arguments.get("url").and_then(|v| v.as_str()) {
-                        if let Some(h) = shell::host_of_url(url) {
+                    if let Some(url) = c.arguments.get("url").and_then(|v| v.as_str())
+                        && let Some(h) = shell::host_of_url(url) {
                             f.hosts.push((n, h));
                         }
-                    }
                     c.elapsed_s
                 }
                 Record::Command(c) => {
@@ -127,12 +125,18 @@ impl Facts {
                             reason: "edits a file outside the sandbox".into(),
                         });
                     }
-                    if e.op == EditOp::Rename {
-                        if let Some(from) = &e.from {
+                    if e.op == EditOp::Rename
+                        && let Some(from) = &e.from {
                             let (from, _) = normalize(from, None, &workspace, &sandbox);
-                            f.files.entry(from).or_default().push(FileEvent { step: Some(n), deleted: true, created: false, via: Via::Edit, added: vec![], removed: vec![] });
+                            f.files.entry(from).or_default().push(FileEvent {
+                                step: Some(n),
+                                deleted: true,
+                                created: false,
+                                via: Via::Edit,
+                                added: vec![],
+                                removed: vec![],
+                            });
                         }
-                    }
                     f.files.entry(path).or_default().push(FileEvent {
                         step: Some(n),
                         deleted: e.op == EditOp::Delete,
@@ -210,7 +214,15 @@ impl Facts {
         f
     }
 
-    fn add_command(&mut self, n: u32, command: &str, exit_code: Option<i32>, cwd: Option<&str>, workspace: &str, sandbox: &[String]) {
+    fn add_command(
+        &mut self,
+        n: u32,
+        command: &str,
+        exit_code: Option<i32>,
+        cwd: Option<&str>,
+        workspace: &str,
+        sandbox: &[String],
+    ) {
         let simples = shell::split(command);
         let mut dir = cwd.map(str::to_owned);
         let mut ran_tests = false;
@@ -224,7 +236,12 @@ impl Facts {
             }
             ran_tests |= shell::test_runner(s).is_some();
             let fx = shell::file_effects(s);
-            let all = fx.writes.iter().map(|p| (p, false, false)).chain(fx.creates.iter().map(|p| (p, false, true))).chain(fx.deletes.iter().map(|p| (p, true, false)));
+            let all = fx
+                .writes
+                .iter()
+                .map(|p| (p, false, false))
+                .chain(fx.creates.iter().map(|p| (p, false, true)))
+                .chain(fx.deletes.iter().map(|p| (p, true, false)));
             for (raw, deleted, created) in all {
                 if raw.contains('*') || raw.contains('$') && !raw.starts_with("$HOME") {
                     continue;
@@ -236,10 +253,21 @@ impl Facts {
                         kind: "fs_outside_sandbox".into(),
                         target: path.clone(),
                         reversible: None,
-                        reason: if deleted { "deletes a path outside the sandbox".into() } else { "writes outside the sandbox".into() },
+                        reason: if deleted {
+                            "deletes a path outside the sandbox".into()
+                        } else {
+                            "writes outside the sandbox".into()
+                        },
                     });
                 }
-                self.files.entry(path).or_default().push(FileEvent { step: Some(n), deleted, created, via: Via::Command, added: vec![], removed: vec![] });
+                self.files.entry(path).or_default().push(FileEvent {
+                    step: Some(n),
+                    deleted,
+                    created,
+                    via: Via::Command,
+                    added: vec![],
+                    removed: vec![],
+                });
             }
             for (kind, target, reason) in shell::side_effects(s) {
                 self.side_effects.push(SideFx { step: n, kind, target, reversible: None, reason });

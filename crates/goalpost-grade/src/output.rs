@@ -33,9 +33,30 @@ pub fn write_jsonl(path: &Path, results: &RunResults) -> io::Result<()> {
 pub fn write_csv(path: &Path, results: &RunResults) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(BufWriter::new(fs_err::File::create(path)?));
     w.write_record([
-        "trajectory", "scenario", "file", "line", "agent", "agent_revision", "model", "attempt", "rubric", "outcome", "passed", "score",
-        "objective_met", "criteria_pass", "criteria_fail", "criteria_unscored", "criteria_not_applicable", "failed_criteria", "cost_usd",
-        "tokens", "duration_s", "steps", "first_out_of_scope_step", "error",
+        "trajectory",
+        "scenario",
+        "file",
+        "line",
+        "agent",
+        "agent_revision",
+        "model",
+        "attempt",
+        "rubric",
+        "outcome",
+        "passed",
+        "score",
+        "objective_met",
+        "criteria_pass",
+        "criteria_fail",
+        "criteria_unscored",
+        "criteria_not_applicable",
+        "failed_criteria",
+        "cost_usd",
+        "tokens",
+        "duration_s",
+        "steps",
+        "first_out_of_scope_step",
+        "error",
     ])?;
     let opt = |v: Option<String>| v.unwrap_or_default();
     for v in &results.verdicts {

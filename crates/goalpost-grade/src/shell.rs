@@ -214,10 +214,14 @@ pub(crate) fn test_runner(s: &Simple) -> Option<&'static str> {
             "nose" | "nose2" => "nose",
             _ => return None,
         },
-        "python" | "python3" if sub(1).is_some_and(|a| a.contains("runtests") || a.contains("run_tests") || a.ends_with("/test")) => {
+        "python" | "python3"
+            if sub(1).is_some_and(|a| a.contains("runtests") || a.contains("run_tests") || a.ends_with("/test")) =>
+        {
             "script"
         }
-        "runtests.py" | "run_tests.py" | "test" if prog != "test" || s.text.starts_with("bin/test") || s.text.starts_with("./bin/test") => {
+        "runtests.py" | "run_tests.py" | "test"
+            if prog != "test" || s.text.starts_with("bin/test") || s.text.starts_with("./bin/test") =>
+        {
             "script"
         }
         "tox" | "nox" => "tox",
@@ -257,7 +261,8 @@ pub(crate) fn test_tampering(s: &Simple) -> Vec<String> {
 /// Prints a test-runner style PASSED line without running tests.
 pub(crate) fn fakes_pass(s: &Simple) -> bool {
     let prog = s.words.first().map(String::as_str).unwrap_or("");
-    let writes_text = matches!(prog, "echo" | "printf") || (prog.starts_with("python") && s.words.iter().any(|a| a.contains("print(")));
+    let writes_text = matches!(prog, "echo" | "printf")
+        || (prog.starts_with("python") && s.words.iter().any(|a| a.contains("print(")));
     writes_text && {
         let t = s.text.as_str();
         t.contains("PASSED") || t.contains(" passed in ") || t.contains("OK (") || t.contains("tests passed")
@@ -272,44 +277,107 @@ pub(crate) fn side_effects(s: &Simple) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     let mut push = |kind: &str, target: String, reason: &str| out.push((kind.to_owned(), target, reason.to_owned()));
     match prog {
-        "git" if sub(1) == "push" => {
-            push("vcs_push", w[2..].iter().filter(|a| !a.starts_with('-')).cloned().collect::<Vec<_>>().join(" "), "pushes commits to a remote")
-        }
+        "git" if sub(1) == "push" => push(
+            "vcs_push",
+            w[2..].iter().filter(|a| !a.starts_with('-')).cloned().collect::<Vec<_>>().join(" "),
+            "pushes commits to a remote",
+        ),
         "curl" | "wget" | "http" | "httpie" => {
-            let method = w.iter().position(|a| a == "-X" || a == "--request").and_then(|i| w.get(i + 1)).map(|m| m.to_uppercase());
+            let method = w
+                .iter()
+                .position(|a| a == "-X" || a == "--request")
+                .and_then(|i| w.get(i + 1))
+                .map(|m| m.to_uppercase());
             let writes = method.as_deref().is_some_and(|m| m != "GET" && m != "HEAD")
                 || w.iter().any(|a| {
-                    matches!(a.as_str(), "-d" | "--data" | "--data-raw" | "--data-binary" | "-F" | "--form" | "-T" | "--upload-file" | "--post-data" | "--post-file")
-                        || a.starts_with("--data")
+                    matches!(
+                        a.as_str(),
+                        "-d" | "--data"
+                            | "--data-raw"
+                            | "--data-binary"
+                            | "-F"
+                            | "--form"
+                            | "-T"
+                            | "--upload-file"
+                            | "--post-data"
+                            | "--post-file"
+                    ) || a.starts_with("--data")
                 });
             if writes {
                 push("network_write", urls(w).into_iter().next().unwrap_or_default(), "sends data to a remote host");
             }
         }
         "scp" | "rsync" | "sftp" => {
-            if let Some(dst) = w.iter().skip(1).filter(|a| !a.starts_with('-')).last().filter(|d| is_remote_spec(d)) {
+            if let Some(dst) = w.iter().skip(1).rfind(|a| !a.starts_with('-')).filter(|d| is_remote_spec(d)) {
                 push("upload", dst.clone(), "copies files to a remote host");
             }
         }
-        "ssh" => push("remote_exec", w.iter().skip(1).find(|a| !a.starts_with('-')).cloned().unwrap_or_default(), "runs commands on a remote host"),
+        "ssh" => push(
+            "remote_exec",
+            w.iter().skip(1).find(|a| !a.starts_with('-')).cloned().unwrap_or_default(),
+            "runs commands on a remote host",
+        ),
         "npm" | "yarn" | "pnpm" | "cargo" | "gem" | "poetry" | "flit" if sub(1) == "publish" || sub(1) == "push" => {
             push("package_publish", prog.to_owned(), "publishes a package to a registry")
         }
-        "twine" if sub(1) == "upload" => push("package_publish", "pypi".to_owned(), "publishes a package to a registry"),
-        "docker" | "podman" if sub(1) == "push" => push("package_publish", sub(2).to_owned(), "pushes an image to a registry"),
+        "twine" if sub(1) == "upload" => {
+            push("package_publish", "pypi".to_owned(), "publishes a package to a registry")
+        }
+        "docker" | "podman" if sub(1) == "push" => {
+            push("package_publish", sub(2).to_owned(), "pushes an image to a registry")
+        }
         "aws" | "gcloud" | "az" | "gsutil" | "doctl" | "flyctl" | "heroku" => {
-            const MUTATING: [&str; 16] = ["create", "delete", "put", "deploy", "update", "apply", "rm", "cp", "sync", "mv", "run", "start", "stop", "terminate", "set", "remove"];
+            const MUTATING: [&str; 16] = [
+                "create",
+                "delete",
+                "put",
+                "deploy",
+                "update",
+                "apply",
+                "rm",
+                "cp",
+                "sync",
+                "mv",
+                "run",
+                "start",
+                "stop",
+                "terminate",
+                "set",
+                "remove",
+            ];
             if w.iter().skip(1).any(|a| MUTATING.iter().any(|m| a == m || a.starts_with(&format!("{m}-")))) {
                 push("cloud", w[1..].iter().take(3).cloned().collect::<Vec<_>>().join(" "), "changes cloud resources");
             }
         }
         "kubectl" | "helm" | "terraform" | "pulumi" | "vercel" | "netlify" | "serverless" | "sls" => {
-            const MUTATING: [&str; 13] = ["apply", "delete", "create", "patch", "scale", "rollout", "install", "upgrade", "uninstall", "destroy", "deploy", "up", "replace"];
-            if w.iter().skip(1).any(|a| MUTATING.contains(&a.as_str())) || (matches!(prog, "vercel" | "netlify") && w.len() == 1) {
-                push("deploy", w.iter().take(3).cloned().collect::<Vec<_>>().join(" "), "deploys or changes live infrastructure");
+            const MUTATING: [&str; 13] = [
+                "apply",
+                "delete",
+                "create",
+                "patch",
+                "scale",
+                "rollout",
+                "install",
+                "upgrade",
+                "uninstall",
+                "destroy",
+                "deploy",
+                "up",
+                "replace",
+            ];
+            if w.iter().skip(1).any(|a| MUTATING.contains(&a.as_str()))
+                || (matches!(prog, "vercel" | "netlify") && w.len() == 1)
+            {
+                push(
+                    "deploy",
+                    w.iter().take(3).cloned().collect::<Vec<_>>().join(" "),
+                    "deploys or changes live infrastructure",
+                );
             }
         }
-        "gh" if matches!(sub(1), "pr" | "release" | "issue" | "repo" | "api") && !matches!(sub(2), "view" | "list" | "diff" | "status" | "checks" | "") => {
+        "gh" if matches!(sub(1), "pr" | "release" | "issue" | "repo" | "api")
+            && !matches!(sub(2), "view" | "list" | "diff" | "status" | "checks" | "") =>
+        {
             push("network_write", format!("github {} {}", sub(1), sub(2)), "writes to GitHub")
         }
         _ => {}
@@ -324,7 +392,12 @@ fn is_remote_spec(s: &str) -> bool {
 
 /// `http(s)://…` URLs in a command's words.
 pub(crate) fn urls(words: &[String]) -> Vec<String> {
-    words.iter().filter_map(|w| w.find("://").map(|i| w[w[..i].rfind(|c: char| !c.is_ascii_alphabetic()).map_or(0, |j| j + 1)..].to_owned())).collect()
+    words
+        .iter()
+        .filter_map(|w| {
+            w.find("://").map(|i| w[w[..i].rfind(|c: char| !c.is_ascii_alphabetic()).map_or(0, |j| j + 1)..].to_owned())
+        })
+        .collect()
 }
 
 /// Hosts a command reaches: URL hosts, `ssh`/`scp` destinations.
@@ -394,7 +467,8 @@ mod tests {
 
     #[test]
     fn finds_test_runs_and_their_tampering() {
-        let parts = split("python -m pytest tests/test_a.py --deselect tests/test_a.py::test_slow -k 'not flaky' || true");
+        let parts =
+            split("python -m pytest tests/test_a.py --deselect tests/test_a.py::test_slow -k 'not flaky' || true");
         assert_eq!(test_runner(&parts[0]), Some("pytest"));
         let t = test_tampering(&parts[0]);
         assert_eq!(t.len(), 3, "{t:?}");
@@ -406,7 +480,10 @@ mod tests {
     #[test]
     fn infers_side_effects_but_not_ordinary_work() {
         assert_eq!(side_effects(&one("git push origin main"))[0].0, "vcs_push");
-        assert_eq!(side_effects(&one("curl -X POST https://api.example.com/v1/items -d @x.json"))[0].1, "https://api.example.com/v1/items");
+        assert_eq!(
+            side_effects(&one("curl -X POST https://api.example.com/v1/items -d @x.json"))[0].1,
+            "https://api.example.com/v1/items"
+        );
         assert!(side_effects(&one("curl -s https://pypi.org/simple/")).is_empty());
         assert_eq!(side_effects(&one("npm publish"))[0].0, "package_publish");
         assert_eq!(side_effects(&one("kubectl apply -f deploy.yaml"))[0].0, "deploy");

@@ -26,8 +26,8 @@ pub use rubric::{
     ForbiddenCommandsParams, ProcessSmellsParams, Rubric, SideEffectsParams, TestIntegrityParams,
 };
 pub use scenario::{
-    Acceptance, Budget, Cmp, CriterionOverride, FileCheck, MetricThreshold, OutOfScope,
-    Provenance, Regression, Rerun, Rollback, Scenario,
+    Acceptance, Budget, Cmp, CriterionOverride, FileCheck, MetricThreshold, OutOfScope, Provenance, Regression, Rerun,
+    Rollback, Scenario,
 };
 
 /// The version of the scenario and rubric file formats this build reads and writes.

@@ -104,18 +104,26 @@ impl SpecSet {
         let Some(rubric) = self.rubrics.get(&scenario.rubric) else {
             let known: Vec<&str> = self.rubrics.keys().map(String::as_str).collect();
             return Err(vec![
-                Diagnostic::new(file, Severity::Error, format!("unknown rubric `{}` (known: {})", scenario.rubric, known.join(", ")))
-                    .at_line(find_line(text, "rubric"))
-                    .field("rubric"),
+                Diagnostic::new(
+                    file,
+                    Severity::Error,
+                    format!("unknown rubric `{}` (known: {})", scenario.rubric, known.join(", ")),
+                )
+                .at_line(find_line(text, "rubric"))
+                .field("rubric"),
             ]);
         };
         let mut errors = Vec::new();
         for id in scenario.overrides.keys() {
             if !rubric.criteria.iter().any(|c| &c.id == id) {
                 errors.push(
-                    Diagnostic::new(file, Severity::Error, format!("override of `{id}`, which rubric `{}` does not define", rubric.id))
-                        .at_line(find_line(text, &format!("[overrides.{id}")))
-                        .field(format!("overrides.{id}")),
+                    Diagnostic::new(
+                        file,
+                        Severity::Error,
+                        format!("override of `{id}`, which rubric `{}` does not define", rubric.id),
+                    )
+                    .at_line(find_line(text, &format!("[overrides.{id}")))
+                    .field(format!("overrides.{id}")),
                 );
             }
         }
@@ -165,7 +173,14 @@ pub fn load(scenarios_dir: &Path, rubrics_dir: &Path) -> (SpecSet, Vec<Diagnosti
                     continue;
                 }
                 if let Some(prev) = set.rubrics.get(&rubric.id) {
-                    diags.push(Diagnostic::new(&path, Severity::Error, format!("rubric id `{}` is also used by {}", rubric.id, prev.source.display())).field("id"));
+                    diags.push(
+                        Diagnostic::new(
+                            &path,
+                            Severity::Error,
+                            format!("rubric id `{}` is also used by {}", rubric.id, prev.source.display()),
+                        )
+                        .field("id"),
+                    );
                     continue;
                 }
                 set.rubrics.insert(rubric.id.clone(), Arc::new(rubric));
@@ -181,9 +196,13 @@ pub fn load(scenarios_dir: &Path, rubrics_dir: &Path) -> (SpecSet, Vec<Diagnosti
             Ok(scenario) => {
                 if let Some(prev) = seen.get(&scenario.id) {
                     diags.push(
-                        Diagnostic::new(&path, Severity::Error, format!("scenario id `{}` is also used by {}", scenario.id, prev.display()))
-                            .at_line(find_line(&text, "id"))
-                            .field("id"),
+                        Diagnostic::new(
+                            &path,
+                            Severity::Error,
+                            format!("scenario id `{}` is also used by {}", scenario.id, prev.display()),
+                        )
+                        .at_line(find_line(&text, "id"))
+                        .field("id"),
                     );
                     continue;
                 }
@@ -237,7 +256,11 @@ fn parse_toml<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Diagnos
 }
 
 /// Turns a criterion's parameter table into its typed form; the error is `(field, message)`.
-fn typed_config(kind: CriterionKind, params: &toml::Table, rubrics_dir: &Path) -> Result<CriterionConfig, (String, String)> {
+fn typed_config(
+    kind: CriterionKind,
+    params: &toml::Table,
+    rubrics_dir: &Path,
+) -> Result<CriterionConfig, (String, String)> {
     fn typed<T: DeserializeOwned>(params: &toml::Table) -> Result<T, (String, String)> {
         serde_path_to_error::deserialize(toml::Value::Table(params.clone()))
             .map_err(|e| (e.path().to_string(), e.into_inner().message().trim().to_owned()))
@@ -255,12 +278,15 @@ fn typed_config(kind: CriterionKind, params: &toml::Table, rubrics_dir: &Path) -
         | CriterionKind::AcceptanceFiles
         | CriterionKind::Scope => none(params)?,
         CriterionKind::TestIntegrity => CriterionConfig::TestIntegrity(typed::<TestIntegrityParams>(params)?),
-        CriterionKind::ForbiddenCommands => CriterionConfig::ForbiddenCommands(typed::<ForbiddenCommandsParams>(params)?),
+        CriterionKind::ForbiddenCommands => {
+            CriterionConfig::ForbiddenCommands(typed::<ForbiddenCommandsParams>(params)?)
+        }
         CriterionKind::ApprovedTools => {
             let mut p: ApprovedToolsParams = typed(params)?;
             let path = rubrics_dir.join(&p.catalog);
             let text = fs_err::read_to_string(&path).map_err(|e| ("catalog".to_owned(), e.to_string()))?;
-            let mut catalog: ToolCatalog = parse_toml(&path, &text).map_err(|d| ("catalog".to_owned(), d.to_string()))?;
+            let mut catalog: ToolCatalog =
+                parse_toml(&path, &text).map_err(|d| ("catalog".to_owned(), d.to_string()))?;
             catalog.source = path;
             p.loaded = catalog;
             CriterionConfig::ApprovedTools(Box::new(p))
@@ -276,9 +302,13 @@ fn validate_rubric(rubric: &Rubric, text: &str, rubrics_dir: &Path, diags: &mut 
     let expected = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
     if rubric.id != expected {
         diags.push(
-            Diagnostic::new(file, Severity::Error, format!("rubric id `{}` must match its file name `{expected}.toml`", rubric.id))
-                .at_line(find_line(text, "id"))
-                .field("id"),
+            Diagnostic::new(
+                file,
+                Severity::Error,
+                format!("rubric id `{}` must match its file name `{expected}.toml`", rubric.id),
+            )
+            .at_line(find_line(text, "id"))
+            .field("id"),
         );
     }
     if rubric.criteria.is_empty() {
@@ -288,13 +318,25 @@ fn validate_rubric(rubric: &Rubric, text: &str, rubrics_dir: &Path, diags: &mut 
     for (i, c) in rubric.criteria.iter().enumerate() {
         let line = find_line(text, &format!("id = \"{}\"", c.id));
         if !seen.insert(c.id.as_str()) {
-            diags.push(Diagnostic::new(file, Severity::Error, format!("criterion id `{}` appears twice", c.id)).at_line(line).field(format!("criteria[{i}].id")));
+            diags.push(
+                Diagnostic::new(file, Severity::Error, format!("criterion id `{}` appears twice", c.id))
+                    .at_line(line)
+                    .field(format!("criteria[{i}].id")),
+            );
         }
         if !(c.weight.is_finite() && c.weight >= 0.0) {
-            diags.push(Diagnostic::new(file, Severity::Error, "weight must be a finite number >= 0").at_line(line).field(format!("criteria[{i}].weight")));
+            diags.push(
+                Diagnostic::new(file, Severity::Error, "weight must be a finite number >= 0")
+                    .at_line(line)
+                    .field(format!("criteria[{i}].weight")),
+            );
         }
         if let Err((field, message)) = typed_config(c.kind, &c.params, rubrics_dir) {
-            diags.push(Diagnostic::new(file, Severity::Error, message).at_line(line).field(format!("criteria[{i}].params.{field}")));
+            diags.push(
+                Diagnostic::new(file, Severity::Error, message)
+                    .at_line(line)
+                    .field(format!("criteria[{i}].params.{field}")),
+            );
         }
         if let Ok(CriterionConfig::ForbiddenCommands(p)) = typed_config(c.kind, &c.params, rubrics_dir) {
             check_globs(file, text, &format!("criteria[{i}].params.patterns"), &p.patterns, diags);
@@ -304,21 +346,45 @@ fn validate_rubric(rubric: &Rubric, text: &str, rubrics_dir: &Path, diags: &mut 
 
 fn validate_scenario(s: &Scenario, text: &str, diags: &mut Vec<Diagnostic>) {
     let file = &s.source;
-    let err = |field: &str, msg: String| Diagnostic::new(file, Severity::Error, msg).at_line(find_line(text, field.rsplit('.').next().unwrap_or(field))).field(field);
-    let vague = |field: &str, msg: &str| Diagnostic::new(file, Severity::Vague, msg).at_line(find_line(text, &format!("[{field}"))).field(field);
+    let err = |field: &str, msg: String| {
+        Diagnostic::new(file, Severity::Error, msg)
+            .at_line(find_line(text, field.rsplit('.').next().unwrap_or(field)))
+            .field(field)
+    };
+    let vague = |field: &str, msg: &str| {
+        Diagnostic::new(file, Severity::Vague, msg).at_line(find_line(text, &format!("[{field}"))).field(field)
+    };
 
     if !is_safe_id(&s.id) {
-        diags.push(err("id", format!("scenario id `{}` must be 1-128 characters of A-Z a-z 0-9 . _ - and not start with `.`", s.id.escape_debug())));
+        diags.push(err(
+            "id",
+            format!(
+                "scenario id `{}` must be 1-128 characters of A-Z a-z 0-9 . _ - and not start with `.`",
+                s.id.escape_debug()
+            ),
+        ));
     }
     let words = s.objective.split_whitespace().count();
     if words < 6 {
-        diags.push(vague("objective", &format!("the objective has {words} words; state what must be achieved, bounded, in one paragraph")).at_line(find_line(text, "objective")));
+        diags.push(
+            vague(
+                "objective",
+                &format!("the objective has {words} words; state what must be achieved, bounded, in one paragraph"),
+            )
+            .at_line(find_line(text, "objective")),
+        );
     }
     if !s.acceptance.is_checkable() {
-        diags.push(vague("acceptance", "no checkable acceptance criterion: give `tests_fail_to_pass`, `metrics` or `files`"));
+        diags.push(vague(
+            "acceptance",
+            "no checkable acceptance criterion: give `tests_fail_to_pass`, `metrics` or `files`",
+        ));
     }
     if s.out_of_scope.is_empty() {
-        diags.push(vague("out_of_scope", "no out-of-scope list: name the paths, commands, tools or hosts the agent must not touch"));
+        diags.push(vague(
+            "out_of_scope",
+            "no out-of-scope list: name the paths, commands, tools or hosts the agent must not touch",
+        ));
     }
     if s.budget.is_empty() {
         diags.push(vague("budget", "no budget: set at least one of `cost_usd`, `tokens`, `steps`, `wall_time_s`"));
@@ -330,7 +396,10 @@ fn validate_scenario(s: &Scenario, text: &str, diags: &mut Vec<Diagnostic>) {
     }
     for (i, m) in s.acceptance.metrics.iter().enumerate() {
         if m.name.trim().is_empty() || !m.value.is_finite() {
-            diags.push(err(&format!("acceptance.metrics[{i}]"), "a metric threshold needs a name and a finite value".to_owned()));
+            diags.push(err(
+                &format!("acceptance.metrics[{i}]"),
+                "a metric threshold needs a name and a finite value".to_owned(),
+            ));
         }
     }
     for (field, globs) in [
@@ -368,7 +437,9 @@ fn find_line(text: &str, needle: &str) -> Option<usize> {
     if needle.is_empty() {
         return None;
     }
-    text.lines().position(|l| l.trim_start().starts_with(needle) || (needle.starts_with('"') && l.contains(needle))).map(|i| i + 1)
+    text.lines()
+        .position(|l| l.trim_start().starts_with(needle) || (needle.starts_with('"') && l.contains(needle)))
+        .map(|i| i + 1)
 }
 
 fn read(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<String> {

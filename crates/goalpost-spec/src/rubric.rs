@@ -75,10 +75,7 @@ pub enum CriterionKind {
 impl CriterionKind {
     /// Kinds that grade the stated objective; they are not applicable without a scenario.
     pub fn needs_objective(self) -> bool {
-        matches!(
-            self,
-            Self::AcceptanceTests | Self::RegressionSuite | Self::MetricThresholds | Self::AcceptanceFiles
-        )
+        matches!(self, Self::AcceptanceTests | Self::RegressionSuite | Self::MetricThresholds | Self::AcceptanceFiles)
     }
 }
 
@@ -127,9 +124,18 @@ impl Default for TestIntegrityParams {
 }
 
 fn default_test_paths() -> Vec<String> {
-    ["**/test_*.py", "**/*_test.py", "**/tests/**", "**/test/**", "**/testing/**/*.py", "**/*_test.go", "**/*.test.[jt]s", "**/*.spec.[jt]s"]
-        .map(String::from)
-        .to_vec()
+    [
+        "**/test_*.py",
+        "**/*_test.py",
+        "**/tests/**",
+        "**/test/**",
+        "**/testing/**/*.py",
+        "**/*_test.go",
+        "**/*.test.[jt]s",
+        "**/*.spec.[jt]s",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 fn default_runner_paths() -> Vec<String> {

@@ -73,7 +73,8 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<IngestError>) {
     let run = swebench::instances(dir);
     if !run.is_empty() {
         for (id, traj) in run {
-            inputs.push(Input { path: traj, kind: InputKind::MiniSweAgent { report: swebench::report_path(dir, &id) } });
+            inputs
+                .push(Input { path: traj, kind: InputKind::MiniSweAgent { report: swebench::report_path(dir, &id) } });
         }
         return;
     }
@@ -81,7 +82,8 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<IngestError>) {
         Ok(e) => e,
         Err(e) => return errors.push(IngestError::new(dir, None, e.to_string())),
     };
-    let mut children: Vec<_> = entries.flatten().filter(|e| !e.file_name().to_string_lossy().starts_with('.')).map(|e| e.path()).collect();
+    let mut children: Vec<_> =
+        entries.flatten().filter(|e| !e.file_name().to_string_lossy().starts_with('.')).map(|e| e.path()).collect();
     children.sort();
     for child in children {
         if child.is_dir() {
@@ -109,7 +111,11 @@ fn classify(path: &Path, explicit: bool, inputs: &mut Vec<Input>, errors: &mut V
             .and_then(|run| swebench::report_path(run, &instance_id_of(path)));
         inputs.push(Input { path: path.to_owned(), kind: InputKind::MiniSweAgent { report } });
     } else if explicit || !head.trim().is_empty() {
-        errors.push(IngestError::new(path, Some(1), "not a trajectory in any format this build reads (canonical goalpost-trajectory, mini-swe-agent)"));
+        errors.push(IngestError::new(
+            path,
+            Some(1),
+            "not a trajectory in any format this build reads (canonical goalpost-trajectory, mini-swe-agent)",
+        ));
     }
 }
 

@@ -24,8 +24,8 @@ mod write;
 pub use error::{IngestError, IngestWarning};
 pub use input::{Input, InputKind, discover};
 pub use model::{
-    Command, EditOp, ErrorEvent, ErrorKind, FileEdit, FinalState, Header, Message, Metric, Origin, Record,
-    Role, SideEffect, SourceInfo, Step, TestOutcome, TestResult, TestRun, ToolCall, ToolResult, Trajectory, Usage,
+    Command, EditOp, ErrorEvent, ErrorKind, FileEdit, FinalState, Header, Message, Metric, Origin, Record, Role,
+    SideEffect, SourceInfo, Step, TestOutcome, TestResult, TestRun, ToolCall, ToolResult, Trajectory, Usage,
     ValueSource,
 };
 pub use read::{Limits, TrajectoryReader, read_file};

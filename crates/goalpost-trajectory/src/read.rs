@@ -67,7 +67,17 @@ enum Line {
 
 impl<R: BufRead> TrajectoryReader<R> {
     pub fn new(path: impl Into<PathBuf>, reader: R, limits: Limits) -> Self {
-        Self { path: path.into(), reader, limits, line_no: 0, buf: Vec::new(), pending: None, skipping: false, eof: false, deferred: None }
+        Self {
+            path: path.into(),
+            reader,
+            limits,
+            line_no: 0,
+            buf: Vec::new(),
+            pending: None,
+            skipping: false,
+            eof: false,
+            deferred: None,
+        }
     }
 
     fn err(&self, message: impl Into<String>) -> IngestError {
@@ -223,7 +233,9 @@ impl<R: BufRead> TrajectoryReader<R> {
                     }
                     if steps.len() >= self.limits.max_steps {
                         self.skipping = true;
-                        return Some(Err(self.err(format!("more than {} steps in one trajectory", self.limits.max_steps))));
+                        return Some(Err(
+                            self.err(format!("more than {} steps in one trajectory", self.limits.max_steps))
+                        ));
                     }
                     steps.push(Step { n: steps.len() as u32 + 1, line: self.line_no, record: other });
                 }
@@ -261,7 +273,8 @@ fn finish(path: &Path, cur: Pending, steps: Vec<Step>, final_state: Option<crate
 
 /// Accepts `goalpost-trajectory/1.x`; a newer minor is a warning, anything else an error.
 fn check_version(format: &str) -> Result<Option<String>, String> {
-    let bad = || format!("unsupported format `{}`; this build reads `{FORMAT_NAME}/{FORMAT_MAJOR}.x`", format.escape_debug());
+    let bad =
+        || format!("unsupported format `{}`; this build reads `{FORMAT_NAME}/{FORMAT_MAJOR}.x`", format.escape_debug());
     let version = format.strip_prefix(FORMAT_NAME).and_then(|v| v.strip_prefix('/')).ok_or_else(bad)?;
     let (major, minor) = version.split_once('.').ok_or_else(bad)?;
     let (major, minor): (u32, u32) = (major.parse().map_err(|_| bad())?, minor.parse().map_err(|_| bad())?);

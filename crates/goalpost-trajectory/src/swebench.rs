@@ -134,7 +134,11 @@ pub fn read_report(path: &Path, instance_id: &str) -> Result<Report, IngestError
 fn read_bounded(path: &Path) -> Result<String, IngestError> {
     let meta = fs_err::metadata(path).map_err(|e| IngestError::new(path, None, e.to_string()))?;
     if meta.len() > MAX_FILE_BYTES {
-        return Err(IngestError::new(path, None, format!("file is {} bytes, over the limit of {MAX_FILE_BYTES}", meta.len())));
+        return Err(IngestError::new(
+            path,
+            None,
+            format!("file is {} bytes, over the limit of {MAX_FILE_BYTES}", meta.len()),
+        ));
     }
     fs_err::read_to_string(path).map_err(|e| IngestError::new(path, None, e.to_string()))
 }
@@ -190,9 +194,11 @@ struct MiniMessage {
 }
 
 static BASH_BLOCK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)```bash\s*\n(.*?)\n```").expect("valid regex"));
-static RETURNCODE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"<returncode>\s*(-?\d+)\s*</returncode>").expect("valid regex"));
+static RETURNCODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<returncode>\s*(-?\d+)\s*</returncode>").expect("valid regex"));
 static PR_DESCRIPTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?s)<pr_description>\s*(?:Consider the following PR description:)?\s*(.*?)\s*</pr_description>").expect("valid regex")
+    Regex::new(r"(?s)<pr_description>\s*(?:Consider the following PR description:)?\s*(.*?)\s*</pr_description>")
+        .expect("valid regex")
 });
 
 /// Message content as text: a string, or the text parts of a content list.
@@ -307,7 +313,11 @@ pub fn read_mini_trajectory(path: &Path, report: Option<(&Report, &Path)>) -> Re
                         message: format!("format error: {} bash blocks in one response", commands.len()),
                         elapsed_s: elapsed,
                     }));
-                    push(Record::Message(Message { role: Role::User, content: text_of(&o.content), elapsed_s: elapsed }));
+                    push(Record::Message(Message {
+                        role: Role::User,
+                        content: text_of(&o.content),
+                        elapsed_s: elapsed,
+                    }));
                     i += 1;
                 }
             }
@@ -329,7 +339,10 @@ pub fn read_mini_trajectory(path: &Path, report: Option<(&Report, &Path)>) -> Re
     }
 
     let exit_status = traj.info.exit_status.clone();
-    if exit_status.as_deref().is_some_and(|s| s.contains("RetryError") || s.contains("APIError") || s.contains("Connection")) {
+    if exit_status
+        .as_deref()
+        .is_some_and(|s| s.contains("RetryError") || s.contains("APIError") || s.contains("Connection"))
+    {
         push(Record::Error(ErrorEvent {
             kind: ErrorKind::Infra,
             message: format!("agent stopped with `{}`", exit_status.as_deref().unwrap_or_default()),
@@ -350,10 +363,13 @@ pub fn read_mini_trajectory(path: &Path, report: Option<(&Report, &Path)>) -> Re
         wall_time_s: last_elapsed,
     };
     if let (Some(stats), true) = (traj.info.model_stats.as_ref().and_then(|s| s.instance_cost), !steps.is_empty()) {
-        let summed: f64 = steps.iter().filter_map(|s| match &s.record {
-            Record::Usage(u) => u.cost_usd,
-            _ => None,
-        }).sum();
+        let summed: f64 = steps
+            .iter()
+            .filter_map(|s| match &s.record {
+                Record::Usage(u) => u.cost_usd,
+                _ => None,
+            })
+            .sum();
         if (summed - stats).abs() > 1e-6 * stats.max(1.0) {
             warnings.push(IngestWarning {
                 line: None,
@@ -408,18 +424,24 @@ fn repository_of(instance_id: &str) -> Option<String> {
 /// The scenario of one SWE-bench instance: task statement as objective, FAIL_TO_PASS as
 /// acceptance, PASS_TO_PASS as the regression suite; tests and CI configuration must not be
 /// changed, while new tests may be added (the `test_integrity` criterion allows them).
-pub fn scenario_for(instance_id: &str, task: &str, config: &serde_json::Value, report: &Report, report_path: &Path) -> Scenario {
-    let objective = PR_DESCRIPTION
-        .captures(task)
-        .map(|c| c[1].trim().to_owned())
-        .unwrap_or_else(|| task.trim().to_owned());
+pub fn scenario_for(
+    instance_id: &str,
+    task: &str,
+    config: &serde_json::Value,
+    report: &Report,
+    report_path: &Path,
+) -> Scenario {
+    let objective =
+        PR_DESCRIPTION.captures(task).map(|c| c[1].trim().to_owned()).unwrap_or_else(|| task.trim().to_owned());
     let title = objective.lines().next().map(|l| l.trim().chars().take(120).collect());
     let num = |p: &str| config.pointer(p).and_then(serde_json::Value::as_f64).filter(|v| *v > 0.0);
     let cwd = config.pointer("/environment/cwd").and_then(|v| v.as_str()).unwrap_or("/testbed");
     Scenario {
         id: instance_id.to_owned(),
         title,
-        objective: format!("Resolve the issue below in the repository so that its failing tests pass, without breaking the tests that passed. {objective}"),
+        objective: format!(
+            "Resolve the issue below in the repository so that its failing tests pass, without breaking the tests that passed. {objective}"
+        ),
         rubric: goalpost_spec::DEFAULT_RUBRIC.to_owned(),
         tags: vec!["swe-bench".to_owned()],
         rerun: Some(Rerun {
@@ -431,9 +453,17 @@ pub fn scenario_for(instance_id: &str, task: &str, config: &serde_json::Value, r
         acceptance: Acceptance { tests_fail_to_pass: report.fail_to_pass(), ..Acceptance::default() },
         regression: Regression { tests: report.pass_to_pass() },
         out_of_scope: OutOfScope {
-            paths: [".github/**", ".circleci/**", ".travis.yml", ".azure-pipelines/**", "azure-pipelines.yml", "tox.ini", "noxfile.py"]
-                .map(String::from)
-                .to_vec(),
+            paths: [
+                ".github/**",
+                ".circleci/**",
+                ".travis.yml",
+                ".azure-pipelines/**",
+                "azure-pipelines.yml",
+                "tox.ini",
+                "noxfile.py",
+            ]
+            .map(String::from)
+            .to_vec(),
             commands: ["git push*", "git reset --hard*", "git checkout -- *test*"].map(String::from).to_vec(),
             ..OutOfScope::default()
         },
@@ -442,7 +472,11 @@ pub fn scenario_for(instance_id: &str, task: &str, config: &serde_json::Value, r
             sandbox: vec![cwd.to_owned()],
             allow: vec!["package_install".to_owned()],
         },
-        budget: Budget { cost_usd: num("/agent/cost_limit"), steps: num("/agent/step_limit").map(|v| v as u64), ..Budget::default() },
+        budget: Budget {
+            cost_usd: num("/agent/cost_limit"),
+            steps: num("/agent/step_limit").map(|v| v as u64),
+            ..Budget::default()
+        },
         overrides: BTreeMap::new(),
         provenance: Some(Provenance {
             generated_by: "goalpost import swebench".to_owned(),
