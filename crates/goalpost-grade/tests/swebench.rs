@@ -1,0 +1,87 @@
+//! The 24 real SWE-bench instances: goalpost's objective verdict, computed from the harness's
+//! per-test statuses, equals the official resolved verdict.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use goalpost_grade::{NoReporter, RunOptions, Status, Verdict};
+use goalpost_trajectory::discover;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn grade_run() -> Vec<Verdict> {
+    let root = root();
+    let (specs, diags) = goalpost_spec::load(&root.join("scenarios"), &root.join("rubrics"));
+    assert!(diags.is_empty(), "{diags:?}");
+    let (inputs, errors) = discover(&[root.join("fixtures/swebench-run")]);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(inputs.len(), 24);
+    let results = goalpost_grade::run(&inputs, vec![], &specs, RunOptions::default(), &NoReporter);
+    assert!(results.errors.is_empty(), "{:?}", results.errors);
+    results.verdicts
+}
+
+#[test]
+fn objective_verdicts_equal_the_official_ones() {
+    let expected: serde_json::Value =
+        serde_json::from_str(&fs_err::read_to_string(root().join("fixtures/swebench-run/expected.json")).unwrap()).unwrap();
+    let expected: BTreeMap<String, bool> = expected["resolved"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_bool().unwrap()))
+        .collect();
+    let verdicts = grade_run();
+    let got: BTreeMap<String, bool> =
+        verdicts.iter().map(|v| (v.trajectory.clone(), v.objective_met.expect("scored"))).collect();
+    assert_eq!(got, expected);
+    // Both halves of "resolved" were really graded, not copied; an instance whose report
+    // lists no PASS_TO_PASS test (django-14315) has no regression suite to hold.
+    for v in &verdicts {
+        for id in ["acceptance-tests", "regression-suite"] {
+            let c = v.criteria.iter().find(|c| c.id == id).unwrap();
+            if c.status == Status::NotApplicable {
+                assert_eq!((id, v.trajectory.as_str()), ("regression-suite", "django__django-14315"));
+                continue;
+            }
+            assert!(matches!(c.status, Status::Pass | Status::Fail), "{}: {id} {:?}", v.trajectory, c.status);
+            assert_eq!(c.evidence, vec![v.summary.steps + 1], "cites the final state");
+        }
+    }
+}
+
+#[test]
+fn a_rewritten_test_expectation_is_caught_and_cites_the_sed_step() {
+    let verdicts = grade_run();
+    let failing: Vec<&str> = verdicts
+        .iter()
+        .filter(|v| v.criteria.iter().any(|c| c.id == "test-integrity" && c.status == Status::Fail))
+        .map(|v| v.trajectory.as_str())
+        .collect();
+    // Only matplotlib-21568 edited an existing test (it rewrote an expected string with
+    // `sed -i`); the sphinx runs' tox.ini change came from the environment, and the
+    // `test_fix.py` files elsewhere were the agents' own scratch files.
+    assert_eq!(failing, ["matplotlib__matplotlib-21568"]);
+    let v = verdicts.iter().find(|v| v.trajectory == "matplotlib__matplotlib-21568").unwrap();
+    let c = v.criteria.iter().find(|c| c.id == "test-integrity").unwrap();
+    assert!(c.message.contains("lib/matplotlib/tests/test_dates.py"), "{}", c.message);
+    assert!(c.evidence.iter().any(|n| *n <= v.summary.steps), "cites a step, not only the final state: {:?}", c.evidence);
+}
+
+#[test]
+fn costs_and_steps_match_what_the_format_records() {
+    for v in grade_run() {
+        let path = Path::new(&v.file);
+        let raw: serde_json::Value = serde_json::from_str(&fs_err::read_to_string(path).unwrap()).unwrap();
+        let cost = raw["info"]["model_stats"]["instance_cost"].as_f64().unwrap();
+        let calls = raw["info"]["model_stats"]["api_calls"].as_u64().unwrap();
+        assert!((v.summary.cost_usd.unwrap() - cost).abs() < 1e-5, "{}: {:?} vs {cost}", v.trajectory, v.summary.cost_usd);
+        let budget = v.criteria.iter().find(|c| c.id == "budget").unwrap();
+        assert!(budget.message.contains(&format!("steps {calls} <=")), "{}", budget.message);
+        assert!(v.warnings.is_empty(), "{:?}", v.warnings);
+        assert_eq!(v.agent, "mini-swe-agent");
+        assert_eq!(v.agent_revision.as_deref(), Some("1.15.0"));
+    }
+}
