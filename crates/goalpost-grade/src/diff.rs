@@ -28,9 +28,10 @@ pub(crate) fn parse(diff: &str) -> Vec<FileDiff> {
             }
             let p = line[4..].split('\t').next().unwrap_or("");
             if p == "/dev/null"
-                && let Some(f) = files.last_mut() {
-                    f.created = true;
-                }
+                && let Some(f) = files.last_mut()
+            {
+                f.created = true;
+            }
             continue;
         }
         let Some(f) = files.last_mut() else { continue };

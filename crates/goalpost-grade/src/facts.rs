@@ -95,13 +95,15 @@ impl Facts {
                     f.actions.push(n);
                     f.tools.push((n, c.tool.clone(), c.plugin.clone()));
                     if SHELL_TOOLS.contains(&c.tool.as_str())
-                        && let Some(cmd) = c.arguments.get("command").and_then(|v| v.as_str()) {
-                            f.add_command(n, cmd, None, None, &workspace, &sandbox);
-                        }
+                        && let Some(cmd) = c.arguments.get("command").and_then(|v| v.as_str())
+                    {
+                        f.add_command(n, cmd, None, None, &workspace, &sandbox);
+                    }
                     if let Some(url) = c.arguments.get("url").and_then(|v| v.as_str())
-                        && let Some(h) = shell::host_of_url(url) {
-                            f.hosts.push((n, h));
-                        }
+                        && let Some(h) = shell::host_of_url(url)
+                    {
+                        f.hosts.push((n, h));
+                    }
                     c.elapsed_s
                 }
                 Record::Command(c) => {
@@ -126,17 +128,18 @@ impl Facts {
                         });
                     }
                     if e.op == EditOp::Rename
-                        && let Some(from) = &e.from {
-                            let (from, _) = normalize(from, None, &workspace, &sandbox);
-                            f.files.entry(from).or_default().push(FileEvent {
-                                step: Some(n),
-                                deleted: true,
-                                created: false,
-                                via: Via::Edit,
-                                added: vec![],
-                                removed: vec![],
-                            });
-                        }
+                        && let Some(from) = &e.from
+                    {
+                        let (from, _) = normalize(from, None, &workspace, &sandbox);
+                        f.files.entry(from).or_default().push(FileEvent {
+                            step: Some(n),
+                            deleted: true,
+                            created: false,
+                            via: Via::Edit,
+                            added: vec![],
+                            removed: vec![],
+                        });
+                    }
                     f.files.entry(path).or_default().push(FileEvent {
                         step: Some(n),
                         deleted: e.op == EditOp::Delete,

@@ -26,13 +26,10 @@ fn grade_run() -> Vec<Verdict> {
 #[test]
 fn objective_verdicts_equal_the_official_ones() {
     let expected: serde_json::Value =
-        serde_json::from_str(&fs_err::read_to_string(root().join("fixtures/swebench-run/expected.json")).unwrap()).unwrap();
-    let expected: BTreeMap<String, bool> = expected["resolved"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_bool().unwrap()))
-        .collect();
+        serde_json::from_str(&fs_err::read_to_string(root().join("fixtures/swebench-run/expected.json")).unwrap())
+            .unwrap();
+    let expected: BTreeMap<String, bool> =
+        expected["resolved"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_bool().unwrap())).collect();
     let verdicts = grade_run();
     let got: BTreeMap<String, bool> =
         verdicts.iter().map(|v| (v.trajectory.clone(), v.objective_met.expect("scored"))).collect();
@@ -67,7 +64,11 @@ fn a_rewritten_test_expectation_is_caught_and_cites_the_sed_step() {
     let v = verdicts.iter().find(|v| v.trajectory == "matplotlib__matplotlib-21568").unwrap();
     let c = v.criteria.iter().find(|c| c.id == "test-integrity").unwrap();
     assert!(c.message.contains("lib/matplotlib/tests/test_dates.py"), "{}", c.message);
-    assert!(c.evidence.iter().any(|n| *n <= v.summary.steps), "cites a step, not only the final state: {:?}", c.evidence);
+    assert!(
+        c.evidence.iter().any(|n| *n <= v.summary.steps),
+        "cites a step, not only the final state: {:?}",
+        c.evidence
+    );
 }
 
 #[test]
@@ -77,7 +78,12 @@ fn costs_and_steps_match_what_the_format_records() {
         let raw: serde_json::Value = serde_json::from_str(&fs_err::read_to_string(path).unwrap()).unwrap();
         let cost = raw["info"]["model_stats"]["instance_cost"].as_f64().unwrap();
         let calls = raw["info"]["model_stats"]["api_calls"].as_u64().unwrap();
-        assert!((v.summary.cost_usd.unwrap() - cost).abs() < 1e-5, "{}: {:?} vs {cost}", v.trajectory, v.summary.cost_usd);
+        assert!(
+            (v.summary.cost_usd.unwrap() - cost).abs() < 1e-5,
+            "{}: {:?} vs {cost}",
+            v.trajectory,
+            v.summary.cost_usd
+        );
         let budget = v.criteria.iter().find(|c| c.id == "budget").unwrap();
         assert!(budget.message.contains(&format!("steps {calls} <=")), "{}", budget.message);
         assert!(v.warnings.is_empty(), "{:?}", v.warnings);
