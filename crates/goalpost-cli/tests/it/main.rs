@@ -1,0 +1,181 @@
+//! End-to-end tests of the `goalpost` binary, run from the repository root like a user would.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+fn goalpost(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_goalpost")).args(args).current_dir(root()).output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn lines(path: &Path) -> Vec<serde_json::Value> {
+    fs_err::read_to_string(path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn run_with_no_flags_grades_the_bundled_examples() {
+    let out = tempfile::tempdir().unwrap();
+    let o = goalpost(&["run", "--out", out.path().to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("6 found: 6 graded (3 pass, 3 fail, 0 incomplete), 0 errored"), "{stdout}");
+    let rows = lines(&out.path().join("results.jsonl"));
+    assert_eq!(rows.len(), 6);
+    for r in &rows {
+        assert_eq!(r["type"], "verdict");
+        for key in ["trajectory", "scenario", "passed", "score", "criteria"] {
+            assert!(r.get(key).is_some(), "{key} missing");
+        }
+        for c in r["criteria"].as_array().unwrap() {
+            assert!(c["id"].is_string() && c["status"].is_string() && c["evidence"].is_array());
+        }
+    }
+    let csv = fs_err::read_to_string(out.path().join("results.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 7);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs_err::read_to_string(out.path().join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["inputs"].as_array().unwrap().len(), 6);
+    assert_eq!(manifest["inputs"][0]["blake3"].as_str().unwrap().len(), 64);
+    assert_eq!(manifest["totals"]["found"], 6);
+    assert_eq!(manifest["scenarios"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn results_are_byte_identical_whatever_the_thread_count() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let inputs = ["examples/trajectories", "fixtures/swebench-run"];
+    for (dir, jobs) in [(&a, "1"), (&b, "2")] {
+        let mut args = vec!["run", "-q", "-j", jobs, "--out", dir.path().to_str().unwrap(), "--trajectories"];
+        args.extend(inputs);
+        let o = goalpost(&args);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    for f in ["results.jsonl", "results.csv"] {
+        let (x, y) = (fs_err::read(a.path().join(f)).unwrap(), fs_err::read(b.path().join(f)).unwrap());
+        assert!(x == y, "{f} differs between -j 1 and -j 2");
+    }
+    assert_eq!(lines(&a.path().join("results.jsonl")).len(), 30);
+}
+
+#[test]
+fn a_bad_file_becomes_an_error_row_and_nothing_else_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let trajs = dir.path().join("trajs");
+    fs_err::create_dir_all(&trajs).unwrap();
+    for f in ["fix-login-redirect--good.jsonl", "release-notes--good.jsonl"] {
+        fs_err::copy(root().join("examples/trajectories").join(f), trajs.join(f)).unwrap();
+    }
+    // Truncated mid-line, as a crashed writer leaves it.
+    let good = fs_err::read_to_string(root().join("examples/trajectories/auth-latency-p95--good.jsonl")).unwrap();
+    fs_err::write(trajs.join("truncated.jsonl"), &good[..good.len() - 40]).unwrap();
+    // A wrong field, and a scenario nobody defined.
+    fs_err::write(trajs.join("wrong-field.jsonl"), good.replacen("\"attempt\": 1", "\"attempt\": \"first\"", 1))
+        .unwrap();
+    fs_err::write(
+        trajs.join("unknown-scenario.jsonl"),
+        good.replacen("\"auth-latency-p95\", \"attempt\"", "\"no-such-scenario\", \"attempt\"", 1),
+    )
+    .unwrap();
+    fs_err::write(trajs.join("notes.json"), "{\"hello\": 1}").unwrap();
+
+    let out = dir.path().join("out");
+    let o = goalpost(&["run", "-q", "--trajectories", trajs.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let rows = lines(&out.join("results.jsonl"));
+    let verdicts: Vec<_> = rows.iter().filter(|r| r["type"] == "verdict").collect();
+    let errors: Vec<_> = rows.iter().filter(|r| r["type"] == "error").collect();
+    assert_eq!(verdicts.len(), 2, "{rows:#?}");
+    assert_eq!(errors.len(), 4, "{errors:#?}");
+    let by_file = |name: &str| {
+        errors.iter().find(|e| e["file"].as_str().unwrap().ends_with(name)).unwrap_or_else(|| panic!("{name}"))
+    };
+    assert_eq!(by_file("truncated.jsonl")["line"], good.lines().count());
+    assert_eq!(by_file("wrong-field.jsonl")["field"], "attempt");
+    assert_eq!(by_file("wrong-field.jsonl")["line"], 1);
+    assert!(
+        by_file("unknown-scenario.jsonl")["message"].as_str().unwrap().contains("unknown scenario `no-such-scenario`")
+    );
+    assert!(by_file("notes.json")["message"].as_str().unwrap().contains("not a trajectory"));
+    assert!(
+        text(&o.stdout).contains("6 found: 2 graded (2 pass, 0 fail, 0 incomplete), 4 errored"),
+        "{}",
+        text(&o.stdout)
+    );
+}
+
+#[test]
+fn explain_cites_the_steps_and_escapes_hostile_strings() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = fs_err::read_to_string(root().join("examples/trajectories/fix-login-redirect--tampered.jsonl")).unwrap();
+    // An agent-written id and command carrying terminal escapes.
+    let hostile = good.replacen("fix-login-redirect/r43/tampered", "evil\\u001b]0;pwned\\u0007\\u001b[2J", 1).replacen(
+        "echo '==== 4 passed in 0.40s ===='",
+        "echo '==== 4 passed in 0.40s ====' \\u001b[31m",
+        1,
+    );
+    let path = dir.path().join("hostile.jsonl");
+    fs_err::write(&path, hostile).unwrap();
+    let o = goalpost(&["explain", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let s = text(&o.stdout);
+    assert!(!s.contains('\u{1b}') && !s.contains('\u{7}'), "raw control characters reached the terminal");
+    assert!(s.contains("evil\\u{1b}]0;pwned"), "{s}");
+    assert!(s.contains("[FAIL] test-integrity"), "{s}");
+    assert!(s.contains("step 11: Create conftest.py"), "{s}");
+    assert!(s.contains("first left scope at step 14"), "{s}");
+}
+
+#[test]
+fn lint_reports_vague_scenarios_with_the_reason() {
+    let o = goalpost(&["lint"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("3 scenario(s) and 1 rubric(s) ok, 0 problem(s)"));
+    let dir = tempfile::tempdir().unwrap();
+    fs_err::write(dir.path().join("v.toml"), "id = \"v\"\nobjective = \"Make it better somehow please.\"\n").unwrap();
+    let o = goalpost(&["lint", "--scenarios", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = text(&o.stderr);
+    assert!(e.contains("v.toml:1: vague in `objective`") || e.contains("v.toml:2: vague in `objective`"), "{e}");
+    assert!(e.contains("no checkable acceptance criterion"), "{e}");
+}
+
+#[test]
+fn import_swebench_writes_trajectories_and_scenarios_that_grade_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let imported = dir.path().join("imported");
+    let o = goalpost(&["import", "swebench", "fixtures/swebench-run", "--out", imported.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(fs_err::read_dir(imported.join("trajectories")).unwrap().count(), 24);
+    assert_eq!(fs_err::read_dir(imported.join("scenarios")).unwrap().count(), 24);
+
+    let (direct, via_import) = (dir.path().join("a"), dir.path().join("b"));
+    let o = goalpost(&["run", "-q", "--trajectories", "fixtures/swebench-run", "--out", direct.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = goalpost(&[
+        "run",
+        "-q",
+        "--scenarios",
+        imported.join("scenarios").to_str().unwrap(),
+        "--trajectories",
+        imported.join("trajectories").to_str().unwrap(),
+        "--out",
+        via_import.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let key = |rows: Vec<serde_json::Value>| -> Vec<(String, serde_json::Value, serde_json::Value)> {
+        let mut v: Vec<_> = rows
+            .into_iter()
+            .map(|r| (r["trajectory"].as_str().unwrap().to_owned(), r["objective_met"].clone(), r["passed"].clone()))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    assert_eq!(key(lines(&direct.join("results.jsonl"))), key(lines(&via_import.join("results.jsonl"))));
+}
