@@ -1,1 +1,90 @@
-fn main() {}
+//! Reading and grading throughput on a generated corpus of realistic trajectories, and on the
+//! 24 real SWE-bench instances. Run: `cargo bench -p goalpost-bench`.
+
+use std::hint::black_box;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use goalpost_grade::{NoReporter, RunOptions};
+use goalpost_trajectory::{Limits, TrajectoryReader, discover};
+
+const COUNT: usize = 200;
+const STEPS: usize = 400;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn benches(c: &mut Criterion) {
+    let root = root();
+    let (specs, diags) = goalpost_spec::load(&root.join("scenarios"), &root.join("rubrics"));
+    assert!(diags.is_empty(), "{diags:?}");
+    let corpus = goalpost_bench::corpus(COUNT, STEPS, "fix-login-redirect");
+    let bytes: usize = corpus.iter().map(String::len).sum();
+    let dir = tempfile::tempdir().unwrap();
+    for (i, t) in corpus.iter().enumerate() {
+        fs_err::write(dir.path().join(format!("t{i:04}.jsonl")), t).unwrap();
+    }
+    let (inputs, errors) = discover(&[dir.path().to_owned()]);
+    assert!(errors.is_empty() && inputs.len() == COUNT);
+    let joined = corpus.concat();
+
+    let mut g = c.benchmark_group(format!("generated/{COUNT}x{STEPS}steps/{:.1}MB", bytes as f64 / 1e6));
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function("read-only/1-thread/MB", |b| {
+        b.iter(|| {
+            let r = TrajectoryReader::new("bench.jsonl", Cursor::new(joined.as_bytes()), Limits::default());
+            black_box(r.map(|t| t.unwrap().steps.len()).sum::<usize>())
+        })
+    });
+    for jobs in [1, 2] {
+        g.throughput(Throughput::Bytes(bytes as u64));
+        g.bench_function(format!("read+grade/{jobs}-threads/MB"), |b| {
+            b.iter(|| {
+                black_box(goalpost_grade::run(
+                    &inputs,
+                    vec![],
+                    &specs,
+                    RunOptions { jobs: Some(jobs), ..RunOptions::default() },
+                    &NoReporter,
+                ))
+            })
+        });
+        g.throughput(Throughput::Elements(COUNT as u64));
+        g.bench_function(format!("read+grade/{jobs}-threads/trajectories"), |b| {
+            b.iter(|| {
+                black_box(goalpost_grade::run(
+                    &inputs,
+                    vec![],
+                    &specs,
+                    RunOptions { jobs: Some(jobs), ..RunOptions::default() },
+                    &NoReporter,
+                ))
+            })
+        });
+    }
+    g.finish();
+
+    let (sb_inputs, _) = discover(&[root.join("fixtures/swebench-run")]);
+    let sb_bytes: u64 = sb_inputs.iter().map(|i| fs_err::metadata(&i.path).map(|m| m.len()).unwrap_or(0)).sum();
+    let mut g = c.benchmark_group("swebench/24-instances");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(sb_bytes));
+    g.bench_function("read+grade/2-threads/MB", |b| {
+        b.iter(|| {
+            black_box(goalpost_grade::run(
+                &sb_inputs,
+                vec![],
+                &specs,
+                RunOptions { jobs: Some(2), ..RunOptions::default() },
+                &NoReporter,
+            ))
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(replay, benches);
+criterion_main!(replay);
