@@ -146,9 +146,11 @@ pub fn grade(t: &Trajectory, plan: &Plan) -> Verdict {
     }
     let gating_fail = results.iter().any(|r| r.gating && r.status == Status::Fail);
     let gating_unscored = results.iter().any(|r| r.gating && r.status == Status::Unscored);
+    let any_scored = results.iter().any(|r| matches!(r.status, Status::Pass | Status::Fail));
     let outcome = if gating_fail {
         Outcome::Fail
-    } else if gating_unscored {
+    } else if gating_unscored || !any_scored {
+        // Nothing checked is not a pass.
         Outcome::Incomplete
     } else {
         Outcome::Pass

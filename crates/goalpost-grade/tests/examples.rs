@@ -98,3 +98,19 @@ fn plugins_and_irreversible_effects() {
     let (s, ev, _) = check(&vs, "release-notes/r42/good", "side-effects");
     assert_eq!((s, ev), (Status::Pass, vec![10]));
 }
+
+#[test]
+fn a_trajectory_where_nothing_could_be_checked_is_incomplete_not_a_pass() {
+    let root = root();
+    let (specs, _) = goalpost_spec::load(&root.join("scenarios"), &root.join("rubrics"));
+    let mut plan = (**specs.plan("fix-login-redirect").unwrap()).clone();
+    plan.criteria.retain(|c| c.id == "acceptance-tests");
+    let text = "{\"type\":\"header\",\"format\":\"goalpost-trajectory/1.0\",\"id\":\"x\",\"agent\":\"a\",\"scenario\":\"fix-login-redirect\"}\n";
+    let t = goalpost_trajectory::TrajectoryReader::new("x.jsonl", std::io::Cursor::new(text), Default::default())
+        .next()
+        .unwrap()
+        .unwrap();
+    let v = goalpost_grade::grade(&t, &plan);
+    assert_eq!(v.criteria[0].status, Status::Unscored);
+    assert_eq!((v.outcome, v.passed), (Outcome::Incomplete, None));
+}

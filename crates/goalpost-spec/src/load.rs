@@ -28,6 +28,8 @@ pub struct Plan {
 #[derive(Debug, Default)]
 pub struct SpecSet {
     rubrics: BTreeMap<String, Arc<Rubric>>,
+    /// Each rubric's criteria with typed parameters (catalogs loaded), resolved once at load.
+    base: BTreeMap<String, Vec<Criterion>>,
     plans: BTreeMap<String, Arc<Plan>>,
     rubrics_dir: PathBuf,
 }
@@ -76,6 +78,17 @@ impl SpecSet {
             return Err(diags);
         }
         let criteria = self.resolve(&scenario, text)?;
+        if criteria.is_empty() {
+            // A plan with nothing to check would pass every trajectory.
+            return Err(vec![
+                Diagnostic::new(
+                    &scenario.source,
+                    Severity::Error,
+                    format!("rubric `{}` leaves no enabled criterion for this scenario", scenario.rubric),
+                )
+                .field("overrides"),
+            ]);
+        }
         let rubric_id = scenario.rubric.clone();
         Ok((Plan { scenario: Some(Arc::new(scenario)), rubric_id, criteria }, diags))
     }
@@ -83,20 +96,8 @@ impl SpecSet {
     /// The plan for trajectories that name no known scenario: the default rubric, with every
     /// criterion that needs an objective kept (it will say "not applicable").
     pub fn unscoped_plan(&self) -> Option<Plan> {
-        let rubric = self.rubrics.get(DEFAULT_RUBRIC)?;
-        let mut criteria = Vec::new();
-        for spec in &rubric.criteria {
-            let config = typed_config(spec.kind, &spec.params, &self.rubrics_dir).ok()?;
-            criteria.push(Criterion {
-                id: spec.id.clone(),
-                kind: spec.kind,
-                description: spec.description.clone(),
-                weight: spec.weight,
-                gating: spec.gating,
-                config,
-            });
-        }
-        Some(Plan { scenario: None, rubric_id: rubric.id.clone(), criteria })
+        let criteria = self.base.get(DEFAULT_RUBRIC)?.clone();
+        Some(Plan { scenario: None, rubric_id: DEFAULT_RUBRIC.to_owned(), criteria })
     }
 
     fn resolve(&self, scenario: &Scenario, text: &str) -> Result<Vec<Criterion>, Vec<Diagnostic>> {
@@ -128,16 +129,21 @@ impl SpecSet {
             }
         }
         let mut criteria = Vec::new();
-        for spec in &rubric.criteria {
+        let base = self.base.get(&rubric.id).map(Vec::as_slice).unwrap_or_default();
+        for (spec, base) in rubric.criteria.iter().zip(base) {
             let ov = scenario.overrides.get(&spec.id);
             if ov.and_then(|o| o.enabled) == Some(false) {
                 continue;
             }
-            let mut params = spec.params.clone();
-            if let Some(o) = ov {
-                params.extend(o.params.clone());
-            }
-            match typed_config(spec.kind, &params, &self.rubrics_dir) {
+            let typed = match ov.filter(|o| !o.params.is_empty()) {
+                Some(o) => {
+                    let mut params = spec.params.clone();
+                    params.extend(o.params.clone());
+                    typed_config(spec.kind, &params, &self.rubrics_dir)
+                }
+                None => Ok(base.config.clone()),
+            };
+            match typed {
                 Ok(config) => criteria.push(Criterion {
                     id: spec.id.clone(),
                     kind: spec.kind,
@@ -183,6 +189,23 @@ pub fn load(scenarios_dir: &Path, rubrics_dir: &Path) -> (SpecSet, Vec<Diagnosti
                     );
                     continue;
                 }
+                // Validation above checked that every criterion's parameters type-check.
+                let base = rubric
+                    .criteria
+                    .iter()
+                    .filter_map(|spec| {
+                        let config = typed_config(spec.kind, &spec.params, rubrics_dir).ok()?;
+                        Some(Criterion {
+                            id: spec.id.clone(),
+                            kind: spec.kind,
+                            description: spec.description.clone(),
+                            weight: spec.weight,
+                            gating: spec.gating,
+                            config,
+                        })
+                    })
+                    .collect();
+                set.base.insert(rubric.id.clone(), base);
                 set.rubrics.insert(rubric.id.clone(), Arc::new(rubric));
             }
             Err(d) => diags.push(d),

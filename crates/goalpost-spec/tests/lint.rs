@@ -133,3 +133,11 @@ fn the_repository_scenarios_and_rubrics_are_clean() {
     assert!(diags.is_empty(), "{diags:#?}");
     assert!(set.plans().count() >= 3);
 }
+
+#[test]
+fn a_scenario_that_disables_every_criterion_is_refused() {
+    let text = format!("{GOOD}\n[overrides.acceptance-tests]\nenabled = false\n[overrides.process]\nenabled = false\n");
+    let (plans, diags) = lint(&[("s.toml", &text)]);
+    assert_eq!(plans, 0);
+    assert!(one(&diags).message.contains("no enabled criterion"), "{diags:?}");
+}
