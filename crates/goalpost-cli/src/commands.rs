@@ -46,19 +46,19 @@ fn run(a: RunArgs) -> Result<ExitCode> {
         );
     }
     let started = jiff::Timestamp::now();
-    let bar = progress::Bar::new(a.quiet);
-    let opts = RunOptions { jobs: a.jobs, limits: Limits::default() };
-    let results = goalpost_grade::run(&inputs, pre_errors, &specs, opts, &bar);
-    bar.finish();
-
     let inputs_manifest = manifest::inputs(&inputs);
     let run_id = manifest::run_id(started, &inputs_manifest);
     let out = a.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&run_id));
     fs_err::create_dir_all(&out)?;
+    // Results land here as they are graded; a crash or kill keeps everything graded so far.
+    let bar = progress::Bar::new(a.quiet, Some(out.join("results.partial.jsonl")))?;
+    let opts = RunOptions { jobs: a.jobs, limits: Limits::default() };
+    let results = goalpost_grade::run(&inputs, pre_errors, &specs, opts, &bar);
     goalpost_grade::write_jsonl(&out.join("results.jsonl"), &results)?;
     goalpost_grade::write_csv(&out.join("results.csv"), &results)?;
     let totals = results.totals();
     manifest::write(&out.join("manifest.json"), &run_id, started, &a, &specs, inputs_manifest, &totals)?;
+    bar.finish();
 
     render::summary_table(&results, &totals)?;
     render::hint(&format!("results written to {}", out.display()));

@@ -1,15 +1,24 @@
-use std::io::IsTerminal;
-use std::path::Path;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-use goalpost_grade::Reporter;
+use goalpost_grade::{ErrorRow, Reporter, Verdict};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// A progress bar on stderr, drawn only when stderr is a terminal.
+/// A progress bar on stderr, drawn only when stderr is a terminal; and every result appended
+/// to a partial results file the moment it is graded, so a killed run keeps its work.
 #[derive(Debug)]
-pub(crate) struct Bar(ProgressBar);
+pub(crate) struct Bar {
+    bar: ProgressBar,
+    partial: Option<(PathBuf, Mutex<fs_err::File>)>,
+}
 
 impl Bar {
-    pub(crate) fn new(quiet: bool) -> Self {
+    pub(crate) fn new(quiet: bool, partial: Option<PathBuf>) -> std::io::Result<Self> {
+        let partial = match partial {
+            Some(p) => Some((p.clone(), Mutex::new(fs_err::File::create(p)?))),
+            None => None,
+        };
         let bar = ProgressBar::hidden();
         if !quiet && std::io::stderr().is_terminal() {
             bar.set_draw_target(ProgressDrawTarget::stderr());
@@ -19,23 +28,39 @@ impl Bar {
                     .progress_chars("=> "),
             );
         }
-        Self(bar)
+        Ok(Self { bar, partial })
     }
 
+    /// Clears the bar and removes the partial file: the complete results are on disk.
     pub(crate) fn finish(&self) {
-        self.0.finish_and_clear();
+        self.bar.finish_and_clear();
+        if let Some((path, _)) = &self.partial {
+            let _ = fs_err::remove_file(path);
+        }
     }
 }
 
 impl Reporter for Bar {
     fn on_start(&self, inputs: usize) {
-        self.0.set_length(inputs as u64);
+        self.bar.set_length(inputs as u64);
     }
 
     fn on_input_done(&self, _path: &Path, _graded: usize, errored: usize) {
         if errored > 0 {
-            self.0.set_message("some inputs errored");
+            self.bar.set_message("some inputs errored");
         }
-        self.0.inc(1);
+        self.bar.inc(1);
+    }
+
+    fn on_result(&self, row: Result<&Verdict, &ErrorRow>) {
+        let Some((_, file)) = &self.partial else { return };
+        let value = match row {
+            Ok(v) => serde_json::json!({"type": "verdict", "data": v}),
+            Err(e) => serde_json::json!({"type": "error", "data": e}),
+        };
+        if let Ok(mut f) = file.lock() {
+            // One write per line, so a kill leaves at most the last line torn.
+            let _ = f.write_all(format!("{value}\n").as_bytes());
+        }
     }
 }

@@ -17,6 +17,9 @@ pub trait Reporter: Send + Sync {
     fn on_start(&self, _inputs: usize) {}
     /// One input (a file or an instance) has been fully graded.
     fn on_input_done(&self, _path: &Path, _graded: usize, _errored: usize) {}
+    /// One trajectory is graded (or errored), in completion order, not input order: for
+    /// writing results as they come, so a killed run keeps what it graded.
+    fn on_result(&self, _row: Result<&Verdict, &ErrorRow>) {}
 }
 
 /// A reporter that ignores everything.
@@ -56,6 +59,7 @@ pub fn run(
                         Ok(t) => grade_trajectory(&t, specs, unscoped.as_ref()),
                         Err(e) => Err(error_row(&e, None)),
                     };
+                    reporter.on_result(row.as_ref());
                     if row.is_ok() {
                         ok += 1
                     } else {

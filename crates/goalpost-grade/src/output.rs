@@ -14,9 +14,26 @@ enum Line<'a> {
     Error(&'a ErrorRow),
 }
 
+/// Writes `path` all at once: into a temporary file beside it, then renamed over it, so a
+/// reader never sees half a file and a crash leaves the old one (or none) in place.
+fn atomic(path: &Path, write: impl FnOnce(&mut BufWriter<&mut std::fs::File>) -> io::Result<()>) -> io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    {
+        let mut w = BufWriter::new(tmp.as_file_mut());
+        write(&mut w)?;
+        w.flush()?;
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// Writes `results.jsonl`: every verdict, then every error, each tagged with its `type`.
 pub fn write_jsonl(path: &Path, results: &RunResults) -> io::Result<()> {
-    let mut w = BufWriter::new(fs_err::File::create(path)?);
+    atomic(path, |w| jsonl(w, results))
+}
+
+fn jsonl(mut w: impl Write, results: &RunResults) -> io::Result<()> {
     for v in &results.verdicts {
         serde_json::to_writer(&mut w, &Line::Verdict(v))?;
         w.write_all(b"\n")?;
@@ -31,7 +48,11 @@ pub fn write_jsonl(path: &Path, results: &RunResults) -> io::Result<()> {
 /// Writes `results.csv`: one row per trajectory (graded or errored), flat columns for
 /// spreadsheets and data frames.
 pub fn write_csv(path: &Path, results: &RunResults) -> io::Result<()> {
-    let mut w = csv::Writer::from_writer(BufWriter::new(fs_err::File::create(path)?));
+    atomic(path, |w| csv_rows(w, results))
+}
+
+fn csv_rows(w: impl Write, results: &RunResults) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(w);
     w.write_record([
         "trajectory",
         "scenario",

@@ -37,6 +37,10 @@ fn run_with_no_flags_grades_the_bundled_examples() {
             assert!(c["id"].is_string() && c["status"].is_string() && c["evidence"].is_array());
         }
     }
+    assert!(
+        !out.path().join("results.partial.jsonl").exists(),
+        "the partial file is removed once results are complete"
+    );
     let csv = fs_err::read_to_string(out.path().join("results.csv")).unwrap();
     assert_eq!(csv.lines().count(), 7);
     let manifest: serde_json::Value =
