@@ -1,6 +1,8 @@
 //! One function per criterion kind: facts and plan in, status with evidence out.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use goalpost_spec::{Criterion, CriterionConfig, CriterionKind, Plan, Scenario, ToolStatus};
@@ -48,7 +50,18 @@ fn list(items: &[String], max: usize) -> String {
     s
 }
 
-pub(crate) fn globs(patterns: &[String], literal_separator: bool) -> GlobSet {
+/// The compiled glob set of `patterns`. Compiling is far dearer than matching, and the same
+/// few pattern lists come back for every trajectory, so each worker thread keeps what it
+/// compiled.
+pub(crate) fn globs(patterns: &[String], literal_separator: bool) -> Rc<GlobSet> {
+    type Cache = BTreeMap<(Vec<String>, bool), Rc<GlobSet>>;
+    thread_local! {
+        static CACHE: RefCell<Cache> = const { RefCell::new(BTreeMap::new()) };
+    }
+    let key = (patterns.to_vec(), literal_separator);
+    if let Some(hit) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
+        return hit;
+    }
     let mut b = GlobSetBuilder::new();
     for p in patterns {
         // Patterns were checked when the spec loaded; one that still fails is skipped.
@@ -56,7 +69,9 @@ pub(crate) fn globs(patterns: &[String], literal_separator: bool) -> GlobSet {
             b.add(g);
         }
     }
-    b.build().unwrap_or_else(|_| GlobSet::empty())
+    let set = Rc::new(b.build().unwrap_or_else(|_| GlobSet::empty()));
+    CACHE.with(|c| c.borrow_mut().insert(key, Rc::clone(&set)));
+    set
 }
 
 pub(crate) fn evaluate(c: &Criterion, t: &Trajectory, f: &Facts, plan: &Plan) -> Eval {
@@ -453,7 +468,8 @@ fn tools(f: &Facts, s: Option<&Scenario>, p: &goalpost_spec::ApprovedToolsParams
         return na("the trajectory used no tools");
     }
     let denied_by_scenario = globs(s.map(|s| s.out_of_scope.tools.as_slice()).unwrap_or_default(), false);
-    let entries: Vec<(GlobSet, Option<GlobSet>, &goalpost_spec::ToolEntry)> = p
+    type Entry<'a> = (Rc<GlobSet>, Option<Rc<GlobSet>>, &'a goalpost_spec::ToolEntry);
+    let entries: Vec<Entry<'_>> = p
         .loaded
         .tools
         .iter()
