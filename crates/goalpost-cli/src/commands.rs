@@ -117,7 +117,7 @@ fn import(a: ImportArgs) -> Result<ExitCode> {
     let mut written = BTreeMap::new();
     for (id, path) in &instances {
         let name = safe_file_name(id);
-        match swebench::read_instance(&run_dir, id, path) {
+        match swebench::read_instance(path, swebench::report_path(&run_dir, id).as_deref()) {
             Ok(t) => {
                 fs_err::write(traj_dir.join(format!("{name}.jsonl")), to_jsonl(&t))?;
                 if let Some(s) = &t.embedded_scenario {

@@ -634,10 +634,9 @@ fn smells(t: &Trajectory, f: &Facts, p: &goalpost_spec::ProcessSmellsParams) -> 
         }
     }
     // Edits reverted back and forth.
-    let reverts = count_reverts(f);
-    if reverts.len() as u32 >= p.reverts {
-        found.push(format!("{} edits reverted earlier ones", reverts.len()));
-        evidence.extend(reverts.iter().copied());
+    if f.reverts.len() as u32 >= p.reverts {
+        found.push(format!("{} edits reverted earlier ones", f.reverts.len()));
+        evidence.extend(f.reverts.iter().copied());
     }
     // A long stretch of actions with no edit and no test run.
     let progress: BTreeSet<u32> =
@@ -673,39 +672,4 @@ fn smells(t: &Trajectory, f: &Facts, p: &goalpost_spec::ProcessSmellsParams) -> 
             evidence: sorted(evidence),
         }
     }
-}
-
-/// Steps that undo an earlier edit: `git checkout -- f`, `git restore`, `git stash`, or an
-/// edit whose removed lines are exactly an earlier edit's added lines.
-pub(crate) fn count_reverts(f: &Facts) -> Vec<u32> {
-    let mut out = Vec::new();
-    for c in &f.commands {
-        for s in &c.simples {
-            let w: Vec<&str> = s.words.iter().map(String::as_str).collect();
-            if matches!(
-                w.as_slice(),
-                ["git", "checkout", .., "--", _]
-                    | ["git", "restore", ..]
-                    | ["git", "stash"]
-                    | ["git", "stash", "push", ..]
-            ) {
-                out.push(c.step);
-            }
-        }
-    }
-    for events in f.files.values() {
-        let edits: Vec<_> = events
-            .iter()
-            .filter(|e| e.via == Via::Edit && !e.added.is_empty() || !e.removed.is_empty())
-            .filter(|e| e.step.is_some())
-            .collect();
-        for (i, later) in edits.iter().enumerate() {
-            if edits[..i].iter().any(|earlier| {
-                !earlier.added.is_empty() && earlier.added == later.removed && earlier.removed == later.added
-            }) {
-                out.extend(later.step);
-            }
-        }
-    }
-    sorted(out)
 }

@@ -7,7 +7,7 @@ use goalpost_spec::{CriterionKind, Plan, SpecSet};
 use goalpost_trajectory::{IngestError, Input, Limits, Trajectory};
 use rayon::prelude::*;
 
-use crate::criteria::{self, count_reverts};
+use crate::criteria;
 use crate::facts::Facts;
 use crate::verdict::{CriterionResult, ErrorRow, Outcome, RunResults, Status, Summary, Verdict};
 
@@ -190,7 +190,7 @@ pub fn grade(t: &Trajectory, plan: &Plan) -> Verdict {
         commands_run: facts.commands.len() as u32,
         failed_commands: facts.commands.iter().filter(|c| c.exit_code.is_some_and(|e| e != 0)).count() as u32,
         test_runs: facts.test_runs.len() as u32,
-        reverts: count_reverts(&facts).len() as u32,
+        reverts: facts.reverts.len() as u32,
         side_effects: facts.side_effects.iter().map(|s| format!("step {}: {} {}", s.step, s.kind, s.target)).collect(),
         cost_usd: facts.cost_usd.map(round6),
         tokens: facts.tokens,

@@ -67,6 +67,8 @@ pub(crate) struct Facts {
     pub(crate) test_runs: Vec<u32>,
     /// Steps that act on the environment: commands and tool calls.
     pub(crate) actions: Vec<u32>,
+    /// Steps that undo an earlier edit.
+    pub(crate) reverts: Vec<u32>,
 }
 
 /// Tools whose calls run shell commands; their `command` argument is read as one.
@@ -214,6 +216,7 @@ impl Facts {
             }
             f.final_diff = Some(files);
         }
+        f.reverts = reverts(&f);
         f
     }
 
@@ -289,6 +292,39 @@ impl Facts {
     pub(crate) fn writers(&self, path: &str) -> Vec<u32> {
         self.files.get(path).map(|ev| ev.iter().filter_map(|e| e.step).collect()).unwrap_or_default()
     }
+}
+
+/// Steps that undo an earlier edit: `git checkout -- f`, `git restore`, `git stash`, or an
+/// edit whose removed lines are exactly an earlier edit's added lines.
+fn reverts(f: &Facts) -> Vec<u32> {
+    let mut out = Vec::new();
+    for c in &f.commands {
+        for s in &c.simples {
+            let w: Vec<&str> = s.words.iter().map(String::as_str).collect();
+            if matches!(
+                w.as_slice(),
+                ["git", "checkout", .., "--", _]
+                    | ["git", "restore", ..]
+                    | ["git", "stash"]
+                    | ["git", "stash", "push", ..]
+            ) {
+                out.push(c.step);
+            }
+        }
+    }
+    for events in f.files.values() {
+        let edits: Vec<_> = events.iter().filter(|e| e.via == Via::Edit && e.step.is_some()).collect();
+        for (i, later) in edits.iter().enumerate() {
+            if edits[..i].iter().any(|earlier| {
+                !earlier.added.is_empty() && earlier.added == later.removed && earlier.removed == later.added
+            }) {
+                out.extend(later.step);
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 fn workspace_root(plan: &Plan) -> String {

@@ -174,7 +174,7 @@ pub fn load(scenarios_dir: &Path, rubrics_dir: &Path) -> (SpecSet, Vec<Diagnosti
         match parse_rubric(&path, &text) {
             Ok(rubric) => {
                 let before = diags.len();
-                validate_rubric(&rubric, &text, rubrics_dir, &mut diags);
+                let base = validate_rubric(&rubric, &text, rubrics_dir, &mut diags);
                 if diags[before..].iter().any(|d| d.severity == Severity::Error) {
                     continue;
                 }
@@ -189,22 +189,6 @@ pub fn load(scenarios_dir: &Path, rubrics_dir: &Path) -> (SpecSet, Vec<Diagnosti
                     );
                     continue;
                 }
-                // Validation above checked that every criterion's parameters type-check.
-                let base = rubric
-                    .criteria
-                    .iter()
-                    .filter_map(|spec| {
-                        let config = typed_config(spec.kind, &spec.params, rubrics_dir).ok()?;
-                        Some(Criterion {
-                            id: spec.id.clone(),
-                            kind: spec.kind,
-                            description: spec.description.clone(),
-                            weight: spec.weight,
-                            gating: spec.gating,
-                            config,
-                        })
-                    })
-                    .collect();
                 set.base.insert(rubric.id.clone(), base);
                 set.rubrics.insert(rubric.id.clone(), Arc::new(rubric));
             }
@@ -320,7 +304,9 @@ fn typed_config(
     })
 }
 
-fn validate_rubric(rubric: &Rubric, text: &str, rubrics_dir: &Path, diags: &mut Vec<Diagnostic>) {
+/// Checks a rubric and returns its criteria with typed parameters (each typed once: typing
+/// `approved_tools` reads its catalog).
+fn validate_rubric(rubric: &Rubric, text: &str, rubrics_dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Criterion> {
     let file = &rubric.source;
     let expected = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
     if rubric.id != expected {
@@ -338,6 +324,7 @@ fn validate_rubric(rubric: &Rubric, text: &str, rubrics_dir: &Path, diags: &mut 
         diags.push(Diagnostic::new(file, Severity::Error, "rubric has no criteria").field("criteria"));
     }
     let mut seen = std::collections::BTreeSet::new();
+    let mut typed = Vec::with_capacity(rubric.criteria.len());
     for (i, c) in rubric.criteria.iter().enumerate() {
         let line = find_line(text, &format!("id = \"{}\"", c.id));
         if !seen.insert(c.id.as_str()) {
@@ -354,17 +341,28 @@ fn validate_rubric(rubric: &Rubric, text: &str, rubrics_dir: &Path, diags: &mut 
                     .field(format!("criteria[{i}].weight")),
             );
         }
-        if let Err((field, message)) = typed_config(c.kind, &c.params, rubrics_dir) {
-            diags.push(
+        match typed_config(c.kind, &c.params, rubrics_dir) {
+            Err((field, message)) => diags.push(
                 Diagnostic::new(file, Severity::Error, message)
                     .at_line(line)
                     .field(format!("criteria[{i}].params.{field}")),
-            );
-        }
-        if let Ok(CriterionConfig::ForbiddenCommands(p)) = typed_config(c.kind, &c.params, rubrics_dir) {
-            check_globs(file, text, &format!("criteria[{i}].params.patterns"), &p.patterns, diags);
+            ),
+            Ok(config) => {
+                if let CriterionConfig::ForbiddenCommands(p) = &config {
+                    check_globs(file, text, &format!("criteria[{i}].params.patterns"), &p.patterns, diags);
+                }
+                typed.push(Criterion {
+                    id: c.id.clone(),
+                    kind: c.kind,
+                    description: c.description.clone(),
+                    weight: c.weight,
+                    gating: c.gating,
+                    config,
+                });
+            }
         }
     }
+    typed
 }
 
 fn validate_scenario(s: &Scenario, text: &str, diags: &mut Vec<Diagnostic>) {

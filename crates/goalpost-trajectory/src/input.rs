@@ -28,24 +28,10 @@ impl Input {
                 Err(e) => Box::new(std::iter::once(Err(e))),
             },
             InputKind::MiniSweAgent { report } => {
-                let result = (|| {
-                    let report = match report {
-                        Some(p) => {
-                            let id = instance_id_of(&self.path);
-                            Some((swebench::read_report(p, &id)?, p.as_path()))
-                        }
-                        None => None,
-                    };
-                    swebench::read_mini_trajectory(&self.path, report.as_ref().map(|(r, p)| (r, *p)))
-                })();
-                Box::new(std::iter::once(result))
+                Box::new(std::iter::once(swebench::read_instance(&self.path, report.as_deref())))
             }
         }
     }
-}
-
-fn instance_id_of(path: &Path) -> String {
-    path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".traj.json")).unwrap_or_default().to_owned()
 }
 
 /// Finds every input under `paths`. A directory is walked (hidden entries skipped); a
@@ -108,7 +94,7 @@ fn classify(path: &Path, explicit: bool, inputs: &mut Vec<Input>, errors: &mut V
             .parent()
             .filter(|p| p.ends_with("trajs"))
             .and_then(Path::parent)
-            .and_then(|run| swebench::report_path(run, &instance_id_of(path)));
+            .and_then(|run| swebench::report_path(run, swebench::instance_id_of(path)?));
         inputs.push(Input { path: path.to_owned(), kind: InputKind::MiniSweAgent { report } });
     } else if explicit || !head.trim().is_empty() {
         errors.push(IngestError::new(

@@ -23,9 +23,9 @@ use crate::{IngestError, IngestWarning, format_tag};
 /// Largest `.traj.json` or `report.json` read into memory.
 pub const MAX_FILE_BYTES: u64 = 512 << 20;
 
-/// Whether `dir` looks like a SWE-bench run directory (`trajs/` holding `*.traj.json`).
-pub fn is_run_dir(dir: &Path) -> bool {
-    !instances(dir).is_empty()
+/// The instance id a trajectory file is named after (`<id>.traj.json`).
+pub(crate) fn instance_id_of(path: &Path) -> Option<&str> {
+    path.file_name()?.to_str()?.strip_suffix(".traj.json")
 }
 
 /// The instances of a run directory, sorted by id: `(instance_id, trajectory file)`.
@@ -54,13 +54,14 @@ pub fn report_path(run_dir: &Path, instance_id: &str) -> Option<PathBuf> {
     p.is_file().then_some(p)
 }
 
-/// Reads one instance: its trajectory, with the scenario derived from it embedded.
-pub fn read_instance(run_dir: &Path, instance_id: &str, traj_path: &Path) -> Result<Trajectory, IngestError> {
-    let report = match report_path(run_dir, instance_id) {
-        Some(p) => Some((read_report(&p, instance_id)?, p)),
+/// Reads one instance: its trajectory and, when the run has one, its harness report, with
+/// the scenario derived from both embedded.
+pub fn read_instance(traj_path: &Path, report_path: Option<&Path>) -> Result<Trajectory, IngestError> {
+    let report = match report_path {
+        Some(p) => Some((read_report(p, instance_id_of(traj_path).unwrap_or_default())?, p)),
         None => None,
     };
-    read_mini_trajectory(traj_path, report.as_ref().map(|(r, p)| (r, p.as_path())))
+    read_mini_trajectory(traj_path, report.as_ref().map(|(r, p)| (r, *p)))
 }
 
 /// The per-instance SWE-bench harness report (flat or wrapped as `{instance_id: {...}}`).
@@ -229,7 +230,7 @@ pub fn read_mini_trajectory(path: &Path, report: Option<(&Report, &Path)>) -> Re
     let instance_id = traj
         .instance_id
         .clone()
-        .or_else(|| path.file_name()?.to_str()?.strip_suffix(".traj.json").map(str::to_owned))
+        .or_else(|| instance_id_of(path).map(str::to_owned))
         .ok_or_else(|| IngestError::new(path, None, "no instance_id").with_field("instance_id"))?;
 
     let mut steps = Vec::new();
