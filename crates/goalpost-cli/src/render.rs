@@ -111,26 +111,7 @@ fn describe(t: &Trajectory, n: u32) -> String {
         return "final state (diff and harness test results)".to_owned();
     }
     let Some(step) = t.step(n) else { return "?".to_owned() };
-    let s = match &step.record {
-        Record::Message(m) => format!("{:?} message: {}", m.role, m.content),
-        Record::ToolCall(c) => format!(
-            "tool call `{}`{} {}",
-            c.tool,
-            c.plugin.as_deref().map(|p| format!(" ({p})")).unwrap_or_default(),
-            c.arguments
-        ),
-        Record::ToolResult(r) => format!("tool result: {}", r.output),
-        Record::Command(c) => {
-            format!("command `{}` (exit {})", c.command, c.exit_code.map_or("unknown".to_owned(), |e| e.to_string()))
-        }
-        Record::FileEdit(e) => format!("{:?} {}", e.op, e.path),
-        Record::TestRun(r) => format!("test run of {} tests", r.tests.len()),
-        Record::SideEffect(s) => format!("side effect {} {} (reversible: {:?})", s.kind, s.target, s.reversible),
-        Record::Usage(u) => format!("usage ${:?}", u.cost_usd),
-        Record::Metric(m) => format!("metric {} = {}", m.name, m.value),
-        Record::Error(e) => format!("{:?} error: {}", e.kind, e.message),
-        Record::Header(_) | Record::Final(_) => String::new(),
-    };
+    let s = step.record.describe();
     clean(&s.replace('\n', " "), 140)
 }
 

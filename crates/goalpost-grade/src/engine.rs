@@ -235,6 +235,7 @@ pub fn grade(t: &Trajectory, plan: &Plan) -> Verdict {
     Verdict {
         trajectory: h.id.clone(),
         scenario: plan.scenario.as_ref().map(|s| s.id.clone()),
+        tags: plan.scenario.as_ref().map(|s| s.tags.clone()).unwrap_or_default(),
         file: t.origin.path.display().to_string(),
         agent: h.agent.clone(),
         agent_revision: h.agent_revision.clone(),

@@ -23,5 +23,5 @@ mod shell;
 mod verdict;
 
 pub use engine::{NoReporter, Planner, Reporter, RunOptions, grade, grade_trajectory, run};
-pub use output::{write_csv, write_jsonl};
+pub use output::{write_atomic, write_csv, write_jsonl};
 pub use verdict::{CriterionResult, ErrorRow, Outcome, RunResults, Status, Summary, Totals, UnscoredReason, Verdict};

@@ -16,7 +16,10 @@ enum Line<'a> {
 
 /// Writes `path` all at once: into a temporary file beside it, then renamed over it, so a
 /// reader never sees half a file and a crash leaves the old one (or none) in place.
-fn atomic(path: &Path, write: impl FnOnce(&mut BufWriter<&mut std::fs::File>) -> io::Result<()>) -> io::Result<()> {
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<&mut std::fs::File>) -> io::Result<()>,
+) -> io::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     {
@@ -30,7 +33,7 @@ fn atomic(path: &Path, write: impl FnOnce(&mut BufWriter<&mut std::fs::File>) ->
 
 /// Writes `results.jsonl`: every verdict, then every error, each tagged with its `type`.
 pub fn write_jsonl(path: &Path, results: &RunResults) -> io::Result<()> {
-    atomic(path, |w| jsonl(w, results))
+    write_atomic(path, |w| jsonl(w, results))
 }
 
 fn jsonl(mut w: impl Write, results: &RunResults) -> io::Result<()> {
@@ -48,7 +51,7 @@ fn jsonl(mut w: impl Write, results: &RunResults) -> io::Result<()> {
 /// Writes `results.csv`: one row per trajectory (graded or errored), flat columns for
 /// spreadsheets and data frames.
 pub fn write_csv(path: &Path, results: &RunResults) -> io::Result<()> {
-    atomic(path, |w| csv_rows(w, results))
+    write_atomic(path, |w| csv_rows(w, results))
 }
 
 fn csv_rows(w: impl Write, results: &RunResults) -> io::Result<()> {

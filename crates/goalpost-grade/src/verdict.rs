@@ -85,6 +85,9 @@ pub struct Summary {
 pub struct Verdict {
     pub trajectory: String,
     pub scenario: Option<String>,
+    /// The scenario's tags, for reports and gates grouped by tag.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     pub file: String,
     pub agent: String,
     pub agent_revision: Option<String>,

@@ -350,6 +350,67 @@ pub struct Trajectory {
     pub embedded_scenario: Option<Box<goalpost_spec::Scenario>>,
 }
 
+impl Record {
+    /// The record's type as written in the canonical format (`tool_call`, `command`, ...).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Record::Header(_) => "header",
+            Record::Message(_) => "message",
+            Record::ToolCall(_) => "tool_call",
+            Record::ToolResult(_) => "tool_result",
+            Record::Command(_) => "command",
+            Record::FileEdit(_) => "file_edit",
+            Record::TestRun(_) => "test_run",
+            Record::SideEffect(_) => "side_effect",
+            Record::Usage(_) => "usage",
+            Record::Metric(_) => "metric",
+            Record::Error(_) => "error",
+            Record::Final(_) => "final",
+        }
+    }
+
+    /// One line a reviewer reads: what the step did. Raw text from the trajectory: the caller
+    /// escapes it for wherever it is shown.
+    pub fn describe(&self) -> String {
+        match self {
+            Record::Message(m) => format!("{:?} message: {}", m.role, m.content),
+            Record::ToolCall(c) => format!(
+                "tool call `{}`{} {}",
+                c.tool,
+                c.plugin.as_deref().map(|p| format!(" ({p})")).unwrap_or_default(),
+                c.arguments
+            ),
+            Record::ToolResult(r) => format!("tool result: {}", r.output),
+            Record::Command(c) => {
+                format!("command `{}` (exit {})", c.command, c.exit_code.map_or("unknown".to_owned(), |e| e.to_string()))
+            }
+            Record::FileEdit(e) => format!("{:?} {}", e.op, e.path),
+            Record::TestRun(r) => format!("test run of {} tests", r.tests.len()),
+            Record::SideEffect(s) => format!("side effect {} {} (reversible: {:?})", s.kind, s.target, s.reversible),
+            Record::Usage(u) => format!("usage ${:?}", u.cost_usd),
+            Record::Metric(m) => format!("metric {} = {}", m.name, m.value),
+            Record::Error(e) => format!("{:?} error: {}", e.kind, e.message),
+            Record::Header(_) | Record::Final(_) => String::new(),
+        }
+    }
+
+    /// Seconds since the trajectory started, when the record says.
+    pub fn elapsed_s(&self) -> Option<f64> {
+        match self {
+            Record::Message(r) => r.elapsed_s,
+            Record::ToolCall(r) => r.elapsed_s,
+            Record::ToolResult(r) => r.elapsed_s,
+            Record::Command(r) => r.elapsed_s,
+            Record::FileEdit(r) => r.elapsed_s,
+            Record::TestRun(r) => r.elapsed_s,
+            Record::SideEffect(r) => r.elapsed_s,
+            Record::Metric(r) => r.elapsed_s,
+            Record::Error(r) => r.elapsed_s,
+            Record::Header(_) | Record::Usage(_) | Record::Final(_) => None,
+        }
+    }
+}
+
 impl Trajectory {
     /// A step by number.
     pub fn step(&self, n: u32) -> Option<&Step> {

@@ -1,0 +1,26 @@
+//! Reports over the results `goalpost run` writes, built on polars: `results.parquet` (one row
+//! per trajectory and one per trajectory × criterion), the nightly summary, the comparison of
+//! two agent revisions, and the release gate. This is the only crate that links polars.
+
+use std::path::PathBuf;
+
+pub mod dataset;
+pub mod html;
+pub mod markdown;
+mod review;
+pub mod stats;
+pub mod summary;
+pub mod table;
+
+/// What can go wrong reading or writing results.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{}: not a goalpost results table: {message}", path.display())]
+    Table { path: PathBuf, message: String },
+    #[error(transparent)]
+    Polars(#[from] polars::error::PolarsError),
+    #[error("{0}")]
+    Invalid(String),
+}

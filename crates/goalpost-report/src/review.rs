@@ -1,0 +1,144 @@
+//! Review pages: each failed trajectory's steps as a timeline, read again from the file the
+//! run graded (checked against the content hash the run recorded).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use goalpost_trajectory::{Limits, Trajectory, discover};
+
+use crate::dataset::{CriterionRow, TrajectoryRow};
+use crate::summary::{FailedCriterion, Review, StepView};
+
+/// Longest step text kept on a page, in characters.
+const MAX_STEP_TEXT: usize = 600;
+/// A timeline longer than this shows the cited steps and their neighbours, the first and last
+/// steps, and says how many it left out.
+const MAX_STEPS_SHOWN: usize = 300;
+const CONTEXT: u32 = 2;
+
+/// The review pages of every failed trajectory, in table order.
+pub(crate) fn reviews(rows: &[TrajectoryRow], crits: &[CriterionRow]) -> Vec<Review> {
+    let failed: Vec<&TrajectoryRow> = rows.iter().filter(|r| r.status == "fail" && r.trajectory.is_some()).collect();
+    // Each file is read once, however many failed trajectories it holds.
+    let mut wanted: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for r in &failed {
+        wanted.entry(&r.file).or_default().extend(r.trajectory.as_deref());
+    }
+    let mut read: BTreeMap<(&str, String), Result<Trajectory, String>> = BTreeMap::new();
+    for (file, ids) in &wanted {
+        let (inputs, errors) = discover(&[Path::new(file).to_owned()]);
+        let problem = errors.first().map(|e| e.to_string()).or_else(|| inputs.is_empty().then(|| "not found".into()));
+        for input in &inputs {
+            for t in input.read(Limits::default()).flatten() {
+                if ids.contains(t.header.id.as_str()) {
+                    read.insert((file, t.header.id.clone()), Ok(t));
+                }
+            }
+        }
+        for id in ids {
+            read.entry((file, (*id).to_owned()))
+                .or_insert_with(|| Err(problem.clone().unwrap_or_else(|| "the trajectory is no longer in it".into())));
+        }
+    }
+    let mut by_traj: BTreeMap<(&str, &str), Vec<&CriterionRow>> = BTreeMap::new();
+    for c in crits.iter().filter(|c| c.status == "fail") {
+        by_traj.entry((&c.file, &c.trajectory)).or_default().push(c);
+    }
+    failed
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let id = r.trajectory.as_deref().unwrap_or_default();
+            let failed: Vec<FailedCriterion> = by_traj
+                .get(&(r.file.as_str(), id))
+                .map(|cs| {
+                    cs.iter()
+                        .map(|c| FailedCriterion {
+                            criterion: c.criterion.clone(),
+                            gating: c.gating,
+                            message: c.message.clone(),
+                            evidence: c.evidence.clone(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let cited: BTreeSet<u32> = failed.iter().flat_map(|c| c.evidence.iter().copied()).collect();
+            let (steps, steps_elided, steps_problem) = match read.get(&(r.file.as_str(), id.to_owned())) {
+                Some(Ok(t)) if Some(&t.content_hash) != r.content_hash.as_ref() => {
+                    (Vec::new(), 0, Some("the file changed since the run graded it; steps not shown".to_owned()))
+                }
+                Some(Ok(t)) => {
+                    let (steps, elided) = timeline(t, &cited, r.first_out_of_scope_step);
+                    (steps, elided, None)
+                }
+                Some(Err(e)) => (Vec::new(), 0, Some(format!("steps not shown: {e}"))),
+                None => (Vec::new(), 0, Some("steps not shown".to_owned())),
+            };
+            Review {
+                anchor: format!("review-{}", i + 1),
+                trajectory: id.to_owned(),
+                scenario: r.scenario.clone(),
+                agent: r.revision_key(),
+                model: r.model.clone(),
+                file: r.file.clone(),
+                status: r.status.clone(),
+                score: r.score,
+                failed,
+                steps,
+                steps_elided,
+                first_out_of_scope_step: r.first_out_of_scope_step,
+                side_effects: r.side_effects.clone(),
+                files_touched: r.files_touched.clone(),
+                cost_usd: r.cost_usd,
+                tokens: r.tokens,
+                duration_s: r.duration_s,
+                steps_problem,
+            }
+        })
+        .collect()
+}
+
+/// The steps shown for a trajectory, and how many were left out.
+fn timeline(t: &Trajectory, cited: &BTreeSet<u32>, first_oos: Option<u32>) -> (Vec<StepView>, u32) {
+    let total = t.steps.len();
+    let show = |n: u32| -> bool {
+        if total <= MAX_STEPS_SHOWN {
+            return true;
+        }
+        let near = |m: u32| n + CONTEXT >= m && n <= m + CONTEXT;
+        n <= 20 || n as usize > total - 20 || cited.iter().any(|&m| near(m)) || first_oos.is_some_and(near)
+    };
+    let mut steps = Vec::new();
+    let mut elided = 0;
+    for s in &t.steps {
+        if !show(s.n) {
+            elided += 1;
+            continue;
+        }
+        let mut text: String = s.record.describe().chars().take(MAX_STEP_TEXT + 1).collect();
+        if text.chars().count() > MAX_STEP_TEXT {
+            text = text.chars().take(MAX_STEP_TEXT).collect::<String>() + "…";
+        }
+        steps.push(StepView {
+            n: s.n,
+            elapsed_s: s.record.elapsed_s(),
+            kind: s.record.type_name(),
+            text,
+            cited: cited.contains(&s.n),
+            first_out_of_scope: first_oos == Some(s.n),
+        });
+    }
+    // The final state counts as the step after the last; criteria cite it for the final diff.
+    let final_n = total as u32 + 1;
+    if cited.contains(&final_n) {
+        steps.push(StepView {
+            n: final_n,
+            elapsed_s: None,
+            kind: "final",
+            text: "final state (diff and harness test results)".to_owned(),
+            cited: true,
+            first_out_of_scope: first_oos == Some(final_n),
+        });
+    }
+    (steps, elided)
+}

@@ -1,0 +1,377 @@
+//! The nightly summary: what `goalpost report RUN_DIR` computes before it is rendered as
+//! `summary.md` and `report.html`. Aggregates are polars group-bys over the results table;
+//! every denominator counts every trajectory found, errored and incomplete ones included.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::Error;
+use crate::dataset::{self, CriterionRow, TrajectoryRow};
+use crate::stats::{self, Interval};
+
+/// z for a two-sided 95% interval.
+pub const Z95: f64 = 1.959_963_984_540_054;
+
+/// Pass counts over a group of trajectories. `found = passed + failed + incomplete + errored`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Counts {
+    pub found: u64,
+    pub passed: u64,
+    pub failed: u64,
+    pub incomplete: u64,
+    pub errored: u64,
+    /// `passed / found`: an errored or incomplete trajectory is not a pass, and stays counted.
+    pub pass_rate: f64,
+    /// Wilson 95% interval of the pass rate.
+    pub pass_ci: Interval,
+    /// Mean score over graded trajectories (errors have none).
+    pub mean_score: Option<f64>,
+    /// Sum over trajectories that report a cost; `cost_reported` says how many did.
+    pub cost_usd: Option<f64>,
+    pub cost_reported: u64,
+    pub tokens: Option<u64>,
+}
+
+/// A row of a by-scenario, by-agent or by-tag table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Group {
+    pub key: String,
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+/// How one criterion came out across the run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CriterionCounts {
+    pub criterion: String,
+    pub gating: bool,
+    pub pass: u64,
+    pub fail: u64,
+    pub not_applicable: u64,
+    pub unscored: u64,
+    /// `pass / (pass + fail)`; `None` when nothing was scored.
+    pub pass_rate: Option<f64>,
+}
+
+/// One failed criterion of one trajectory, with its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Failure {
+    pub trajectory: String,
+    pub scenario: Option<String>,
+    pub agent: String,
+    pub file: String,
+    pub message: String,
+    pub evidence: Vec<u32>,
+    /// Anchor of the trajectory's review page in `report.html`.
+    pub review: Option<String>,
+}
+
+/// The failures of one criterion.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FailureGroup {
+    pub criterion: String,
+    pub gating: bool,
+    pub failures: Vec<Failure>,
+}
+
+/// An input that could not be graded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErrorEntry {
+    pub file: String,
+    pub line: Option<u64>,
+    pub field: Option<String>,
+    pub trajectory: Option<String>,
+    pub message: String,
+}
+
+/// One run of the history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendPoint {
+    pub run_id: String,
+    pub started_at: String,
+    pub found: u64,
+    pub passed: u64,
+    pub pass_rate: f64,
+    pub cost_usd: Option<f64>,
+}
+
+/// One step on a review page's timeline. Text is raw: the renderer escapes it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepView {
+    pub n: u32,
+    pub elapsed_s: Option<f64>,
+    /// The canonical record type (`command`, `file_edit`, ...).
+    pub kind: &'static str,
+    pub text: String,
+    /// Cited as evidence by a failed criterion.
+    pub cited: bool,
+    /// The first step at which the agent left scope.
+    pub first_out_of_scope: bool,
+}
+
+/// The review page of one failed trajectory.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Review {
+    /// Anchor in `report.html` (`review-3`): never made from trajectory text.
+    pub anchor: String,
+    pub trajectory: String,
+    pub scenario: Option<String>,
+    pub agent: String,
+    pub model: Option<String>,
+    pub file: String,
+    pub status: String,
+    pub score: Option<f64>,
+    pub failed: Vec<FailedCriterion>,
+    pub steps: Vec<StepView>,
+    /// Steps left out of `steps` to keep the page small (the cited ones and their neighbours
+    /// are always shown).
+    pub steps_elided: u32,
+    pub first_out_of_scope_step: Option<u32>,
+    pub side_effects: Vec<String>,
+    pub files_touched: Vec<String>,
+    pub cost_usd: Option<f64>,
+    pub tokens: Option<u64>,
+    pub duration_s: Option<f64>,
+    /// Why the steps could not be shown (file moved, changed or unreadable).
+    pub steps_problem: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FailedCriterion {
+    pub criterion: String,
+    pub gating: bool,
+    pub message: String,
+    pub evidence: Vec<u32>,
+}
+
+/// Everything the nightly summary shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub run_id: String,
+    pub started_at: String,
+    pub overall: Counts,
+    /// Cost divided by trajectories passed; `None` when nothing passed or no cost is known.
+    pub cost_per_solved: Option<f64>,
+    pub by_scenario: Vec<Group>,
+    pub by_agent: Vec<Group>,
+    pub by_tag: Vec<Group>,
+    pub by_criterion: Vec<CriterionCounts>,
+    pub failures: Vec<FailureGroup>,
+    pub errors: Vec<ErrorEntry>,
+    /// The last runs of the history, oldest first, this run included.
+    pub trend: Vec<TrendPoint>,
+    pub reviews: Vec<Review>,
+    /// History tables that could not be read (named), and other things the reader should know.
+    pub notes: Vec<String>,
+}
+
+/// Counts over trajectory rows.
+pub fn counts<'a>(rows: impl IntoIterator<Item = &'a TrajectoryRow>) -> Counts {
+    let mut c = Counts::default();
+    let (mut score_sum, mut scored) = (0.0, 0u64);
+    let (mut cost, mut tokens, mut tokens_seen) = (0.0, 0u64, false);
+    for r in rows {
+        c.found += 1;
+        match r.status.as_str() {
+            "pass" => c.passed += 1,
+            "fail" => c.failed += 1,
+            "incomplete" => c.incomplete += 1,
+            _ => c.errored += 1,
+        }
+        if let Some(s) = r.score.filter(|_| !r.is_error()) {
+            score_sum += s;
+            scored += 1;
+        }
+        if let Some(x) = r.cost_usd {
+            cost += x;
+            c.cost_reported += 1;
+        }
+        if let Some(t) = r.tokens {
+            tokens += t;
+            tokens_seen = true;
+        }
+    }
+    c.pass_rate = if c.found == 0 { 0.0 } else { c.passed as f64 / c.found as f64 };
+    c.pass_ci = stats::wilson(c.passed, c.found, Z95);
+    c.mean_score = (scored > 0).then(|| score_sum / scored as f64);
+    c.cost_usd = (c.cost_reported > 0).then_some(cost);
+    c.tokens = tokens_seen.then_some(tokens);
+    c
+}
+
+fn groups<'a>(rows: &'a [TrajectoryRow], keys: impl Fn(&'a TrajectoryRow) -> Vec<String>) -> Vec<Group> {
+    let mut by: BTreeMap<String, Vec<&TrajectoryRow>> = BTreeMap::new();
+    for r in rows {
+        for k in keys(r) {
+            by.entry(k).or_default().push(r);
+        }
+    }
+    by.into_iter().map(|(key, rs)| Group { key, counts: counts(rs) }).collect()
+}
+
+/// Per-criterion counts, computed by polars over the criterion rows.
+pub fn criterion_counts(df: &DataFrame) -> Result<Vec<CriterionCounts>, Error> {
+    let is = |s: &str| col("status").eq(lit(s)).cast(DataType::UInt64).sum();
+    let out = df
+        .clone()
+        .lazy()
+        .filter(col("row").eq(lit("criterion")))
+        .group_by([col("criterion")])
+        .agg([
+            col("gating").any(true).alias("gating"),
+            is("pass").alias("pass"),
+            is("fail").alias("fail"),
+            is("not_applicable").alias("not_applicable"),
+            is("unscored").alias("unscored"),
+        ])
+        .sort(["criterion"], SortMultipleOptions::default())
+        .collect()?;
+    let name = out.column("criterion")?.str()?.clone();
+    let gating = out.column("gating")?.bool()?.clone();
+    let get = |c: &str| -> Result<Vec<u64>, Error> {
+        Ok(out.column(c)?.cast(&DataType::UInt64)?.u64()?.iter().map(Option::unwrap_or_default).collect())
+    };
+    let (pass, fail, na, unscored) = (get("pass")?, get("fail")?, get("not_applicable")?, get("unscored")?);
+    Ok((0..out.height())
+        .map(|i| CriterionCounts {
+            criterion: name.get(i).unwrap_or_default().to_owned(),
+            gating: gating.get(i).unwrap_or(false),
+            pass: pass[i],
+            fail: fail[i],
+            not_applicable: na[i],
+            unscored: unscored[i],
+            pass_rate: (pass[i] + fail[i] > 0).then(|| pass[i] as f64 / (pass[i] + fail[i]) as f64),
+        })
+        .collect())
+}
+
+/// Pass rate and cost of each run of a history, computed by polars, oldest first.
+pub fn trend(df: &DataFrame, last: usize) -> Result<Vec<TrendPoint>, Error> {
+    let out = df
+        .clone()
+        .lazy()
+        .filter(col("row").eq(lit("trajectory")).or(col("row").eq(lit("error"))))
+        .group_by([col("run_id"), col("started_at")])
+        .agg([
+            len().cast(DataType::UInt64).alias("found"),
+            col("status").eq(lit("pass")).cast(DataType::UInt64).sum().alias("passed"),
+            col("cost_usd").sum().alias("cost_usd"),
+            col("cost_usd").count().cast(DataType::UInt64).alias("cost_reported"),
+        ])
+        .sort(["started_at", "run_id"], SortMultipleOptions::default())
+        .collect()?;
+    let run_id = out.column("run_id")?.str()?.clone();
+    let started = out.column("started_at")?.str()?.clone();
+    let found = out.column("found")?.u64()?.clone();
+    let passed = out.column("passed")?.u64()?.clone();
+    let cost = out.column("cost_usd")?.cast(&DataType::Float64)?.f64()?.clone();
+    let reported = out.column("cost_reported")?.u64()?.clone();
+    let n = out.height();
+    Ok((n.saturating_sub(last)..n)
+        .map(|i| {
+            let (f, p) = (found.get(i).unwrap_or(0), passed.get(i).unwrap_or(0));
+            TrendPoint {
+                run_id: run_id.get(i).unwrap_or_default().to_owned(),
+                started_at: started.get(i).unwrap_or_default().to_owned(),
+                found: f,
+                passed: p,
+                pass_rate: if f == 0 { 0.0 } else { p as f64 / f as f64 },
+                cost_usd: cost.get(i).filter(|_| reported.get(i).unwrap_or(0) > 0),
+            }
+        })
+        .collect())
+}
+
+/// How many runs the trend shows.
+pub const TREND_RUNS: usize = 30;
+
+/// Builds the report of the run in `run_dir`, with the trend over `history` (the run's own
+/// parent directory when not given).
+pub fn build(run_dir: &Path, history: Option<&Path>) -> Result<Report, Error> {
+    let df = dataset::load_run(run_dir)?;
+    let rows = dataset::trajectories(&df)?;
+    let crits = dataset::criteria(&df)?;
+    let overall = counts(&rows);
+    let run_id = rows.first().map(|r| r.run_id.clone()).unwrap_or_default();
+    let started_at = rows.first().map(|r| r.started_at.clone()).unwrap_or_default();
+
+    let mut notes = Vec::new();
+    let history_dir = history.map(Path::to_owned).or_else(|| run_dir.parent().map(Path::to_owned));
+    let mut history_df = None;
+    if let Some(h) = &history_dir {
+        let (frame, problems) = dataset::load_history(h);
+        notes.extend(problems.iter().map(|p| format!("history: {p}")));
+        history_df = frame;
+    }
+    // The run itself is always in its trend, whether or not it lives in the history.
+    let trend_df = match history_df {
+        Some(h) if h.column("run_id")?.str()?.iter().any(|r| r == Some(run_id.as_str())) => h,
+        Some(h) => dataset::concat(vec![h, df.clone()])?.unwrap_or(df.clone()),
+        None => df.clone(),
+    };
+
+    let reviews = crate::review::reviews(&rows, &crits);
+    let anchor_of: BTreeMap<(&str, &str), &str> =
+        reviews.iter().map(|r| ((r.file.as_str(), r.trajectory.as_str()), r.anchor.as_str())).collect();
+    Ok(Report {
+        cost_per_solved: overall.cost_usd.filter(|_| overall.passed > 0).map(|c| c / overall.passed as f64),
+        by_scenario: groups(&rows, |r| vec![r.scenario_key().to_owned()]),
+        by_agent: groups(&rows, |r| vec![r.revision_key()]),
+        by_tag: groups(&rows, |r| r.tags.clone()),
+        by_criterion: criterion_counts(&df)?,
+        failures: failures(&rows, &crits, &anchor_of),
+        errors: rows
+            .iter()
+            .filter(|r| r.is_error())
+            .map(|r| ErrorEntry {
+                file: r.file.clone(),
+                line: r.line,
+                field: r.field.clone(),
+                trajectory: r.trajectory.clone(),
+                message: r.message.clone().unwrap_or_default(),
+            })
+            .collect(),
+        trend: trend(&trend_df, TREND_RUNS)?,
+        reviews,
+        notes,
+        overall,
+        run_id,
+        started_at,
+    })
+}
+
+fn failures(
+    rows: &[TrajectoryRow],
+    crits: &[CriterionRow],
+    anchor_of: &BTreeMap<(&str, &str), &str>,
+) -> Vec<FailureGroup> {
+    let agent_of: BTreeMap<(&str, &str), String> = rows
+        .iter()
+        .filter_map(|r| Some(((r.file.as_str(), r.trajectory.as_deref()?), r.revision_key())))
+        .collect();
+    let mut by: BTreeMap<&str, FailureGroup> = BTreeMap::new();
+    for c in crits.iter().filter(|c| c.status == "fail") {
+        let g = by.entry(&c.criterion).or_insert_with(|| FailureGroup {
+            criterion: c.criterion.clone(),
+            gating: c.gating,
+            failures: Vec::new(),
+        });
+        let key = (c.file.as_str(), c.trajectory.as_str());
+        g.failures.push(Failure {
+            trajectory: c.trajectory.clone(),
+            scenario: c.scenario.clone(),
+            agent: agent_of.get(&key).cloned().unwrap_or_default(),
+            file: c.file.clone(),
+            message: c.message.clone(),
+            evidence: c.evidence.clone(),
+            review: anchor_of.get(&key).map(|a| (*a).to_owned()),
+        });
+    }
+    // Gating criteria first, then the most failed.
+    let mut out: Vec<FailureGroup> = by.into_values().collect();
+    out.sort_by(|a, b| b.gating.cmp(&a.gating).then(b.failures.len().cmp(&a.failures.len())));
+    out
+}

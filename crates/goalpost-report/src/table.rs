@@ -1,0 +1,316 @@
+//! `results.parquet`: a run's results as one long table that pandas, polars and duckdb load as
+//! they are. Each trajectory has one row with `row = "trajectory"` (its outcome, score, cost,
+//! tokens, duration and summary) and one row per criterion with `row = "criterion"`; an input
+//! that could not be graded has one row with `row = "error"` and `status = "error"`, so that it
+//! stays in every denominator. The columns and their types never depend on the data: the files
+//! of a history concatenate.
+
+use std::io::Write;
+use std::path::Path;
+
+use goalpost_grade::{CriterionResult, ErrorRow, Outcome, RunResults, Status, Verdict};
+use polars::prelude::*;
+
+use crate::Error;
+
+/// Version of the table's layout, stored in every row (`schema_version`).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The run a table belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct RunMeta<'a> {
+    pub run_id: &'a str,
+    /// RFC 3339; runs of a history are ordered by it.
+    pub started_at: &'a str,
+}
+
+/// The column names, in order; `docs/results-format.md` describes each.
+pub const COLUMNS: &[&str] = &[
+    "schema_version",
+    "run_id",
+    "started_at",
+    "row",
+    "trajectory",
+    "file",
+    "line",
+    "agent",
+    "agent_revision",
+    "model",
+    "scenario",
+    "tags",
+    "attempt",
+    "rubric",
+    "criterion",
+    "kind",
+    "gating",
+    "weight",
+    "status",
+    "reason",
+    "passed",
+    "score",
+    "objective_met",
+    "message",
+    "field",
+    "evidence",
+    "cost_usd",
+    "tokens",
+    "duration_s",
+    "steps",
+    "commands",
+    "failed_commands",
+    "test_runs",
+    "reverts",
+    "files_touched",
+    "side_effects",
+    "first_out_of_scope_step",
+    "source_format",
+    "content_hash",
+];
+
+#[derive(Default)]
+struct Columns<'a> {
+    row: Vec<&'static str>,
+    trajectory: Vec<Option<&'a str>>,
+    file: Vec<&'a str>,
+    line: Vec<Option<u64>>,
+    agent: Vec<Option<&'a str>>,
+    agent_revision: Vec<Option<&'a str>>,
+    model: Vec<Option<&'a str>>,
+    scenario: Vec<Option<&'a str>>,
+    tags: Vec<Option<Series>>,
+    attempt: Vec<Option<u32>>,
+    rubric: Vec<Option<&'a str>>,
+    criterion: Vec<Option<&'a str>>,
+    kind: Vec<Option<String>>,
+    gating: Vec<Option<bool>>,
+    weight: Vec<Option<f64>>,
+    status: Vec<&'static str>,
+    reason: Vec<Option<String>>,
+    passed: Vec<Option<bool>>,
+    score: Vec<Option<f64>>,
+    objective_met: Vec<Option<bool>>,
+    message: Vec<Option<&'a str>>,
+    field: Vec<Option<&'a str>>,
+    evidence: Vec<Option<Series>>,
+    cost_usd: Vec<Option<f64>>,
+    tokens: Vec<Option<u64>>,
+    duration_s: Vec<Option<f64>>,
+    steps: Vec<Option<u32>>,
+    commands: Vec<Option<u32>>,
+    failed_commands: Vec<Option<u32>>,
+    test_runs: Vec<Option<u32>>,
+    reverts: Vec<Option<u32>>,
+    files_touched: Vec<Option<Series>>,
+    side_effects: Vec<Option<Series>>,
+    first_out_of_scope_step: Vec<Option<u32>>,
+    source_format: Vec<Option<&'a str>>,
+    content_hash: Vec<Option<&'a str>>,
+}
+
+fn strings(items: &[String]) -> Option<Series> {
+    Some(Series::new(PlSmallStr::EMPTY, items.iter().map(String::as_str).collect::<Vec<_>>()))
+}
+
+fn steps(items: &[u32]) -> Option<Series> {
+    Some(Series::new(PlSmallStr::EMPTY, items))
+}
+
+fn snake<T: serde::Serialize>(v: &T) -> Option<String> {
+    serde_json::to_value(v).ok().and_then(|x| x.as_str().map(str::to_owned))
+}
+
+pub(crate) fn outcome_str(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Pass => "pass",
+        Outcome::Fail => "fail",
+        Outcome::Incomplete => "incomplete",
+    }
+}
+
+impl<'a> Columns<'a> {
+    /// The columns every row of a verdict shares.
+    fn common(&mut self, v: &'a Verdict, row: &'static str) {
+        self.row.push(row);
+        self.trajectory.push(Some(&v.trajectory));
+        self.file.push(&v.file);
+        self.line.push(None);
+        self.agent.push(Some(&v.agent));
+        self.agent_revision.push(v.agent_revision.as_deref());
+        self.model.push(v.model.as_deref());
+        self.scenario.push(v.scenario.as_deref());
+        self.tags.push(strings(&v.tags));
+        self.attempt.push(Some(v.attempt));
+        self.rubric.push(Some(&v.rubric));
+        self.field.push(None);
+        self.source_format.push(v.source_format.as_deref());
+        self.content_hash.push(Some(&v.content_hash));
+    }
+
+    /// Columns only a trajectory row has, empty on the others so that sums never double count.
+    fn no_summary(&mut self) {
+        self.cost_usd.push(None);
+        self.tokens.push(None);
+        self.duration_s.push(None);
+        self.steps.push(None);
+        self.commands.push(None);
+        self.failed_commands.push(None);
+        self.test_runs.push(None);
+        self.reverts.push(None);
+        self.files_touched.push(strings(&[]));
+        self.side_effects.push(strings(&[]));
+        self.first_out_of_scope_step.push(None);
+        self.passed.push(None);
+        self.objective_met.push(None);
+    }
+
+    fn verdict(&mut self, v: &'a Verdict) {
+        self.common(v, "trajectory");
+        self.criterion.push(None);
+        self.kind.push(None);
+        self.gating.push(None);
+        self.weight.push(None);
+        self.status.push(outcome_str(v.outcome));
+        self.reason.push(None);
+        self.passed.push(v.passed);
+        self.score.push(Some(v.score));
+        self.objective_met.push(v.objective_met);
+        self.message.push(v.note.as_deref());
+        // The trajectory row cites every step any failed criterion cites.
+        let mut cited: Vec<u32> =
+            v.criteria.iter().filter(|c| c.status == Status::Fail).flat_map(|c| c.evidence.iter().copied()).collect();
+        cited.sort_unstable();
+        cited.dedup();
+        self.evidence.push(steps(&cited));
+        let s = &v.summary;
+        self.cost_usd.push(s.cost_usd);
+        self.tokens.push(s.tokens);
+        self.duration_s.push(s.duration_s);
+        self.steps.push(Some(s.steps));
+        self.commands.push(Some(s.commands_run));
+        self.failed_commands.push(s.failed_commands);
+        self.test_runs.push(Some(s.test_runs));
+        self.reverts.push(Some(s.reverts));
+        self.files_touched.push(strings(&s.files_touched));
+        self.side_effects.push(strings(&s.side_effects));
+        self.first_out_of_scope_step.push(s.first_out_of_scope_step);
+        for c in &v.criteria {
+            self.criterion(v, c);
+        }
+    }
+
+    fn criterion(&mut self, v: &'a Verdict, c: &'a CriterionResult) {
+        self.common(v, "criterion");
+        self.criterion.push(Some(&c.id));
+        self.kind.push(snake(&c.kind));
+        self.gating.push(Some(c.gating));
+        self.weight.push(Some(c.weight));
+        self.status.push(c.status.as_str());
+        self.reason.push(c.reason.as_ref().and_then(snake));
+        self.score.push(c.score);
+        self.message.push(Some(&c.message));
+        self.evidence.push(steps(&c.evidence));
+        self.no_summary();
+    }
+
+    fn error(&mut self, e: &'a ErrorRow) {
+        self.row.push("error");
+        self.trajectory.push(e.trajectory.as_deref());
+        self.file.push(&e.file);
+        self.line.push(e.line);
+        for col in [&mut self.agent, &mut self.agent_revision, &mut self.model, &mut self.scenario, &mut self.rubric] {
+            col.push(None);
+        }
+        self.tags.push(strings(&[]));
+        self.attempt.push(None);
+        self.criterion.push(None);
+        self.kind.push(None);
+        self.gating.push(None);
+        self.weight.push(None);
+        self.status.push("error");
+        self.reason.push(None);
+        self.score.push(None);
+        self.message.push(Some(&e.message));
+        self.field.push(e.field.as_deref());
+        self.evidence.push(steps(&[]));
+        self.source_format.push(None);
+        self.content_hash.push(None);
+        self.no_summary();
+    }
+
+    fn frame(self, meta: RunMeta<'_>) -> PolarsResult<DataFrame> {
+        let n = self.row.len();
+        let list = |name: &str, items: Vec<Option<Series>>, inner: DataType| -> PolarsResult<Column> {
+            let s = Series::new(name.into(), items);
+            // An empty run still has the list type the schema promises.
+            Ok(s.cast(&DataType::List(Box::new(inner)))?.into_column())
+        };
+        let col = |name: &str, s: Series| s.with_name(name.into()).into_column();
+        let columns = vec![
+            Column::new_scalar("schema_version".into(), Scalar::from(SCHEMA_VERSION), n),
+            Column::new_scalar("run_id".into(), Scalar::from(PlSmallStr::from(meta.run_id)), n),
+            Column::new_scalar("started_at".into(), Scalar::from(PlSmallStr::from(meta.started_at)), n),
+            col("row", Series::new(PlSmallStr::EMPTY, self.row)),
+            col("trajectory", Series::new(PlSmallStr::EMPTY, self.trajectory)),
+            col("file", Series::new(PlSmallStr::EMPTY, self.file)),
+            col("line", Series::new(PlSmallStr::EMPTY, self.line)),
+            col("agent", Series::new(PlSmallStr::EMPTY, self.agent)),
+            col("agent_revision", Series::new(PlSmallStr::EMPTY, self.agent_revision)),
+            col("model", Series::new(PlSmallStr::EMPTY, self.model)),
+            col("scenario", Series::new(PlSmallStr::EMPTY, self.scenario)),
+            list("tags", self.tags, DataType::String)?,
+            col("attempt", Series::new(PlSmallStr::EMPTY, self.attempt)),
+            col("rubric", Series::new(PlSmallStr::EMPTY, self.rubric)),
+            col("criterion", Series::new(PlSmallStr::EMPTY, self.criterion)),
+            col("kind", Series::new(PlSmallStr::EMPTY, self.kind)),
+            col("gating", Series::new(PlSmallStr::EMPTY, self.gating)),
+            col("weight", Series::new(PlSmallStr::EMPTY, self.weight)),
+            col("status", Series::new(PlSmallStr::EMPTY, self.status)),
+            col("reason", Series::new(PlSmallStr::EMPTY, self.reason)),
+            col("passed", Series::new(PlSmallStr::EMPTY, self.passed)),
+            col("score", Series::new(PlSmallStr::EMPTY, self.score)),
+            col("objective_met", Series::new(PlSmallStr::EMPTY, self.objective_met)),
+            col("message", Series::new(PlSmallStr::EMPTY, self.message)),
+            col("field", Series::new(PlSmallStr::EMPTY, self.field)),
+            list("evidence", self.evidence, DataType::UInt32)?,
+            col("cost_usd", Series::new(PlSmallStr::EMPTY, self.cost_usd)),
+            col("tokens", Series::new(PlSmallStr::EMPTY, self.tokens)),
+            col("duration_s", Series::new(PlSmallStr::EMPTY, self.duration_s)),
+            col("steps", Series::new(PlSmallStr::EMPTY, self.steps)),
+            col("commands", Series::new(PlSmallStr::EMPTY, self.commands)),
+            col("failed_commands", Series::new(PlSmallStr::EMPTY, self.failed_commands)),
+            col("test_runs", Series::new(PlSmallStr::EMPTY, self.test_runs)),
+            col("reverts", Series::new(PlSmallStr::EMPTY, self.reverts)),
+            list("files_touched", self.files_touched, DataType::String)?,
+            list("side_effects", self.side_effects, DataType::String)?,
+            col("first_out_of_scope_step", Series::new(PlSmallStr::EMPTY, self.first_out_of_scope_step)),
+            col("source_format", Series::new(PlSmallStr::EMPTY, self.source_format)),
+            col("content_hash", Series::new(PlSmallStr::EMPTY, self.content_hash)),
+        ];
+        DataFrame::new(n, columns)
+    }
+}
+
+/// The run's results as a data frame with the columns of [`COLUMNS`].
+pub fn results_frame(meta: RunMeta<'_>, results: &RunResults) -> Result<DataFrame, Error> {
+    let mut c = Columns::default();
+    for v in &results.verdicts {
+        c.verdict(v);
+    }
+    for e in &results.errors {
+        c.error(e);
+    }
+    Ok(c.frame(meta)?)
+}
+
+/// Writes `results.parquet` atomically (a temporary file beside it, renamed over it).
+pub fn write_parquet(path: &Path, meta: RunMeta<'_>, results: &RunResults) -> Result<(), Error> {
+    let mut df = results_frame(meta, results)?;
+    goalpost_grade::write_atomic(path, |f| {
+        ParquetWriter::new(&mut *f)
+            .with_compression(ParquetCompression::Zstd(None))
+            .finish(&mut df)
+            .map_err(std::io::Error::other)?;
+        f.flush()
+    })
+    .map_err(|e| Error::Io { path: path.to_owned(), source: e })
+}
