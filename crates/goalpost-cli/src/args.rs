@@ -20,6 +20,69 @@ pub(crate) enum Command {
     Lint(SpecArgs),
     /// Write canonical trajectories (and the scenarios a format carries) for any input `run` reads.
     Import(ImportArgs),
+    /// Write summary.md and a self-contained report.html for a run, with the trend of its history.
+    Report(ReportArgs),
+    /// Compare two agent revisions: flips per scenario, significance, pass@k, cost.
+    Compare(CompareArgs),
+    /// Decide a release from a run and a policy; exit 0 only when every rule holds.
+    Gate(GateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// A run directory written by `goalpost run` [default: the newest under reports/].
+    pub(crate) run: Option<PathBuf>,
+    /// Directory of earlier runs for the trend [default: the run directory's parent].
+    #[arg(long)]
+    pub(crate) history: Option<PathBuf>,
+    /// Where to write summary.md, report.html and report.json [default: the run directory].
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub(crate) enum Format {
+    Table,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompareArgs {
+    /// The baseline: a run directory, or an agent revision (or run id) inside --history.
+    pub(crate) baseline: String,
+    /// The candidate: a run directory, or an agent revision (or run id) inside --history.
+    pub(crate) candidate: String,
+    /// Directory of runs where revisions are looked up.
+    #[arg(long, default_value = "reports")]
+    pub(crate) history: PathBuf,
+    /// Significance level.
+    #[arg(long, default_value_t = 0.05)]
+    pub(crate) alpha: f64,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub(crate) format: Format,
+    /// Also write compare.md and compare.json into this directory.
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GateArgs {
+    /// The run directory to gate.
+    pub(crate) run: PathBuf,
+    /// The release policy (TOML).
+    #[arg(long)]
+    pub(crate) policy: PathBuf,
+    /// A baseline run directory, or an agent revision (or run id) inside --history.
+    #[arg(long)]
+    pub(crate) baseline: Option<String>,
+    /// Directory of runs where a baseline revision is looked up.
+    #[arg(long, default_value = "reports")]
+    pub(crate) history: PathBuf,
+    /// Where to write gate.md and gate.junit.xml [default: the run directory].
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -9,7 +9,7 @@ use goalpost_spec::{Plan, Severity, SpecSet};
 use goalpost_trajectory::{Limits, discover};
 
 use crate::args::{Cli, Command, ExplainArgs, ImportArgs, RunArgs, SpecArgs};
-use crate::{manifest, progress, render};
+use crate::{manifest, progress, render, reports};
 
 pub(crate) fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -17,6 +17,9 @@ pub(crate) fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Explain(a) => explain(a),
         Command::Lint(a) => lint(a),
         Command::Import(a) => import(a),
+        Command::Report(a) => reports::report(a),
+        Command::Compare(a) => reports::compare(a),
+        Command::Gate(a) => reports::gate(a),
     }
 }
 
@@ -58,6 +61,8 @@ fn run(a: RunArgs) -> Result<ExitCode> {
     let results = goalpost_grade::run(&inputs, pre_errors, &specs, opts, &bar);
     goalpost_grade::write_jsonl(&out.join("results.jsonl"), &results)?;
     goalpost_grade::write_csv(&out.join("results.csv"), &results)?;
+    let meta = goalpost_report::table::RunMeta { run_id: &run_id, started_at: &started.to_string() };
+    goalpost_report::table::write_parquet(&out.join("results.parquet"), meta, &results)?;
     let totals = results.totals();
     manifest::write(&out.join("manifest.json"), &run_id, started, &a, &specs, inputs_manifest, &totals)?;
     bar.finish();

@@ -1,14 +1,15 @@
 //! `goalpost`: grade what coding agents did against what they were asked to do.
 //!
-//! The only crate that prints. Subcommands: `run`, `explain`, `lint`, `import`.
-//! Exit codes: 0 the command completed; 1 it completed but some input errored (or lint
-//! found problems); 2 it could not run at all.
+//! The only crate that prints. Subcommands: `run`, `explain`, `lint`, `import`, `report`,
+//! `compare`, `gate`. Exit codes: 0 the command completed; 1 it completed but some input
+//! errored (or lint found problems, or the gate failed); 2 it could not run at all.
 
 mod args;
 mod commands;
 mod manifest;
 mod progress;
 mod render;
+mod reports;
 
 use std::process::ExitCode;
 

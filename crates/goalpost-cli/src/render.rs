@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use goalpost_grade::{ErrorRow, Outcome, RunResults, Status, Totals, Verdict};
 use goalpost_spec::Diagnostic;
-use goalpost_trajectory::{IngestError, Record, Trajectory};
+use goalpost_trajectory::{IngestError, Trajectory};
 
 /// Escapes control characters (ANSI escapes, carriage returns) and caps the length.
 pub(crate) fn clean(s: &str, max: usize) -> String {

@@ -4,13 +4,17 @@
 
 use std::path::PathBuf;
 
+pub mod compare;
 pub mod dataset;
+pub mod gate;
 pub mod html;
 pub mod markdown;
+pub mod policy;
 mod review;
 pub mod stats;
 pub mod summary;
 pub mod table;
+pub mod text;
 
 /// What can go wrong reading or writing results.
 #[derive(Debug, thiserror::Error)]

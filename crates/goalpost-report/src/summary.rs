@@ -348,10 +348,8 @@ fn failures(
     crits: &[CriterionRow],
     anchor_of: &BTreeMap<(&str, &str), &str>,
 ) -> Vec<FailureGroup> {
-    let agent_of: BTreeMap<(&str, &str), String> = rows
-        .iter()
-        .filter_map(|r| Some(((r.file.as_str(), r.trajectory.as_deref()?), r.revision_key())))
-        .collect();
+    let agent_of: BTreeMap<(&str, &str), String> =
+        rows.iter().filter_map(|r| Some(((r.file.as_str(), r.trajectory.as_deref()?), r.revision_key()))).collect();
     let mut by: BTreeMap<&str, FailureGroup> = BTreeMap::new();
     for c in crits.iter().filter(|c| c.status == "fail") {
         let g = by.entry(&c.criterion).or_insert_with(|| FailureGroup {

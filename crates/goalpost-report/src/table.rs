@@ -306,8 +306,16 @@ pub fn results_frame(meta: RunMeta<'_>, results: &RunResults) -> Result<DataFram
 pub fn write_parquet(path: &Path, meta: RunMeta<'_>, results: &RunResults) -> Result<(), Error> {
     let mut df = results_frame(meta, results)?;
     goalpost_grade::write_atomic(path, |f| {
+        // Our own file metadata instead of polars' embedded Arrow schema: that schema declares
+        // string views, which pandas (through pyarrow) cannot load inside lists. Without it,
+        // every reader maps the plain parquet types.
+        let kv = KeyValueMetadata::from_static(vec![
+            ("goalpost.schema_version".to_owned(), SCHEMA_VERSION.to_string()),
+            ("goalpost.run_id".to_owned(), meta.run_id.to_owned()),
+        ]);
         ParquetWriter::new(&mut *f)
             .with_compression(ParquetCompression::Zstd(None))
+            .with_key_value_metadata(Some(kv))
             .finish(&mut df)
             .map_err(std::io::Error::other)?;
         f.flush()

@@ -382,7 +382,11 @@ impl Record {
             ),
             Record::ToolResult(r) => format!("tool result: {}", r.output),
             Record::Command(c) => {
-                format!("command `{}` (exit {})", c.command, c.exit_code.map_or("unknown".to_owned(), |e| e.to_string()))
+                format!(
+                    "command `{}` (exit {})",
+                    c.command,
+                    c.exit_code.map_or("unknown".to_owned(), |e| e.to_string())
+                )
             }
             Record::FileEdit(e) => format!("{:?} {}", e.op, e.path),
             Record::TestRun(r) => format!("test run of {} tests", r.tests.len()),

@@ -1,0 +1,172 @@
+//! `report`, `compare` and `gate`: the views over results written by `run`.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use goalpost_report::dataset::{self, TrajectoryRow};
+use goalpost_report::{compare as cmp, gate as gt, html, markdown, policy::Policy, summary, text};
+
+use crate::args::{CompareArgs, Format, GateArgs, ReportArgs};
+use crate::render;
+
+fn write(path: &Path, contents: &str) -> Result<()> {
+    goalpost_grade::write_atomic(path, |w| w.write_all(contents.as_bytes()))
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// Prints text from the report crate, control characters escaped line by line.
+fn print(text: &str) -> Result<()> {
+    for l in text.lines() {
+        render::line(&render::clean(l, 4000))?;
+    }
+    Ok(())
+}
+
+/// The newest run directory under `reports/`.
+fn newest_run() -> Result<PathBuf> {
+    match dataset::history_runs(Path::new("reports")).pop() {
+        Some(r) => Ok(r),
+        None => bail!(
+            "no run with a results.parquet under reports/\nhint: run `goalpost run` first, or name a run directory"
+        ),
+    }
+}
+
+pub(crate) fn report(a: ReportArgs) -> Result<ExitCode> {
+    let run = match a.run {
+        Some(r) => r,
+        None => newest_run()?,
+    };
+    let r = summary::build(&run, a.history.as_deref())?;
+    let out = a.out.unwrap_or_else(|| run.clone());
+    fs_err::create_dir_all(&out)?;
+    write(&out.join("summary.md"), &markdown::render(&r))?;
+    write(&out.join("report.html"), &html::render(&r))?;
+    write(&out.join("report.json"), &serde_json::to_string_pretty(&r)?)?;
+    let o = &r.overall;
+    render::line(&format!(
+        "{} found: {} passed ({:.1}%), {} failed, {} incomplete, {} errored; {} review page(s); trend over {} run(s)",
+        o.found,
+        o.passed,
+        100.0 * o.pass_rate,
+        o.failed,
+        o.incomplete,
+        o.errored,
+        r.reviews.len(),
+        r.trend.len()
+    ))?;
+    for n in &r.notes {
+        render::hint(&render::clean(n, 1000));
+    }
+    render::hint(&format!("wrote summary.md, report.html and report.json to {}", out.display()));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A side of a comparison: a run directory (or results file), or a revision inside a history.
+fn resolve(spec: &str, history: &Path) -> Result<(String, Vec<TrajectoryRow>)> {
+    let path = Path::new(spec);
+    if dataset::results_path(path).is_file() {
+        let rows = dataset::trajectories(&dataset::load_run(path)?)?;
+        let label = label_of(&rows).unwrap_or_else(|| spec.to_owned());
+        return Ok((label, rows));
+    }
+    if path.exists() {
+        bail!("`{spec}` holds no results.parquet (written by `goalpost run`)");
+    }
+    let all = history_rows(history)?;
+    let matches =
+        |r: &TrajectoryRow| r.agent_revision.as_deref() == Some(spec) || r.run_id == spec || r.revision_key() == spec;
+    let found: Vec<TrajectoryRow> = all.iter().filter(|r| matches(r)).cloned().collect();
+    if found.is_empty() {
+        let known: std::collections::BTreeSet<String> = all.iter().map(TrajectoryRow::revision_key).collect();
+        let known: Vec<&str> = known.iter().map(String::as_str).take(30).collect();
+        bail!(
+            "`{spec}` is neither a run directory nor a revision or run id in {} (revisions there: {})",
+            history.display(),
+            if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+        );
+    }
+    Ok((spec.to_owned(), found))
+}
+
+/// `agent@revision` when every row agrees on it.
+fn label_of(rows: &[TrajectoryRow]) -> Option<String> {
+    let mut keys = rows.iter().filter(|r| !r.is_error()).map(TrajectoryRow::revision_key);
+    let first = keys.next()?;
+    keys.all(|k| k == first).then_some(first)
+}
+
+/// Every trajectory of a history; unreadable tables are named and left out.
+fn history_rows(history: &Path) -> Result<Vec<TrajectoryRow>> {
+    let (frame, problems) = dataset::load_history(history);
+    for p in &problems {
+        render::hint(&render::clean(&format!("history: {p}"), 1000));
+    }
+    Ok(match frame {
+        Some(df) => dataset::trajectories(&df)?,
+        None => Vec::new(),
+    })
+}
+
+/// Every revision of a history with its trajectories.
+fn revisions(history: &Path) -> Result<BTreeMap<String, Vec<TrajectoryRow>>> {
+    let mut by: BTreeMap<String, Vec<TrajectoryRow>> = BTreeMap::new();
+    for r in history_rows(history)? {
+        by.entry(r.revision_key()).or_default().push(r);
+    }
+    Ok(by)
+}
+
+pub(crate) fn compare(a: CompareArgs) -> Result<ExitCode> {
+    if !(a.alpha > 0.0 && a.alpha < 1.0) {
+        bail!("--alpha {} is not in (0, 1)", a.alpha);
+    }
+    let base = resolve(&a.baseline, &a.history)?;
+    let cand = resolve(&a.candidate, &a.history)?;
+    let others: Vec<(String, Vec<TrajectoryRow>)> =
+        if a.history.is_dir() { revisions(&a.history)?.into_iter().collect() } else { Vec::new() };
+    let c = cmp::compare((&base.0, &base.1), (&cand.0, &cand.1), &others, a.alpha);
+    let md = text::compare_markdown(&c);
+    let json = serde_json::to_string_pretty(&c)?;
+    match a.format {
+        Format::Table => print(&text::compare_terminal(&c))?,
+        Format::Markdown => print(&md)?,
+        Format::Json => print(&json)?,
+    }
+    if let Some(out) = &a.out {
+        fs_err::create_dir_all(out)?;
+        write(&out.join("compare.md"), &md)?;
+        write(&out.join("compare.json"), &json)?;
+        render::hint(&format!("wrote compare.md and compare.json to {}", out.display()));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn gate(a: GateArgs) -> Result<ExitCode> {
+    // The policy first: a missing or malformed one stops here, never a pass.
+    let policy = Policy::load(&a.policy)?;
+    let df = dataset::load_run(&a.run)?;
+    let (rows, crits) = (dataset::trajectories(&df)?, dataset::criteria(&df)?);
+    let baseline = match &a.baseline {
+        Some(b) => Some(resolve(b, &a.history)?.1),
+        None => None,
+    };
+    let result = gt::evaluate(&policy, &rows, &crits, baseline.as_deref(), None);
+    print(&text::gate_terminal(&result))?;
+    let out = a.out.unwrap_or_else(|| a.run.clone());
+    fs_err::create_dir_all(&out)?;
+    let md = text::gate_markdown(&result);
+    write(&out.join("gate.md"), &md)?;
+    write(&out.join("gate.junit.xml"), &gt::junit(&result)?)?;
+    write(&out.join("gate.json"), &serde_json::to_string_pretty(&result)?)?;
+    // GitHub Actions shows this file on the run's page.
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+        let mut f = fs_err::OpenOptions::new().append(true).create(true).open(PathBuf::from(summary))?;
+        f.write_all(md.as_bytes())?;
+    }
+    render::hint(&format!("wrote gate.md, gate.junit.xml and gate.json to {}", out.display()));
+    Ok(if result.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
