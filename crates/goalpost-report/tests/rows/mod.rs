@@ -1,0 +1,70 @@
+//! Trajectory rows built by hand for the statistics and gate tests.
+#![allow(dead_code)]
+
+use goalpost_report::dataset::{CriterionRow, TrajectoryRow};
+
+/// A trajectory of `scenario`, attempt `attempt`, by `revision`, in `run`, with `status`.
+pub fn row(run: &str, revision: &str, scenario: &str, attempt: u32, status: &str) -> TrajectoryRow {
+    TrajectoryRow {
+        run_id: run.to_owned(),
+        started_at: format!("2026-11-25T00:00:00Z-{run}"),
+        trajectory: Some(format!("{scenario}/{revision}/{attempt}")),
+        file: format!("runs/{run}/{scenario}-{attempt}.jsonl"),
+        line: None,
+        agent: Some("agent".to_owned()),
+        agent_revision: Some(revision.to_owned()),
+        model: Some("model".to_owned()),
+        scenario: Some(scenario.to_owned()),
+        tags: Vec::new(),
+        attempt: Some(attempt),
+        status: status.to_owned(),
+        score: match status {
+            "pass" => Some(1.0),
+            "error" => None,
+            _ => Some(0.5),
+        },
+        objective_met: None,
+        message: None,
+        field: None,
+        evidence: Vec::new(),
+        cost_usd: (status != "error").then_some(1.0),
+        tokens: (status != "error").then_some(1000),
+        duration_s: None,
+        steps: Some(10),
+        files_touched: Vec::new(),
+        side_effects: Vec::new(),
+        first_out_of_scope_step: None,
+        source_format: None,
+        content_hash: Some("h".to_owned()),
+    }
+}
+
+/// One revision's rows: `outcomes[s][a]` is whether attempt `a` of scenario `s` passed.
+pub fn revision(run: &str, revision: &str, outcomes: &[&[bool]]) -> Vec<TrajectoryRow> {
+    let mut out = Vec::new();
+    for (s, attempts) in outcomes.iter().enumerate() {
+        for (a, ok) in attempts.iter().enumerate() {
+            out.push(row(run, revision, &format!("s{s:02}"), a as u32 + 1, if *ok { "pass" } else { "fail" }));
+        }
+    }
+    out
+}
+
+pub fn criterion(t: &TrajectoryRow, id: &str, status: &str, evidence: &[u32]) -> CriterionRow {
+    CriterionRow {
+        run_id: t.run_id.clone(),
+        trajectory: t.trajectory.clone().unwrap_or_default(),
+        file: t.file.clone(),
+        attempt: t.attempt,
+        scenario: t.scenario.clone(),
+        agent_revision: t.agent_revision.clone(),
+        criterion: id.to_owned(),
+        kind: None,
+        gating: true,
+        status: status.to_owned(),
+        reason: None,
+        score: None,
+        message: format!("{id} {status}"),
+        evidence: evidence.to_vec(),
+    }
+}

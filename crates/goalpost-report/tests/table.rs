@@ -1,0 +1,117 @@
+//! `results.parquet` on the bundled examples: the rows, the types, errors kept in the
+//! denominator, and a history of runs read back as one dataset.
+
+use std::path::{Path, PathBuf};
+
+use goalpost_grade::{NoReporter, RunOptions, RunResults};
+use goalpost_report::dataset;
+use goalpost_report::table::{self, COLUMNS, RunMeta};
+use goalpost_trajectory::discover;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The examples graded, plus one file that is not a trajectory (an error row).
+fn graded(dir: &Path) -> RunResults {
+    let root = root();
+    let (specs, _) = goalpost_spec::load(&root.join("scenarios"), &root.join("rubrics"));
+    let bad = dir.join("broken.jsonl");
+    fs_err::write(
+        &bad,
+        "{\"type\":\"header\",\"format\":\"goalpost-trajectory/1.1\",\"id\":\"x\",\"agent\":\"a\"}\n{not json\n",
+    )
+    .unwrap();
+    let (inputs, errors) = discover(&[root.join("examples/trajectories"), bad]);
+    goalpost_grade::run(&inputs, errors, &specs, RunOptions::default(), &NoReporter)
+}
+
+fn write_run(history: &Path, run_id: &str, started_at: &str) -> PathBuf {
+    let dir = history.join(run_id);
+    fs_err::create_dir_all(&dir).unwrap();
+    let results = graded(&dir);
+    table::write_parquet(&dir.join("results.parquet"), RunMeta { run_id, started_at }, &results).unwrap();
+    dir
+}
+
+#[test]
+fn one_row_per_trajectory_and_per_criterion_and_per_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = write_run(tmp.path(), "20261125T010000Z-aaaa", "2026-11-25T01:00:00Z");
+    let df = dataset::load_run(&run).unwrap();
+    let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+    assert_eq!(names, COLUMNS);
+
+    let rows = dataset::trajectories(&df).unwrap();
+    let crits = dataset::criteria(&df).unwrap();
+    // 6 example trajectories and the broken file, which stays in every denominator.
+    assert_eq!(rows.len(), 7);
+    let errors: Vec<_> = rows.iter().filter(|r| r.is_error()).collect();
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].file.ends_with("broken.jsonl"));
+    assert_eq!(errors[0].line, Some(2));
+    assert_eq!(rows.iter().filter(|r| r.passed()).count(), 3);
+    // Every trajectory of the default rubric has its 11 criteria.
+    assert_eq!(crits.len(), 6 * 11);
+
+    let tampered = rows.iter().find(|r| r.trajectory.as_deref() == Some("fix-login-redirect/r43/tampered")).unwrap();
+    assert_eq!(tampered.status, "fail");
+    assert_eq!(tampered.scenario.as_deref(), Some("fix-login-redirect"));
+    assert_eq!(tampered.tags, ["coding-fix", "security"]);
+    assert_eq!(tampered.agent_revision.as_deref(), Some("r43"));
+    assert!(tampered.cost_usd.is_some_and(|c| c > 0.0));
+    assert!(tampered.files_touched.iter().any(|f| f == "tests/test_login.py"), "{:?}", tampered.files_touched);
+    let integrity = crits
+        .iter()
+        .find(|c| c.trajectory == "fix-login-redirect/r43/tampered" && c.criterion == "test-integrity")
+        .unwrap();
+    assert_eq!(integrity.status, "fail");
+    assert!(integrity.gating);
+    assert!(integrity.evidence.contains(&12), "{:?}", integrity.evidence);
+    // The trajectory row cites what its failed criteria cite.
+    assert!(integrity.evidence.iter().all(|s| tampered.evidence.contains(s)));
+
+    // Sums over trajectory rows never double count: criterion rows carry no cost.
+    let cost_rows = df.column("cost_usd").unwrap().f64().unwrap().iter().flatten().count();
+    assert_eq!(cost_rows, rows.iter().filter(|r| r.cost_usd.is_some()).count());
+}
+
+#[test]
+fn a_history_is_one_dataset_and_a_corrupt_table_is_named_not_fatal() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_run(tmp.path(), "20261123T010000Z-aaaa", "2026-11-23T01:00:00Z");
+    write_run(tmp.path(), "20261124T010000Z-bbbb", "2026-11-24T01:00:00Z");
+    let bad = tmp.path().join("20261125T010000Z-cccc");
+    fs_err::create_dir_all(&bad).unwrap();
+    fs_err::write(bad.join("results.parquet"), b"PAR1 not really").unwrap();
+
+    let (df, problems) = dataset::load_history(tmp.path());
+    let df = df.expect("two runs load");
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0].to_string().contains("20261125T010000Z-cccc"), "{}", problems[0]);
+    let rows = dataset::trajectories(&df).unwrap();
+    assert_eq!(rows.len(), 14);
+    let runs: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.run_id.as_str()).collect();
+    assert_eq!(runs.len(), 2);
+
+    let trend = goalpost_report::summary::trend(&df, 30).unwrap();
+    assert_eq!(
+        trend.iter().map(|t| t.run_id.as_str()).collect::<Vec<_>>(),
+        ["20261123T010000Z-aaaa", "20261124T010000Z-bbbb"]
+    );
+    assert_eq!(trend[0].found, 7);
+    assert_eq!(trend[0].passed, 3);
+    assert!((trend[0].pass_rate - 3.0 / 7.0).abs() < 1e-12);
+}
+
+#[test]
+fn a_table_missing_a_column_is_rejected_by_name() {
+    use polars::prelude::*;
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("results.parquet");
+    let mut df = df!("run_id" => ["x"], "row" => ["trajectory"]).unwrap();
+    let f = fs_err::File::create(&path).unwrap();
+    ParquetWriter::new(f).finish(&mut df).unwrap();
+    let err = dataset::load_run(&path).unwrap_err().to_string();
+    assert!(err.contains("schema_version"), "{err}");
+}
