@@ -69,8 +69,8 @@ pub(crate) struct CompareArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct GateArgs {
-    /// The run directory to gate.
-    pub(crate) run: PathBuf,
+    /// The run directory to gate [default: the newest under reports/].
+    pub(crate) run: Option<PathBuf>,
     /// The release policy (TOML).
     #[arg(long)]
     pub(crate) policy: PathBuf,

@@ -148,7 +148,11 @@ pub(crate) fn compare(a: CompareArgs) -> Result<ExitCode> {
 pub(crate) fn gate(a: GateArgs) -> Result<ExitCode> {
     // The policy first: a missing or malformed one stops here, never a pass.
     let policy = Policy::load(&a.policy)?;
-    let df = dataset::load_run(&a.run)?;
+    let run = match a.run {
+        Some(r) => r,
+        None => newest_run()?,
+    };
+    let df = dataset::load_run(&run)?;
     let (rows, crits) = (dataset::trajectories(&df)?, dataset::criteria(&df)?);
     let baseline = match &a.baseline {
         Some(b) => Some(resolve(b, &a.history)?.1),
@@ -156,7 +160,7 @@ pub(crate) fn gate(a: GateArgs) -> Result<ExitCode> {
     };
     let result = gt::evaluate(&policy, &rows, &crits, baseline.as_deref(), None);
     print(&text::gate_terminal(&result))?;
-    let out = a.out.unwrap_or_else(|| a.run.clone());
+    let out = a.out.unwrap_or(run);
     fs_err::create_dir_all(&out)?;
     let md = text::gate_markdown(&result);
     write(&out.join("gate.md"), &md)?;

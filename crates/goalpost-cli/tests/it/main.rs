@@ -251,3 +251,127 @@ fn every_format_is_read_from_one_directory() {
     assert!(!claude.is_empty());
     assert!(claude.iter().all(|r| r["note"].as_str().unwrap().contains("no scenario")), "{claude:#?}");
 }
+
+/// `goalpost run` into `dir`, quietly; panics unless it succeeds.
+fn run_into(dir: &Path, trajectories: &str) {
+    let o = goalpost(&["run", "-q", "--out", dir.to_str().unwrap(), "--trajectories", trajectories]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
+
+#[test]
+fn report_writes_summary_html_and_json_for_the_examples() {
+    let history = tempfile::tempdir().unwrap();
+    let run = history.path().join("20261125T000000Z-examples");
+    run_into(&run, "examples/trajectories");
+    assert!(run.join("results.parquet").is_file());
+    let o = goalpost(&["report", run.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("6 found: 3 passed (50.0%), 3 failed, 0 incomplete, 0 errored; 3 review page(s)"));
+    let json: serde_json::Value =
+        serde_json::from_str(&fs_err::read_to_string(run.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["overall"]["found"], 6);
+    assert_eq!(json["reviews"].as_array().unwrap().len(), 3);
+    // The tampered run's review page shows its steps, the cited ones marked.
+    let review = json["reviews"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["trajectory"] == "fix-login-redirect/r43/tampered")
+        .unwrap();
+    assert!(review["steps_problem"].is_null(), "{}", review["steps_problem"]);
+    assert!(review["steps"].as_array().unwrap().iter().any(|s| s["n"] == 12 && s["cited"] == true));
+    let html = fs_err::read_to_string(run.join("report.html")).unwrap();
+    assert!(html.contains("review-1"));
+    assert!(run.join("summary.md").is_file());
+}
+
+#[test]
+fn gate_exits_by_its_rules_and_never_passes_a_bad_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    run_into(&run, "examples/trajectories");
+    let r = run.to_str().unwrap();
+
+    // The bundled policy: the tampered run fails test integrity and the must-pass scenario.
+    let o = goalpost(&["gate", r, "--policy", "gates.toml"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("FAIL  criteria.zero_failures.test-integrity"), "{stdout}");
+    assert!(stdout.contains("FAIL  must_pass.fix-login-redirect"), "{stdout}");
+    assert!(stdout.contains("PASS  completeness.min"), "{stdout}");
+    let junit = fs_err::read_to_string(run.join("gate.junit.xml")).unwrap();
+    assert!(junit.contains("<testcase name=\"must_pass.fix-login-redirect\""), "{junit}");
+    assert!(fs_err::read_to_string(run.join("gate.md")).unwrap().contains("❌ failed"));
+
+    // A policy the run meets: exit 0.
+    let ok = dir.path().join("ok.toml");
+    fs_err::write(&ok, "[completeness]\nmin = 1.0\n[pass_rate]\nmin = 0.5\n").unwrap();
+    let o = goalpost(&["gate", r, "--policy", ok.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", text(&o.stdout), text(&o.stderr));
+
+    // More expected than found: the missing ones count.
+    let more = dir.path().join("more.toml");
+    fs_err::write(&more, "[completeness]\nmin = 1.0\nexpected = 8\n").unwrap();
+    let o = goalpost(&["gate", r, "--policy", more.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stdout).contains("6 of 8 expected"), "{}", text(&o.stdout));
+
+    // Malformed or missing policies are errors (exit 2) naming the rule, never a pass.
+    let bad = dir.path().join("bad.toml");
+    fs_err::write(&bad, "[pass_rate]\nmin = \"most\"\n").unwrap();
+    let o = goalpost(&["gate", r, "--policy", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("rule `pass_rate.min`"), "{}", text(&o.stderr));
+    let o = goalpost(&["gate", r, "--policy", "no-such-policy.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("no-such-policy.toml"));
+}
+
+#[test]
+fn compare_two_revisions_inside_one_history_and_two_run_dirs() {
+    let history = tempfile::tempdir().unwrap();
+    run_into(&history.path().join("20261125T000000Z-examples"), "examples/trajectories");
+    let h = history.path().to_str().unwrap();
+    // The examples hold revision r42 (all good) and r43 (all bad).
+    let o = goalpost(&["compare", "r42", "r43", "--history", h, "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let c: serde_json::Value = serde_json::from_str(&text(&o.stdout)).unwrap();
+    assert_eq!(c["flips"]["regressed"], 3);
+    assert_eq!(c["flips"]["fixed"], 0);
+    // 3 regressions, no fix: 2 * (1/2)^3.
+    assert!((c["mcnemar_p"].as_f64().unwrap() - 0.25).abs() < 1e-12);
+    assert_eq!(c["baseline"]["pass_rate"], 1.0);
+    assert_eq!(c["candidate"]["pass_rate"], 0.0);
+
+    let o = goalpost(&["compare", "r42", "r43", "--history", h]);
+    let table = text(&o.stdout);
+    assert!(table.contains("flips: 0 fixed, 3 regressed"), "{table}");
+    let o = goalpost(&["compare", "r42", "nope", "--history", h]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("r42"), "the error lists the known revisions: {}", text(&o.stderr));
+}
+
+#[test]
+fn report_compare_and_gate_on_the_swebench_corpus() {
+    let history = tempfile::tempdir().unwrap();
+    let (a, b) = (history.path().join("20261124T000000Z-a"), history.path().join("20261125T000000Z-b"));
+    run_into(&a, "fixtures/swebench-run");
+    run_into(&b, "fixtures/swebench-run");
+    let o = goalpost(&["report", b.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let json: serde_json::Value = serde_json::from_str(&fs_err::read_to_string(b.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["overall"]["found"], 24);
+    // Both runs of the history are in the trend.
+    assert_eq!(json["trend"].as_array().unwrap().len(), 2);
+    let o = goalpost(&["compare", a.to_str().unwrap(), b.to_str().unwrap(), "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let c: serde_json::Value = serde_json::from_str(&text(&o.stdout)).unwrap();
+    assert_eq!(c["flips"]["fixed"].as_u64().unwrap() + c["flips"]["regressed"].as_u64().unwrap(), 0);
+    assert_eq!(c["mcnemar_p"], 1.0);
+    let policy = history.path().join("p.toml");
+    fs_err::write(&policy, "[completeness]\nmin = 1.0\n[criteria]\nzero_failures = [\"test-integrity\"]\n").unwrap();
+    let o = goalpost(&["gate", b.to_str().unwrap(), "--policy", policy.to_str().unwrap(), "--baseline", a.to_str().unwrap()]);
+    // matplotlib-21568 rewrote an expected string in a test file.
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("matplotlib__matplotlib-21568"), "{}", text(&o.stdout));
+}
