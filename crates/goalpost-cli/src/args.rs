@@ -26,6 +26,70 @@ pub(crate) enum Command {
     Compare(CompareArgs),
     /// Decide a release from a run and a policy; exit 0 only when every rule holds.
     Gate(GateArgs),
+    /// Turn a run's failures into regression scenarios; record passes and re-failures of known ones.
+    Promote(PromoteArgs),
+    /// The regression store: list, show, retire, verify.
+    #[command(subcommand)]
+    Regressions(RegressionsCommand),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StoreArg {
+    /// The regression store directory.
+    #[arg(long, default_value = "scenarios/regressions")]
+    pub(crate) store: PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub(crate) enum MinSeverity {
+    /// Failures of gating criteria only.
+    Gating,
+    /// Any failed criterion.
+    Advisory,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PromoteArgs {
+    /// A run directory written by `goalpost run` [default: the newest under reports/].
+    pub(crate) run: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) spec: SpecArgs,
+    #[command(flatten)]
+    pub(crate) store: StoreArg,
+    /// Only failures of these criteria.
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub(crate) criteria: Vec<String>,
+    /// Which failures are worth remembering.
+    #[arg(long, value_enum, default_value_t = MinSeverity::Gating)]
+    pub(crate) min_severity: MinSeverity,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RegressionsCommand {
+    /// Every entry with its state, sightings and passing revisions.
+    List(StoreArg),
+    /// One entry: provenance, pinned criteria, sightings and history.
+    Show {
+        id: String,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Stop grading and gating an entry; its files and history stay.
+    Retire {
+        id: String,
+        /// Why (kept in the entry's history).
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Re-grade every golden trajectory; fail when the rubrics in force no longer catch one.
+    Verify {
+        #[command(flatten)]
+        spec: SpecArgs,
+        #[command(flatten)]
+        store: StoreArg,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +147,8 @@ pub(crate) struct GateArgs {
     /// Where to write gate.md and gate.junit.xml [default: the run directory].
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) store: StoreArg,
 }
 
 #[derive(Debug, Args)]

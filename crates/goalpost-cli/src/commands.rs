@@ -9,7 +9,7 @@ use goalpost_spec::{Plan, Severity, SpecSet};
 use goalpost_trajectory::{Limits, discover};
 
 use crate::args::{Cli, Command, ExplainArgs, ImportArgs, RunArgs, SpecArgs};
-use crate::{manifest, progress, render, reports};
+use crate::{manifest, progress, regressions, render, reports};
 
 pub(crate) fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -20,11 +20,13 @@ pub(crate) fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Report(a) => reports::report(a),
         Command::Compare(a) => reports::compare(a),
         Command::Gate(a) => reports::gate(a),
+        Command::Promote(a) => regressions::promote(a),
+        Command::Regressions(c) => regressions::dispatch(c),
     }
 }
 
 /// Loads scenarios and rubrics, printing every diagnostic to stderr.
-fn load_specs(a: &SpecArgs) -> Result<(SpecSet, usize)> {
+pub(crate) fn load_specs(a: &SpecArgs) -> Result<(SpecSet, usize)> {
     for dir in [&a.scenarios, &a.rubrics] {
         if !dir.is_dir() {
             bail!(

@@ -1,13 +1,14 @@
 //! `goalpost`: grade what coding agents did against what they were asked to do.
 //!
 //! The only crate that prints. Subcommands: `run`, `explain`, `lint`, `import`, `report`,
-//! `compare`, `gate`. Exit codes: 0 the command completed; 1 it completed but some input
+//! `compare`, `gate`, `promote`, `regressions`. Exit codes: 0 the command completed; 1 it completed but some input
 //! errored (or lint found problems, or the gate failed); 2 it could not run at all.
 
 mod args;
 mod commands;
 mod manifest;
 mod progress;
+mod regressions;
 mod render;
 mod reports;
 

@@ -158,7 +158,11 @@ pub(crate) fn gate(a: GateArgs) -> Result<ExitCode> {
         Some(b) => Some(resolve(b, &a.history)?.1),
         None => None,
     };
-    let result = gt::evaluate(&policy, &rows, &crits, baseline.as_deref(), None);
+    let store = match &policy.regressions {
+        Some(_) => Some(store_view(&a.store.store, &run)?),
+        None => None,
+    };
+    let result = gt::evaluate(&policy, &rows, &crits, baseline.as_deref(), store.as_deref());
     print(&text::gate_terminal(&result))?;
     let out = a.out.unwrap_or(run);
     fs_err::create_dir_all(&out)?;
@@ -173,4 +177,30 @@ pub(crate) fn gate(a: GateArgs) -> Result<ExitCode> {
     }
     render::hint(&format!("wrote gate.md, gate.junit.xml and gate.json to {}", out.display()));
     Ok(if result.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The regression store as the gate sees it: each entry's state before this run, and whether
+/// the run failed it. A corrupt entry stops the gate: it could hide a re-opened regression.
+fn store_view(dir: &Path, run: &Path) -> Result<Vec<gt::StoreEntry>> {
+    let store = goalpost_store::Store::open(dir)?;
+    if let Some(p) = store.problems.first() {
+        bail!(
+            "the regression store has {} corrupt entr(ies), first {}: {}",
+            store.problems.len(),
+            p.path.display(),
+            render::clean(&p.message, 500)
+        );
+    }
+    let view = goalpost_store::RunView::load(run)?;
+    let outcomes = store.outcomes(&view);
+    Ok(store
+        .entries
+        .iter()
+        .zip(outcomes)
+        .map(|(e, (_, failed))| gt::StoreEntry {
+            id: e.id.clone(),
+            state: e.state_before(&view.run_id).map_or("new", |s| s.as_str()).to_owned(),
+            failed,
+        })
+        .collect())
 }

@@ -23,13 +23,15 @@ pub struct RuleResult {
     pub details: Vec<String>,
 }
 
-/// The state of a regression-store entry, as the store reports it to the gate.
+/// A regression-store entry as the store reports it to the gate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoreEntry {
-    /// The entry's scenario id.
-    pub scenario: String,
-    /// `open`, `fixed` or `retired`, before this run.
+    /// The entry's id (its regression scenario's id).
+    pub id: String,
+    /// `open`, `fixed` or `retired` before this run; `new` when this run created it.
     pub state: String,
+    /// Whether the run failed one of its pinned criteria (`None`: the run did not grade it).
+    pub failed: Option<bool>,
 }
 
 /// The gate's decision.
@@ -264,32 +266,24 @@ pub fn evaluate(
     }
 
     if let Some(r) = &policy.regressions {
-        let store = store.unwrap_or_default();
+        let live: Vec<&StoreEntry> = store.unwrap_or_default().iter().filter(|e| e.state != "retired").collect();
         let mut reopened = Vec::new();
         let mut failing = Vec::new();
-        let mut graded = 0;
-        for e in store.iter().filter(|e| e.state != "retired") {
-            let rows: Vec<&TrajectoryRow> = run.iter().filter(|t| t.scenario.as_deref() == Some(&e.scenario)).collect();
-            if rows.is_empty() {
-                continue;
-            }
-            graded += 1;
-            if rows.iter().any(|t| !t.passed()) {
-                if e.state == "fixed" {
-                    reopened.push(format!("re-opened: {} (was fixed, fails again)", e.scenario));
-                } else {
-                    failing.push(format!("still failing: {}", e.scenario));
-                }
+        for e in &live {
+            match (e.state.as_str(), e.failed) {
+                ("fixed", Some(true)) => reopened.push(format!("re-opened: {} (was fixed, fails again)", e.id)),
+                (_, Some(true)) => failing.push(format!("still failing: {}", e.id)),
+                _ => {}
             }
         }
-        let live = store.iter().filter(|e| e.state != "retired").count();
-        let not_run = live - graded;
+        let graded = live.iter().filter(|e| e.failed.is_some()).count();
+        let not_run = live.len() - graded;
         if r.no_reopened {
             rules.push(RuleResult {
                 rule: "regressions.no_reopened".into(),
                 passed: reopened.is_empty(),
                 figure: format!(
-                    "{} re-opened of {graded} store scenario(s) graded ({not_run} not in this run)",
+                    "{} re-opened of {graded} store entr(ies) graded ({not_run} not in this run)",
                     reopened.len()
                 ),
                 threshold: "0 re-opened".into(),
@@ -303,7 +297,7 @@ pub fn evaluate(
                 rule: "regressions.no_failing".into(),
                 passed: details.is_empty() && not_run == 0,
                 figure: format!("{} failing of {graded} graded; {not_run} not in this run", details.len()),
-                threshold: "every live store scenario graded and passing".into(),
+                threshold: "every live store entry graded and passing".into(),
                 details,
             });
         }

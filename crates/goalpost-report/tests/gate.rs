@@ -100,9 +100,11 @@ fn a_fixed_regression_that_fails_again_reopens_and_fails_the_gate() {
     let run =
         vec![row("r", "v", "reg-1", 1, "fail"), row("r", "v", "reg-2", 1, "fail"), row("r", "v", "reg-3", 1, "fail")];
     let store = vec![
-        StoreEntry { scenario: "reg-1".into(), state: "fixed".into() },
-        StoreEntry { scenario: "reg-2".into(), state: "open".into() },
-        StoreEntry { scenario: "reg-3".into(), state: "retired".into() },
+        StoreEntry { id: "reg-1".into(), state: "fixed".into(), failed: Some(true) },
+        StoreEntry { id: "reg-2".into(), state: "open".into(), failed: Some(true) },
+        StoreEntry { id: "reg-3".into(), state: "retired".into(), failed: Some(true) },
+        StoreEntry { id: "reg-4".into(), state: "fixed".into(), failed: Some(false) },
+        StoreEntry { id: "reg-5".into(), state: "new".into(), failed: Some(true) },
     ];
     let g = evaluate(&policy, &run, &[], None, Some(&store));
     let rule = g.rules.iter().find(|r| r.rule == "regressions.no_reopened").unwrap();
@@ -112,7 +114,8 @@ fn a_fixed_regression_that_fails_again_reopens_and_fails_the_gate() {
     let strict = Policy::parse("[regressions]\nno_reopened = false\nno_failing = true\n").unwrap();
     let g = evaluate(&strict, &run, &[], None, Some(&store));
     let rule = g.rules.iter().find(|r| r.rule == "regressions.no_failing").unwrap();
-    assert_eq!(rule.details.len(), 2);
+    // reg-1 re-opened, reg-2 and reg-5 still failing; reg-3 is retired.
+    assert_eq!(rule.details.len(), 3, "{:?}", rule.details);
 }
 
 #[test]

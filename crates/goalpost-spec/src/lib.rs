@@ -20,14 +20,14 @@ mod scenario;
 
 pub use catalog::{ToolCatalog, ToolEntry, ToolStatus};
 pub use diag::{Diagnostic, Severity};
-pub use load::{DEFAULT_RUBRIC, Plan, SpecSet, load, parse_rubric, parse_scenario};
+pub use load::{DEFAULT_RUBRIC, Plan, STORE_CONFIG, SpecSet, load, parse_rubric, parse_scenario};
 pub use rubric::{
     ApprovedToolsParams, BudgetParams, Criterion, CriterionConfig, CriterionKind, CriterionSpec,
     ForbiddenCommandsParams, ProcessSmellsParams, Rubric, SideEffectsParams, TestIntegrityParams,
 };
 pub use scenario::{
-    Acceptance, Budget, Cmp, CriterionOverride, FileCheck, MetricThreshold, OutOfScope, Provenance, Regression, Rerun,
-    Rollback, Scenario,
+    Acceptance, Budget, Cmp, CriterionOverride, FileCheck, MetricThreshold, OutOfScope, PinnedFailure, Provenance,
+    Regression, RegressionProvenance, Rerun, Rollback, Scenario,
 };
 
 /// The version of the scenario and rubric file formats this build reads and writes.

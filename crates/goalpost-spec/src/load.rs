@@ -473,7 +473,11 @@ fn read(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<String> {
     }
 }
 
-/// `*.toml` files under `dir`, sorted, recursing when asked; hidden entries are skipped.
+/// The regression store's configuration (`scenarios/regressions/store.toml`): not a scenario.
+pub const STORE_CONFIG: &str = "store.toml";
+
+/// `*.toml` files under `dir`, sorted, recursing when asked; hidden entries and the regression
+/// store's configuration are skipped.
 fn toml_files(dir: &Path, recurse: bool, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_owned()];
@@ -495,7 +499,7 @@ fn toml_files(dir: &Path, recurse: bool, diags: &mut Vec<Diagnostic>) -> Vec<Pat
                 if recurse {
                     stack.push(path);
                 }
-            } else if path.extension().is_some_and(|e| e == "toml") {
+            } else if path.extension().is_some_and(|e| e == "toml") && entry.file_name() != STORE_CONFIG {
                 out.push(path);
             }
         }

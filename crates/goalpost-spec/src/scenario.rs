@@ -246,4 +246,41 @@ pub struct Provenance {
     pub source: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_hash: Option<String>,
+    /// A regression scenario: the failure it was promoted from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regression: Option<RegressionProvenance>,
+}
+
+/// Where a regression scenario came from (written by `goalpost promote`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegressionProvenance {
+    /// The scenario whose failure this is.
+    pub scenario: String,
+    /// Failure signature: the scenario, the failing criteria and their normalised evidence.
+    pub signature: String,
+    pub run_id: String,
+    /// The run's start (RFC 3339).
+    pub date: String,
+    pub agent: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_revision: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The trajectory id and the file it was read from.
+    pub trajectory: String,
+    pub file: String,
+    /// blake3 of the file's bytes when graded.
+    pub content_hash: String,
+    pub failures: Vec<PinnedFailure>,
+}
+
+/// A failing criterion pinned by a regression scenario, with the evidence it cited.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinnedFailure {
+    pub criterion: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<u32>,
 }

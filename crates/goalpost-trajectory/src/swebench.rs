@@ -753,6 +753,7 @@ pub fn scenario_for(
             generated_by: "goalpost import swebench".to_owned(),
             source: Some(report_path.display().to_string()),
             source_hash: None,
+            regression: None,
         }),
         source: report_path.to_owned(),
         content_hash: String::new(),

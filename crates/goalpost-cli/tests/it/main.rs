@@ -359,7 +359,8 @@ fn report_compare_and_gate_on_the_swebench_corpus() {
     run_into(&b, "fixtures/swebench-run");
     let o = goalpost(&["report", b.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let json: serde_json::Value = serde_json::from_str(&fs_err::read_to_string(b.join("report.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&fs_err::read_to_string(b.join("report.json")).unwrap()).unwrap();
     assert_eq!(json["overall"]["found"], 24);
     // Both runs of the history are in the trend.
     assert_eq!(json["trend"].as_array().unwrap().len(), 2);
@@ -370,7 +371,14 @@ fn report_compare_and_gate_on_the_swebench_corpus() {
     assert_eq!(c["mcnemar_p"], 1.0);
     let policy = history.path().join("p.toml");
     fs_err::write(&policy, "[completeness]\nmin = 1.0\n[criteria]\nzero_failures = [\"test-integrity\"]\n").unwrap();
-    let o = goalpost(&["gate", b.to_str().unwrap(), "--policy", policy.to_str().unwrap(), "--baseline", a.to_str().unwrap()]);
+    let o = goalpost(&[
+        "gate",
+        b.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+        "--baseline",
+        a.to_str().unwrap(),
+    ]);
     // matplotlib-21568 rewrote an expected string in a test file.
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
     assert!(text(&o.stdout).contains("matplotlib__matplotlib-21568"), "{}", text(&o.stdout));

@@ -1,0 +1,171 @@
+//! `promote` and `regressions list|show|retire|verify`: the regression store.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use goalpost_store::{PromoteOptions, RunView, Severity, State, Store};
+
+use crate::args::{MinSeverity, PromoteArgs, RegressionsCommand};
+use crate::commands::load_specs;
+use crate::render::{self, clean};
+
+fn newest_run() -> Result<PathBuf> {
+    let mut runs: Vec<PathBuf> = fs_err::read_dir("reports")
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.join("results.jsonl").is_file()).collect())
+        .unwrap_or_default();
+    runs.sort();
+    match runs.pop() {
+        Some(r) => Ok(r),
+        None => bail!("no run under reports/\nhint: run `goalpost run` first, or name a run directory"),
+    }
+}
+
+pub(crate) fn promote(a: PromoteArgs) -> Result<ExitCode> {
+    let run_dir = match a.run {
+        Some(r) => r,
+        None => newest_run()?,
+    };
+    let run = RunView::load(&run_dir)?;
+    let (specs, _) = load_specs(&a.spec)?;
+    let opts = PromoteOptions {
+        criteria: a.criteria,
+        min_severity: match a.min_severity {
+            MinSeverity::Gating => Severity::Gating,
+            MinSeverity::Advisory => Severity::Advisory,
+        },
+    };
+    let r = goalpost_store::promote(&a.store.store, &run, &specs, &opts)?;
+    for p in &r.problems {
+        render::hint(&clean(&format!("store: {}: {}", p.path.display(), p.message), 1000));
+    }
+    for s in &r.skipped {
+        render::hint(&clean(&format!("not promoted: {s}"), 1000));
+    }
+    for id in &r.created {
+        render::line(&format!("new regression {id}"))?;
+    }
+    for id in &r.reopened {
+        render::line(&format!("re-opened {id}: it was fixed and fails again"))?;
+    }
+    for id in &r.fixed {
+        render::line(&format!("fixed {id}"))?;
+    }
+    let sightings: usize = r.sightings.values().sum();
+    render::line(&format!(
+        "{} new, {sightings} sighting(s), {} pass(es) recorded, {} fixed, {} re-opened in {}",
+        r.created.len(),
+        r.passed.len(),
+        r.fixed.len(),
+        r.reopened.len(),
+        a.store.store.display()
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn dispatch(c: RegressionsCommand) -> Result<ExitCode> {
+    match c {
+        RegressionsCommand::List(s) => {
+            let store = Store::open(&s.store)?;
+            report_problems(&store);
+            render::line(&format!(
+                "{:<48}  {:<7}  {:<28}  {:>9}  {:>7}  criteria",
+                "id", "state", "scenario", "sightings", "passing"
+            ))?;
+            for e in &store.entries {
+                render::line(&format!(
+                    "{:<48}  {:<7}  {:<28}  {:>9}  {:>4}/{:<2}  {}",
+                    e.id,
+                    e.state.as_str(),
+                    clean(&e.scenario, 28),
+                    e.sightings.len(),
+                    e.passing_revisions.len(),
+                    store.config.fixed_after,
+                    clean(&e.criteria.join(", "), 200)
+                ))?;
+            }
+            let open = store.entries.iter().filter(|e| e.state == State::Open).count();
+            render::line(&format!("{} entr(ies), {open} open", store.entries.len()))?;
+            Ok(if store.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        RegressionsCommand::Show { id, store } => {
+            let store = Store::open(&store.store)?;
+            let Some(e) = store.get(&id) else {
+                bail!("no regression `{}` in {}", clean(&id, 200), store.dir.display())
+            };
+            render::line(&format!("{}  ({})", e.id, e.state.as_str()))?;
+            render::line(&format!("  scenario {} · signature {}", clean(&e.scenario, 200), &e.signature[..16]))?;
+            render::line(&format!("  pinned criteria: {}", clean(&e.criteria.join(", "), 500)))?;
+            render::line(&format!(
+                "  created {} · golden {}",
+                e.created,
+                if e.golden_hash.is_some() { "kept" } else { "none" }
+            ))?;
+            render::line(&format!(
+                "  passing revisions since the last failure ({} needed): {}",
+                store.config.fixed_after,
+                clean(&e.passing_revisions.join(", "), 500)
+            ))?;
+            render::line(&format!("  sightings ({}):", e.sightings.len()))?;
+            for s in &e.sightings {
+                render::line(&format!(
+                    "    {} {} {} ({})",
+                    s.run_id,
+                    clean(&s.revision, 80),
+                    clean(&s.trajectory, 200),
+                    clean(&s.file, 300)
+                ))?;
+            }
+            render::line("  history:")?;
+            for h in &e.history {
+                let ev = serde_json::to_value(h.event)?.as_str().unwrap_or_default().to_owned();
+                render::line(&format!(
+                    "    {} {:<9} -> {:<7} {} {} {}",
+                    h.date,
+                    ev,
+                    h.state.as_str(),
+                    h.run_id.as_deref().unwrap_or("-"),
+                    clean(h.revision.as_deref().unwrap_or(""), 80),
+                    clean(h.note.as_deref().unwrap_or(""), 300)
+                ))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RegressionsCommand::Retire { id, reason, store } => {
+            let date = jiff::Timestamp::now().to_string();
+            let e = goalpost_store::retire(&store.store, &id, &reason, &date)?;
+            render::line(&format!("retired {}", e.id))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        RegressionsCommand::Verify { spec, store } => {
+            let (specs, _) = load_specs(&spec)?;
+            let store = Store::open(&store.store)?;
+            report_problems(&store);
+            let results = goalpost_store::verify(&store, &specs);
+            let mut missed = 0;
+            for r in &results {
+                if !r.caught {
+                    missed += 1;
+                }
+                render::line(&format!(
+                    "{} {}: {}",
+                    if r.caught { "caught " } else { "MISSED " },
+                    r.id,
+                    clean(&r.details.join("; "), 1000)
+                ))?;
+            }
+            render::line(&format!(
+                "{} of {} golden failure(s) still caught by the rubrics in force",
+                results.len() - missed,
+                results.len()
+            ))?;
+            Ok(if missed == 0 && store.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+    }
+}
+
+fn report_problems(store: &Store) {
+    for p in &store.problems {
+        render::hint(&clean(&format!("corrupt store entry {}: {}", p.path.display(), p.message), 1000));
+    }
+}
