@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use goalpost_spec::{CriterionOverride, PinnedFailure, Provenance, RegressionProvenance, Scenario, SpecSet};
+use goalpost_spec::{PinnedFailure, Provenance, RegressionProvenance, Scenario, SpecSet};
 use serde::{Deserialize, Serialize};
 
 pub use results::{CriterionLine, RunView, VerdictLine};
@@ -479,7 +479,7 @@ fn create(
         s.tags.push("regression".into());
     }
     for c in failing {
-        let o = s.overrides.entry(c.id.clone()).or_insert_with(CriterionOverride::default);
+        let o = s.overrides.entry(c.id.clone()).or_default();
         o.enabled = Some(true);
         o.gating = Some(true);
     }

@@ -157,7 +157,7 @@ fn open_then_fixed_after_n_revisions_then_reopened_then_retired() {
     w.promote(&w.run("run-2b", &[good("r2")]));
     assert_eq!(Store::open(&w.store).unwrap().get(&id).unwrap().passing_revisions, ["acme-coder@r2"]);
     let r = w.promote(&w.run("run-3", &[good("r3")]));
-    assert_eq!(r.fixed, [id.clone()]);
+    assert_eq!(r.fixed, std::slice::from_ref(&id));
     assert_eq!(Store::open(&w.store).unwrap().get(&id).unwrap().state, State::Fixed);
 
     // It fails again: re-opened, and the gate's view says it was fixed before this run.
@@ -166,7 +166,7 @@ fn open_then_fixed_after_n_revisions_then_reopened_then_retired() {
     let store = Store::open(&w.store).unwrap();
     assert_eq!(store.outcomes(&run4), [(id.clone(), Some(true))]);
     let r = w.promote(&run4);
-    assert_eq!(r.reopened, [id.clone()]);
+    assert_eq!(r.reopened, std::slice::from_ref(&id));
     let store = Store::open(&w.store).unwrap();
     let e = store.get(&id).unwrap();
     assert_eq!(e.state, State::Open);
