@@ -383,3 +383,193 @@ fn report_compare_and_gate_on_the_swebench_corpus() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
     assert!(text(&o.stdout).contains("matplotlib__matplotlib-21568"), "{}", text(&o.stdout));
 }
+
+/// A scratch project: the bundled scenarios and rubrics plus `n` copies of the login scenario
+/// (`login-0`, `login-1`, …), each with a tampered trajectory that fails it.
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    fn new(n: usize) -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        let p = Project { dir };
+        for sub in ["scenarios/examples", "rubrics/catalogs", "trajectories"] {
+            fs_err::create_dir_all(p.path(sub)).unwrap();
+        }
+        for f in [
+            "scenarios/examples/fix-login-redirect.toml",
+            "scenarios/examples/auth-latency-p95.toml",
+            "scenarios/examples/release-notes.toml",
+            "rubrics/trajectory-review.toml",
+            "rubrics/catalogs/tools.toml",
+        ] {
+            fs_err::copy(root().join(f), p.path(f)).unwrap();
+        }
+        let scenario = fs_err::read_to_string(root().join("scenarios/examples/fix-login-redirect.toml")).unwrap();
+        for i in 0..n {
+            let s = scenario.replace("id = \"fix-login-redirect\"", &format!("id = \"login-{i}\""));
+            fs_err::write(p.path(&format!("scenarios/examples/login-{i}.toml")), s).unwrap();
+            p.trajectory("fix-login-redirect--tampered.jsonl", &format!("login-{i}"), &format!("t-{i}"), "r43");
+        }
+        p
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Copies an example trajectory with a new scenario, id and revision.
+    fn trajectory(&self, example: &str, scenario: &str, id: &str, revision: &str) {
+        let text = fs_err::read_to_string(root().join("examples/trajectories").join(example)).unwrap();
+        let mut lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        lines[0]["id"] = id.into();
+        lines[0]["scenario"] = scenario.into();
+        lines[0]["agent_revision"] = revision.into();
+        let out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        fs_err::write(self.path(&format!("trajectories/{id}.jsonl")), out.join("\n") + "\n").unwrap();
+    }
+
+    fn spec_args(&self) -> Vec<String> {
+        vec![
+            "--scenarios".into(),
+            self.path("scenarios").display().to_string(),
+            "--rubrics".into(),
+            self.path("rubrics").display().to_string(),
+        ]
+    }
+
+    fn goalpost(&self, args: &[&str]) -> Output {
+        goalpost(
+            &args
+                .iter()
+                .map(|s| s.to_string())
+                .chain(self.spec_args())
+                .collect::<Vec<_>>()
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_goalpost"));
+        c.args(args).args(self.spec_args()).current_dir(root());
+        c
+    }
+
+    /// `goalpost run` over the project's trajectories into `name`.
+    fn run(&self, name: &str) -> String {
+        let out = self.path(name).display().to_string();
+        let traj = self.path("trajectories").display().to_string();
+        let o = self.goalpost(&["run", "-q", "--out", &out, "--trajectories", &traj]);
+        assert!(o.status.code() == Some(0), "{}", text(&o.stderr));
+        out
+    }
+
+    fn store(&self) -> String {
+        self.path("scenarios/regressions").display().to_string()
+    }
+
+    /// Entries listed by `regressions list`, which must find the store whole.
+    fn entries(&self) -> usize {
+        let o = goalpost(&["regressions", "list", "--store", &self.store()]);
+        assert_eq!(o.status.code(), Some(0), "the store loads with no problem: {}", text(&o.stderr));
+        let last = text(&o.stdout).lines().last().unwrap().to_owned();
+        last.split_whitespace().next().unwrap().parse().unwrap()
+    }
+}
+
+#[test]
+fn promote_run_gate_loop_reopens_a_fixed_regression() {
+    let p = Project::new(0);
+    p.trajectory("fix-login-redirect--tampered.jsonl", "fix-login-redirect", "bad", "r43");
+    let run1 = p.run("run1");
+    let store = p.store();
+    let o = p.goalpost(&["promote", &run1, "--store", &store]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("1 new, 1 sighting(s)"), "{}", text(&o.stdout));
+    fs_err::write(p.path("scenarios/regressions/store.toml"), "fixed_after = 1\n").unwrap();
+    // The regression scenario is a normal scenario: lint accepts it, run loads it.
+    assert_eq!(p.goalpost(&["lint"]).status.code(), Some(0));
+
+    // Revision r44 passes: the entry is fixed.
+    fs_err::remove_file(p.path("trajectories/bad.jsonl")).unwrap();
+    p.trajectory("fix-login-redirect--good.jsonl", "fix-login-redirect", "good", "r44");
+    let run2 = p.run("run2");
+    let o = p.goalpost(&["promote", &run2, "--store", &store]);
+    assert!(text(&o.stdout).contains("1 fixed"), "{}", text(&o.stdout));
+    let policy = p.path("gates.toml");
+    fs_err::write(&policy, "[regressions]\nno_reopened = true\n").unwrap();
+    let o = goalpost(&["gate", &run2, "--policy", policy.to_str().unwrap(), "--store", &store]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+
+    // Revision r45 fails the same way again: the gate reports the regression and fails.
+    p.trajectory("fix-login-redirect--tampered.jsonl", "fix-login-redirect", "relapse", "r45");
+    let run3 = p.run("run3");
+    let o = goalpost(&["gate", &run3, "--policy", policy.to_str().unwrap(), "--store", &store]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("re-opened: reg-fix-login-redirect-"), "{}", text(&o.stdout));
+    // Promoting the run records it; the gate still calls it a re-opening of this run.
+    let o = p.goalpost(&["promote", &run3, "--store", &store]);
+    assert!(text(&o.stdout).contains("1 re-opened"), "{}", text(&o.stdout));
+    let o = goalpost(&["gate", &run3, "--policy", policy.to_str().unwrap(), "--store", &store]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
+    // The golden case is still caught by the rubrics in force.
+    let o = p.goalpost(&["regressions", "verify", "--store", &store]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("1 of 1 golden failure(s) still caught"));
+}
+
+#[test]
+fn a_killed_promote_leaves_a_store_that_loads_and_loses_nothing() {
+    let p = Project::new(40);
+    let run = p.run("run");
+    let store = p.store();
+    let mut seen = 0;
+    for delay_ms in [0u64, 5, 10, 20, 30, 45, 60, 80, 110, 150, 200, 300] {
+        let mut child =
+            p.command(&["promote", &run, "--store", &store]).stdout(std::process::Stdio::null()).spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let now = p.entries();
+        assert!(now >= seen, "entries went from {seen} to {now}: something promoted was lost");
+        seen = now;
+        // Every entry on disk is whole: the scenarios, regression ones included, all lint clean.
+        let lint = p.goalpost(&["lint"]);
+        assert_eq!(lint.status.code(), Some(0), "{}", text(&lint.stderr));
+    }
+    let o = p.goalpost(&["promote", &run, "--store", &store]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(p.entries(), 40);
+    assert_eq!(p.goalpost(&["regressions", "verify", "--store", &store]).status.code(), Some(0));
+}
+
+#[test]
+fn concurrent_promotes_lose_nothing() {
+    let p = Project::new(24);
+    let run = p.run("run");
+    // A second run with the same failures (and one more input, so another run id), seen
+    // again: sightings, not new entries.
+    p.trajectory("auth-latency-p95--good.jsonl", "auth-latency-p95", "extra", "r43");
+    let again = p.run("again");
+    let store = p.store();
+    let children: Vec<_> = [&run, &again, &run, &again]
+        .iter()
+        .map(|r| p.command(&["promote", r, "--store", &store]).stdout(std::process::Stdio::piped()).spawn().unwrap())
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    assert_eq!(p.entries(), 24);
+    // Each entry was seen once per run, however many processes promoted it.
+    let list = text(&goalpost(&["regressions", "list", "--store", &store]).stdout);
+    let sightings: Vec<u32> = list
+        .lines()
+        .filter(|l| l.starts_with("reg-"))
+        .map(|l| l.split_whitespace().nth(3).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(sightings, vec![2; 24], "{list}");
+}
