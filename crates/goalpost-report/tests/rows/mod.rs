@@ -4,7 +4,7 @@
 use goalpost_report::dataset::{CriterionRow, TrajectoryRow};
 
 /// A trajectory of `scenario`, attempt `attempt`, by `revision`, in `run`, with `status`.
-pub fn row(run: &str, revision: &str, scenario: &str, attempt: u32, status: &str) -> TrajectoryRow {
+pub(crate) fn row(run: &str, revision: &str, scenario: &str, attempt: u32, status: &str) -> TrajectoryRow {
     TrajectoryRow {
         run_id: run.to_owned(),
         started_at: format!("2026-11-25T00:00:00Z-{run}"),
@@ -40,7 +40,7 @@ pub fn row(run: &str, revision: &str, scenario: &str, attempt: u32, status: &str
 }
 
 /// One revision's rows: `outcomes[s][a]` is whether attempt `a` of scenario `s` passed.
-pub fn revision(run: &str, revision: &str, outcomes: &[&[bool]]) -> Vec<TrajectoryRow> {
+pub(crate) fn revision(run: &str, revision: &str, outcomes: &[&[bool]]) -> Vec<TrajectoryRow> {
     let mut out = Vec::new();
     for (s, attempts) in outcomes.iter().enumerate() {
         for (a, ok) in attempts.iter().enumerate() {
@@ -50,7 +50,7 @@ pub fn revision(run: &str, revision: &str, outcomes: &[&[bool]]) -> Vec<Trajecto
     out
 }
 
-pub fn criterion(t: &TrajectoryRow, id: &str, status: &str, evidence: &[u32]) -> CriterionRow {
+pub(crate) fn criterion(t: &TrajectoryRow, id: &str, status: &str, evidence: &[u32]) -> CriterionRow {
     CriterionRow {
         run_id: t.run_id.clone(),
         trajectory: t.trajectory.clone().unwrap_or_default(),
