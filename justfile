@@ -8,7 +8,15 @@ ci:
 
 # Grade the bundled examples.
 run:
-    cargo run --release -- run
+    cargo run -- run
+
+# Summary, review pages and trend for the newest run.
+report:
+    cargo run -- report
+
+# The release gate on the newest run.
+gate:
+    cargo run -- gate --policy gates.toml
 
 # The test suite.
 test:
