@@ -10,7 +10,7 @@ pub mod gate;
 pub mod html;
 pub mod markdown;
 pub mod policy;
-mod review;
+pub mod review;
 pub mod stats;
 pub mod summary;
 pub mod table;

@@ -16,9 +16,18 @@ const MAX_STEP_TEXT: usize = 600;
 const MAX_STEPS_SHOWN: usize = 300;
 const CONTEXT: u32 = 2;
 
-/// The review pages of every failed trajectory, in table order.
-pub(crate) fn reviews(rows: &[TrajectoryRow], crits: &[CriterionRow]) -> Vec<Review> {
-    let failed: Vec<&TrajectoryRow> = rows.iter().filter(|r| r.status == "fail" && r.trajectory.is_some()).collect();
+/// At most this many review pages: a report stays quick to open whatever the run's size
+/// (`report.json` and `results.parquet` have every failure).
+pub const MAX_REVIEWS: usize = 200;
+
+/// The review pages of the failed trajectories (the lowest scores first, at most
+/// [`MAX_REVIEWS`]), and how many failed trajectories got none.
+pub fn reviews(rows: &[TrajectoryRow], crits: &[CriterionRow]) -> (Vec<Review>, usize) {
+    let mut failed: Vec<&TrajectoryRow> =
+        rows.iter().filter(|r| r.status == "fail" && r.trajectory.is_some()).collect();
+    failed.sort_by(|a, b| a.score.unwrap_or(0.0).total_cmp(&b.score.unwrap_or(0.0)));
+    let left_out = failed.len().saturating_sub(MAX_REVIEWS);
+    failed.truncate(MAX_REVIEWS);
     // Each file is read once, however many failed trajectories it holds.
     let mut wanted: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for r in &failed {
@@ -44,7 +53,7 @@ pub(crate) fn reviews(rows: &[TrajectoryRow], crits: &[CriterionRow]) -> Vec<Rev
     for c in crits.iter().filter(|c| c.status == "fail") {
         by_traj.entry((&c.file, &c.trajectory)).or_default().push(c);
     }
-    failed
+    let pages = failed
         .iter()
         .enumerate()
         .map(|(i, r)| {
@@ -95,7 +104,8 @@ pub(crate) fn reviews(rows: &[TrajectoryRow], crits: &[CriterionRow]) -> Vec<Rev
                 steps_problem,
             }
         })
-        .collect()
+        .collect();
+    (pages, left_out)
 }
 
 /// The steps shown for a trajectory, and how many were left out.
