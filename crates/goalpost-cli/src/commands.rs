@@ -63,7 +63,8 @@ fn run(a: RunArgs) -> Result<ExitCode> {
     let results = goalpost_grade::run(&inputs, pre_errors, &specs, opts, &bar);
     goalpost_grade::write_jsonl(&out.join("results.jsonl"), &results)?;
     goalpost_grade::write_csv(&out.join("results.csv"), &results)?;
-    let meta = goalpost_report::table::RunMeta { run_id: &run_id, started_at: &started.to_string() };
+    let started_at = started.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let meta = goalpost_report::table::RunMeta { run_id: &run_id, started_at: &started_at };
     goalpost_report::table::write_parquet(&out.join("results.parquet"), meta, &results)?;
     let totals = results.totals();
     manifest::write(&out.join("manifest.json"), &run_id, started, &a, &specs, inputs_manifest, &totals)?;

@@ -1,10 +1,208 @@
-//! `summary.md` (being written).
-use crate::summary::Report;
+//! `summary.md`: the nightly summary for people and pull-request comments. Markdown that
+//! GitHub renders may carry HTML, so every string from a trajectory goes through [`escape`].
 
+use std::fmt::Write as _;
+
+use crate::summary::{Counts, Group, Report};
+
+/// Longest untrusted string kept in a cell, in characters.
+const MAX: usize = 300;
+
+/// Makes an untrusted string inert in markdown (and in the HTML markdown may carry): markdown
+/// punctuation is backslash-escaped, `<`, `>` and `&` become entities, line breaks become
+/// spaces, control characters are dropped, and the length is capped.
 pub fn escape(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_punctuation() { format!("\\{c}") } else { c.to_string() }).collect()
+    let mut out = String::with_capacity(s.len());
+    for (i, c) in s.chars().enumerate() {
+        if i >= MAX {
+            out.push('…');
+            break;
+        }
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.' | '!' | '|' | '~'
+            | '"' | '\'' | '=' | ':' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
+pub(crate) fn pct(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x)
+}
+
+pub(crate) fn usd(x: f64) -> String {
+    if x != 0.0 && x.abs() < 0.01 { format!("${x:.4}") } else { format!("${x:.2}") }
+}
+
+pub(crate) fn dash<T>(v: Option<T>, f: impl Fn(T) -> String) -> String {
+    v.map_or_else(|| "–".to_owned(), f)
+}
+
+fn table(out: &mut String, header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) {
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
+    for r in rows {
+        let _ = writeln!(out, "| {} |", r.join(" | "));
+    }
+    out.push('\n');
+}
+
+fn counts_row(key: String, c: &Counts) -> Vec<String> {
+    vec![
+        key,
+        c.found.to_string(),
+        c.passed.to_string(),
+        c.failed.to_string(),
+        c.incomplete.to_string(),
+        c.errored.to_string(),
+        format!("{} [{}, {}]", pct(c.pass_rate), pct(c.pass_ci.lo), pct(c.pass_ci.hi)),
+        dash(c.mean_score, |s| format!("{s:.3}")),
+        dash(c.cost_usd, usd),
+    ]
+}
+
+const COUNTS_HEADER: [&str; 9] =
+    ["", "found", "passed", "failed", "incomplete", "errored", "pass rate [95% CI]", "mean score", "cost"];
+
+fn groups(out: &mut String, title: &str, groups: &[Group]) {
+    if groups.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## By {title}\n");
+    let mut header = COUNTS_HEADER;
+    header[0] = title;
+    table(out, &header, groups.iter().map(|g| counts_row(escape(&g.key), &g.counts)));
+}
+
+/// The summary as markdown.
 pub fn render(r: &Report) -> String {
-    format!("# {}\n", escape(&r.run_id))
+    let mut out = String::new();
+    let o = &r.overall;
+    let _ = writeln!(out, "# goalpost run {}\n", escape(&r.run_id));
+    let _ = writeln!(
+        out,
+        "**{}** of **{}** trajectories passed ({} [{}, {}], Wilson 95%); {} failed, {} incomplete, {} errored. \
+         Mean score {}. Cost {} ({} per solved task). Started {}.\n",
+        o.passed,
+        o.found,
+        pct(o.pass_rate),
+        pct(o.pass_ci.lo),
+        pct(o.pass_ci.hi),
+        o.failed,
+        o.incomplete,
+        o.errored,
+        dash(o.mean_score, |s| format!("{s:.3}")),
+        dash(o.cost_usd, usd),
+        dash(r.cost_per_solved, usd),
+        escape(&r.started_at),
+    );
+    for n in &r.notes {
+        let _ = writeln!(out, "> {}\n", escape(n));
+    }
+    groups(&mut out, "scenario", &r.by_scenario);
+    groups(&mut out, "agent", &r.by_agent);
+    groups(&mut out, "tag", &r.by_tag);
+    if !r.by_criterion.is_empty() {
+        out.push_str("## By criterion\n\n");
+        table(
+            &mut out,
+            &["criterion", "gating", "pass", "fail", "not applicable", "unscored", "pass rate"],
+            r.by_criterion.iter().map(|c| {
+                vec![
+                    escape(&c.criterion),
+                    if c.gating { "yes" } else { "no" }.into(),
+                    c.pass.to_string(),
+                    c.fail.to_string(),
+                    c.not_applicable.to_string(),
+                    c.unscored.to_string(),
+                    dash(c.pass_rate, pct),
+                ]
+            }),
+        );
+    }
+    if !r.failures.is_empty() {
+        out.push_str("## Failures by criterion\n\n");
+        for g in &r.failures {
+            let _ = writeln!(
+                out,
+                "### {}{} — {} failure(s)\n",
+                escape(&g.criterion),
+                if g.gating { " (gating)" } else { "" },
+                g.failures.len()
+            );
+            for f in g.failures.iter().take(50) {
+                let steps: Vec<String> = f.evidence.iter().map(u32::to_string).collect();
+                let _ = writeln!(
+                    out,
+                    "- {} ({}){}: {}",
+                    escape(&f.trajectory),
+                    escape(f.scenario.as_deref().unwrap_or("no scenario")),
+                    if steps.is_empty() { String::new() } else { format!(", steps {}", steps.join(", ")) },
+                    escape(&f.message)
+                );
+            }
+            if g.failures.len() > 50 {
+                let _ = writeln!(out, "- … and {} more (report.json lists all)", g.failures.len() - 50);
+            }
+            out.push('\n');
+        }
+    }
+    if !r.errors.is_empty() {
+        out.push_str("## Inputs that could not be graded\n\n");
+        table(
+            &mut out,
+            &["file", "line", "field", "message"],
+            r.errors.iter().map(|e| {
+                vec![
+                    escape(&e.file),
+                    dash(e.line, |l| l.to_string()),
+                    dash(e.field.as_deref(), escape),
+                    escape(&e.message),
+                ]
+            }),
+        );
+    }
+    if r.trend.len() > 1 {
+        out.push_str("## Trend\n\n");
+        table(
+            &mut out,
+            &["run", "started", "found", "passed", "pass rate", "cost"],
+            r.trend.iter().map(|t| {
+                vec![
+                    escape(&t.run_id),
+                    escape(&t.started_at),
+                    t.found.to_string(),
+                    t.passed.to_string(),
+                    pct(t.pass_rate),
+                    dash(t.cost_usd, usd),
+                ]
+            }),
+        );
+    }
+    if !r.reviews.is_empty() {
+        out.push_str("## Failed trajectories\n\n");
+        for v in &r.reviews {
+            let crits: Vec<String> = v.failed.iter().map(|c| escape(&c.criterion)).collect();
+            let _ = writeln!(
+                out,
+                "- {} ({}, {}): {}{}",
+                escape(&v.trajectory),
+                escape(v.scenario.as_deref().unwrap_or("no scenario")),
+                escape(&v.agent),
+                crits.join(", "),
+                v.first_out_of_scope_step.map(|s| format!("; first out-of-scope step {s}")).unwrap_or_default()
+            );
+        }
+        out.push_str("\nEach has a review page in `report.html`.\n");
+    }
+    out
 }
