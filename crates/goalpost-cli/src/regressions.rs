@@ -1,6 +1,5 @@
 //! `promote` and `regressions list|show|retire|verify`: the regression store.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
@@ -9,17 +8,7 @@ use goalpost_store::{PromoteOptions, RunView, Severity, State, Store};
 use crate::args::{MinSeverity, PromoteArgs, RegressionsCommand};
 use crate::commands::load_specs;
 use crate::render::{self, clean};
-
-fn newest_run() -> Result<PathBuf> {
-    let mut runs: Vec<PathBuf> = fs_err::read_dir("reports")
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.join("results.jsonl").is_file()).collect())
-        .unwrap_or_default();
-    runs.sort();
-    match runs.pop() {
-        Some(r) => Ok(r),
-        None => bail!("no run under reports/\nhint: run `goalpost run` first, or name a run directory"),
-    }
-}
+use crate::reports::newest_run;
 
 pub(crate) fn promote(a: PromoteArgs) -> Result<ExitCode> {
     let run_dir = match a.run {

@@ -26,7 +26,7 @@ fn print(text: &str) -> Result<()> {
 }
 
 /// The newest run directory under `reports/`.
-fn newest_run() -> Result<PathBuf> {
+pub(crate) fn newest_run() -> Result<PathBuf> {
     match dataset::history_runs(Path::new("reports")).pop() {
         Some(r) => Ok(r),
         None => bail!(

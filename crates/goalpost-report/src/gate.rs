@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::compare;
 use crate::dataset::{CriterionRow, TrajectoryRow};
+use crate::markdown::{pct, usd};
 use crate::policy::Policy;
 
 /// One rule's outcome.
@@ -43,14 +44,6 @@ pub struct GateResult {
     pub must_pass: Vec<RuleResult>,
     pub run_ids: Vec<String>,
     pub baseline_run_ids: Vec<String>,
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.1}%", 100.0 * x)
-}
-
-fn usd(x: f64) -> String {
-    format!("${x:.2}")
 }
 
 fn cite(c: &CriterionRow) -> String {

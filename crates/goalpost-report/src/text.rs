@@ -6,19 +6,7 @@ use std::fmt::Write as _;
 
 use crate::compare::{Comparison, Flip, Metric, Side};
 use crate::gate::GateResult;
-use crate::markdown::escape as md;
-
-fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
-    v.map_or_else(|| "–".to_owned(), f)
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.1}%", 100.0 * x)
-}
-
-fn usd(x: f64) -> String {
-    if x.abs() < 0.01 && x != 0.0 { format!("${x:.4}") } else { format!("${x:.2}") }
-}
+use crate::markdown::{dash as opt, escape as md, pct, usd};
 
 fn num(x: f64) -> String {
     format!("{x:.3}")
