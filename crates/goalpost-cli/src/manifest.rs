@@ -56,9 +56,12 @@ pub(crate) fn inputs(inputs: &[Input]) -> Vec<InputEntry> {
         .collect()
 }
 
-/// `20261125T031500Z-1a2b3c4d`: the start time, then a hash of the inputs.
+/// `20261125T031500Z-1a2b3c4d`: the start time, then a hash of the inputs and of the exact
+/// start and process, so that two runs of the same inputs in the same second differ.
 pub(crate) fn run_id(started: jiff::Timestamp, inputs: &[InputEntry]) -> String {
     let mut h = blake3::Hasher::new();
+    h.update(&started.as_nanosecond().to_le_bytes());
+    h.update(&std::process::id().to_le_bytes());
     for i in inputs {
         h.update(i.path.as_bytes());
         h.update(i.blake3.as_bytes());
