@@ -15,7 +15,7 @@ th { background: #f6f8fa; } td.num { text-align: right; font-variant-numeric: ta
 .pass { color: #1a7f37; } .fail { color: #cf222e; } .muted { color: #656d76; }
 .headline { font-size: 1.2em; } .note { background: #fff8c5; padding: .4em .8em; border-left: 4px solid #d4a72c; }
 .chart { background: #fff; border: 1px solid #d0d7de; margin: .5em 1em .5em 0; }
-.chart text { font: 11px system-ui, sans-serif; fill: #656d76; }
+.chart text { font: 11px system-ui, sans-serif; fill: #656d76; } .chart text.axis-title { fill: #1f2328; }
 ol.timeline { list-style: none; padding-left: 0; font: 12px/1.4 ui-monospace, monospace; }
 ol.timeline li { border-left: 3px solid #d0d7de; padding: 2px 8px; margin: 1px 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 ol.timeline li.cited { border-left-color: #cf222e; background: #ffebe9; }
@@ -50,11 +50,11 @@ fn group_table(title: &str, groups: &[Group]) -> Markup {
 
 /// Plot geometry shared by both charts.
 const W: f64 = 560.0;
-const H: f64 = 200.0;
-const LEFT: f64 = 48.0;
+const H: f64 = 210.0;
+const LEFT: f64 = 68.0;
 const RIGHT: f64 = 12.0;
 const TOP: f64 = 14.0;
-const BOTTOM: f64 = 30.0;
+const BOTTOM: f64 = 44.0;
 
 /// Points and bars keep this far from the axes.
 const PAD: f64 = 24.0;
@@ -69,39 +69,53 @@ fn y_of(v: f64, max: f64) -> f64 {
     TOP + span * (1.0 - (v / max).clamp(0.0, 1.0))
 }
 
-/// Axes, grid lines and the first and last run ids under the x axis.
-fn axes(trend: &[TrendPoint], max: f64, label: impl Fn(f64) -> String) -> Markup {
+/// A coordinate as SVG writes it.
+fn c(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+/// At most 16 characters of a run id, for an axis label.
+fn short(run_id: &str) -> String {
+    run_id.chars().take(16).collect()
+}
+
+/// Axes, grid lines, tick labels, the axis titles, and the first and last run ids under the
+/// x axis. Every label is text maud escapes.
+fn axes(trend: &[TrendPoint], max: f64, y_title: &str, label: impl Fn(f64) -> String) -> Markup {
+    let mid_y = (TOP + H - BOTTOM) / 2.0;
     html! {
         @for k in 0..=4 {
             @let v = max * k as f64 / 4.0;
             @let y = y_of(v, max);
-            line x1=(LEFT) x2=(W - RIGHT) y1=(y) y2=(y) stroke="#eaeef2" {}
-            text x=(LEFT - 6.0) y=(y + 4.0) text-anchor="end" { (label(v)) }
+            line x1=(LEFT) x2=(W - RIGHT) y1=(c(y)) y2=(c(y)) stroke="#eaeef2" {}
+            text x=(LEFT - 6.0) y=(c(y + 4.0)) text-anchor="end" { (label(v)) }
         }
         line x1=(LEFT) x2=(LEFT) y1=(TOP) y2=(H - BOTTOM) stroke="#8c959f" {}
         line x1=(LEFT) x2=(W - RIGHT) y1=(H - BOTTOM) y2=(H - BOTTOM) stroke="#8c959f" {}
-        @if let Some(first) = trend.first() {
-            text x=(LEFT + PAD) y=(H - 10.0) text-anchor="middle" { (first.run_id.chars().take(16).collect::<String>()) }
-        }
-        @if trend.len() > 1 {
-            @if let Some(last) = trend.last() {
-                text x=(W - RIGHT - PAD) y=(H - 10.0) text-anchor="middle" { (last.run_id.chars().take(16).collect::<String>()) }
+        text.axis-title x="14" y=(c(mid_y)) text-anchor="middle" transform={ "rotate(-90 14 " (c(mid_y)) ")" } { (y_title) }
+        @match trend {
+            [] => {}
+            [only] => { text x=(c(x_of(0, 1))) y=(H - BOTTOM + 16.0) text-anchor="middle" { (short(&only.run_id)) } }
+            [first, .., last] => {
+                text x=(LEFT) y=(H - BOTTOM + 16.0) text-anchor="start" { (short(&first.run_id)) }
+                text x=(W - RIGHT) y=(H - BOTTOM + 16.0) text-anchor="end" { (short(&last.run_id)) }
             }
         }
+        text.axis-title x=(c((LEFT + W - RIGHT) / 2.0)) y=(H - 6.0) text-anchor="middle" { "run, oldest to newest" }
     }
 }
 
 fn pass_rate_chart(trend: &[TrendPoint]) -> Markup {
     let n = trend.len();
     let points: Vec<String> =
-        trend.iter().enumerate().map(|(i, t)| format!("{:.1},{:.1}", x_of(i, n), y_of(t.pass_rate, 1.0))).collect();
+        trend.iter().enumerate().map(|(i, t)| format!("{},{}", c(x_of(i, n)), c(y_of(t.pass_rate, 1.0)))).collect();
     html! {
         svg.chart id="trend-pass-rate" xmlns="http://www.w3.org/2000/svg" width=(W) height=(H) viewBox={"0 0 " (W) " " (H)} role="img" {
-            title { "Pass rate over the last " (n) " run(s)" }
-            (axes(trend, 1.0, |v| format!("{:.0}%", 100.0 * v)))
+            title { "Pass rate over the last " (n) " run(s), 0–100%" }
+            (axes(trend, 1.0, "pass rate", |v| format!("{:.0}%", 100.0 * v)))
             polyline points=(points.join(" ")) fill="none" stroke="#0969da" stroke-width="2" {}
             @for (i, t) in trend.iter().enumerate() {
-                circle cx=(format!("{:.1}", x_of(i, n))) cy=(format!("{:.1}", y_of(t.pass_rate, 1.0))) r="3.5" fill="#0969da" {
+                circle cx=(c(x_of(i, n))) cy=(c(y_of(t.pass_rate, 1.0))) r="3.5" fill="#0969da" {
                     title { (t.run_id) ": " (pct(t.pass_rate)) " (" (t.passed) " of " (t.found) ")" }
                 }
             }
@@ -116,14 +130,13 @@ fn cost_chart(trend: &[TrendPoint]) -> Markup {
     let bar = ((W - LEFT - RIGHT - 2.0 * PAD) / n.max(1) as f64 * 0.6).clamp(2.0, 2.0 * PAD - 8.0);
     html! {
         svg.chart id="trend-cost" xmlns="http://www.w3.org/2000/svg" width=(W) height=(H) viewBox={"0 0 " (W) " " (H)} role="img" {
-            title { "Cost per run over the last " (n) " run(s)" }
-            (axes(trend, max, usd))
+            title { "Cost per run over the last " (n) " run(s); a run without a reported cost has no bar" }
+            (axes(trend, max, "cost (USD)", usd))
             @for (i, t) in trend.iter().enumerate() {
-                @if let Some(c) = t.cost_usd {
-                    @let y = y_of(c, max);
-                    rect x=(format!("{:.1}", x_of(i, n) - bar / 2.0)) y=(format!("{y:.1}")) width=(format!("{bar:.1}"))
-                         height=(format!("{:.1}", (H - BOTTOM - y).max(0.5))) fill="#8250df" {
-                        title { (t.run_id) ": " (usd(c)) }
+                @if let Some(cost) = t.cost_usd {
+                    @let y = y_of(cost, max);
+                    rect x=(c(x_of(i, n) - bar / 2.0)) y=(c(y)) width=(c(bar)) height=(c((H - BOTTOM - y).max(0.5))) fill="#8250df" {
+                        title { (t.run_id) ": " (usd(cost)) }
                     }
                 }
             }

@@ -8,6 +8,9 @@ use crate::summary::{Counts, Group, Report};
 /// Longest untrusted string kept in a cell, in characters.
 const MAX: usize = 300;
 
+/// Runs the trend table shows (the report's trend may hold more).
+const TREND_ROWS: usize = 10;
+
 /// Makes an untrusted string inert in markdown (and in the HTML markdown may carry): markdown
 /// punctuation is backslash-escaped, `<`, `>` and `&` become entities, line breaks become
 /// spaces, control characters are dropped, and the length is capped.
@@ -91,7 +94,7 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(
         out,
         "**{}** of **{}** trajectories passed ({} [{}, {}], Wilson 95%); {} failed, {} incomplete, {} errored. \
-         Mean score {}. Cost {} ({} per solved task). Started {}.\n",
+         Mean score {}. Cost {} ({} per solved task), {} tokens. Started {}.\n",
         o.passed,
         o.found,
         pct(o.pass_rate),
@@ -103,6 +106,7 @@ pub fn render(r: &Report) -> String {
         dash(o.mean_score, |s| format!("{s:.3}")),
         dash(o.cost_usd, usd),
         dash(r.cost_per_solved, usd),
+        dash(o.tokens, |t| t.to_string()),
         escape(&r.started_at),
     );
     for n in &r.notes {
@@ -143,9 +147,10 @@ pub fn render(r: &Report) -> String {
                 let steps: Vec<String> = f.evidence.iter().map(u32::to_string).collect();
                 let _ = writeln!(
                     out,
-                    "- {} ({}){}: {}",
+                    "- {} ({}, {}){}: {}",
                     escape(&f.trajectory),
                     escape(f.scenario.as_deref().unwrap_or("no scenario")),
+                    escape(&f.agent),
                     if steps.is_empty() { String::new() } else { format!(", steps {}", steps.join(", ")) },
                     escape(&f.message)
                 );
@@ -171,12 +176,13 @@ pub fn render(r: &Report) -> String {
             }),
         );
     }
-    if r.trend.len() > 1 {
-        out.push_str("## Trend\n\n");
+    if !r.trend.is_empty() {
+        let shown = &r.trend[r.trend.len().saturating_sub(TREND_ROWS)..];
+        let _ = writeln!(out, "## Trend (last {} run(s), oldest first)\n", shown.len());
         table(
             &mut out,
             &["run", "started", "found", "passed", "pass rate", "cost"],
-            r.trend.iter().map(|t| {
+            shown.iter().map(|t| {
                 vec![
                     escape(&t.run_id),
                     escape(&t.started_at),
@@ -191,14 +197,26 @@ pub fn render(r: &Report) -> String {
     if !r.reviews.is_empty() {
         out.push_str("## Failed trajectories\n\n");
         for v in &r.reviews {
-            let crits: Vec<String> = v.failed.iter().map(|c| escape(&c.criterion)).collect();
+            let crits: Vec<String> = v
+                .failed
+                .iter()
+                .map(|c| {
+                    let steps: Vec<String> = c.evidence.iter().map(u32::to_string).collect();
+                    let gating = if c.gating { " (gating)" } else { "" };
+                    if steps.is_empty() {
+                        format!("{}{gating}", escape(&c.criterion))
+                    } else {
+                        format!("{}{gating} at step(s) {}", escape(&c.criterion), steps.join(", "))
+                    }
+                })
+                .collect();
             let _ = writeln!(
                 out,
                 "- {} ({}, {}): {}{}",
                 escape(&v.trajectory),
                 escape(v.scenario.as_deref().unwrap_or("no scenario")),
                 escape(&v.agent),
-                crits.join(", "),
+                crits.join("; "),
                 v.first_out_of_scope_step.map(|s| format!("; first out-of-scope step {s}")).unwrap_or_default()
             );
         }
