@@ -89,7 +89,7 @@ fn resolve(spec: &str, history: &Path) -> Result<(String, Vec<TrajectoryRow>)> {
             if known.is_empty() { "none".to_owned() } else { known.join(", ") }
         );
     }
-    Ok((spec.to_owned(), found))
+    Ok((label_of(&found).unwrap_or_else(|| spec.to_owned()), found))
 }
 
 /// `agent@revision` when every row agrees on it.

@@ -46,7 +46,7 @@ pub struct Side {
     /// The most attempts any scenario has, and the fewest.
     pub max_attempts: u64,
     pub min_attempts: u64,
-    /// pass@k and pass^k for k = 1..=min_attempts, averaged over scenarios.
+    /// pass@k and pass^k for k = 1..5, 10, 20, 50, … up to min_attempts, averaged over scenarios.
     pub pass_at_k: Vec<KValue>,
     /// Repeats seen (run × attempt) and the spread of each metric across them.
     pub repeats: u64,
@@ -213,7 +213,8 @@ fn side(label: &str, rows: &[&TrajectoryRow]) -> Side {
     let max_attempts = cells.values().map(|c| c.n).max().unwrap_or(0);
     let min_attempts = cells.values().map(|c| c.n).min().unwrap_or(0);
     let pass_at_k = if max_attempts > 1 {
-        (1..=min_attempts)
+        ks(min_attempts)
+            .into_iter()
             .map(|k| KValue {
                 k,
                 pass_at_k: mean(cells.values().filter_map(|c| stats::pass_at_k(c.n, c.c, k))).unwrap_or(0.0),
@@ -245,6 +246,25 @@ fn side(label: &str, rows: &[&TrajectoryRow]) -> Side {
         pass_at_k,
         repeats: repeats(rows).len() as u64,
     }
+}
+
+/// The k shown for pass@k: 1 to 5, then 10, 20, 50, 100, …, and the largest possible.
+fn ks(max: u64) -> Vec<u64> {
+    let mut out: Vec<u64> = (1..=max.min(5)).collect();
+    let mut decade = 10;
+    'more: loop {
+        for m in [1, 2, 5] {
+            if decade * m >= max {
+                break 'more;
+            }
+            out.push(decade * m);
+        }
+        decade *= 10;
+    }
+    if max > 5 {
+        out.push(max);
+    }
+    out
 }
 
 /// The spread across the baseline's repeats of a metric computed per repeat.

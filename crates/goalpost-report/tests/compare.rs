@@ -126,3 +126,16 @@ fn the_cost_frontier_marks_dominated_revisions() {
     let cost = metric(&cmp, "mean_cost_usd");
     assert_eq!((cost.baseline, cost.candidate, cost.delta), (Some(1.0), Some(2.0), Some(1.0)));
 }
+
+#[test]
+fn pass_at_k_is_shown_for_a_few_k_when_attempts_are_many() {
+    let attempts: Vec<bool> = (0..12).map(|i| i % 3 == 0).collect();
+    let c = revision("r", "v", &[&attempts]);
+    let cmp = compare(("v", &c), ("v", &c), &[], 0.05);
+    let ks: Vec<u64> = cmp.candidate.pass_at_k.iter().map(|k| k.k).collect();
+    assert_eq!(ks, [1, 2, 3, 4, 5, 10, 12]);
+    // 4 of 12 pass: pass@12 = 1, pass^12 = 0, pass@1 = 1/3.
+    let last = cmp.candidate.pass_at_k.last().unwrap();
+    assert_eq!((last.pass_at_k, last.pass_hat_k), (1.0, 0.0));
+    assert!((cmp.candidate.pass_at_k[0].pass_at_k - 1.0 / 3.0).abs() < 1e-12);
+}
