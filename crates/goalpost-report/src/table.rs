@@ -5,6 +5,7 @@
 //! stays in every denominator. The columns and their types never depend on the data: the files
 //! of a history concatenate.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 
@@ -77,7 +78,7 @@ struct Columns<'a> {
     agent_revision: Vec<Option<&'a str>>,
     model: Vec<Option<&'a str>>,
     scenario: Vec<Option<&'a str>>,
-    tags: Vec<Option<Series>>,
+    tags: Vec<&'a [String]>,
     attempt: Vec<Option<u32>>,
     rubric: Vec<Option<&'a str>>,
     criterion: Vec<Option<&'a str>>,
@@ -91,7 +92,7 @@ struct Columns<'a> {
     objective_met: Vec<Option<bool>>,
     message: Vec<Option<&'a str>>,
     field: Vec<Option<&'a str>>,
-    evidence: Vec<Option<Series>>,
+    evidence: Vec<Cow<'a, [u32]>>,
     cost_usd: Vec<Option<f64>>,
     tokens: Vec<Option<u64>>,
     duration_s: Vec<Option<f64>>,
@@ -100,19 +101,31 @@ struct Columns<'a> {
     failed_commands: Vec<Option<u32>>,
     test_runs: Vec<Option<u32>>,
     reverts: Vec<Option<u32>>,
-    files_touched: Vec<Option<Series>>,
-    side_effects: Vec<Option<Series>>,
+    files_touched: Vec<&'a [String]>,
+    side_effects: Vec<&'a [String]>,
     first_out_of_scope_step: Vec<Option<u32>>,
     source_format: Vec<Option<&'a str>>,
     content_hash: Vec<Option<&'a str>>,
 }
 
-fn strings(items: &[String]) -> Option<Series> {
-    Some(Series::new(PlSmallStr::EMPTY, items.iter().map(String::as_str).collect::<Vec<_>>()))
+/// A list[str] column, built in one pass (a Series per cell would be far slower).
+fn string_lists(name: &str, items: &[&[String]]) -> Column {
+    let values = items.iter().map(|i| i.len()).sum();
+    let mut b = ListStringChunkedBuilder::new(name.into(), items.len(), values);
+    for i in items {
+        b.append_values_iter(i.iter().map(String::as_str));
+    }
+    b.finish().into_series().into_column()
 }
 
-fn steps(items: &[u32]) -> Option<Series> {
-    Some(Series::new(PlSmallStr::EMPTY, items))
+/// A list[u32] column, built in one pass.
+fn step_lists(name: &str, items: &[Cow<'_, [u32]>]) -> Column {
+    let values = items.iter().map(|i| i.len()).sum();
+    let mut b = ListPrimitiveChunkedBuilder::<UInt32Type>::new(name.into(), items.len(), values, DataType::UInt32);
+    for i in items {
+        b.append_slice(i);
+    }
+    b.finish().into_series().into_column()
 }
 
 fn snake<T: serde::Serialize>(v: &T) -> Option<String> {
@@ -138,7 +151,7 @@ impl<'a> Columns<'a> {
         self.agent_revision.push(v.agent_revision.as_deref());
         self.model.push(v.model.as_deref());
         self.scenario.push(v.scenario.as_deref());
-        self.tags.push(strings(&v.tags));
+        self.tags.push(&v.tags);
         self.attempt.push(Some(v.attempt));
         self.rubric.push(Some(&v.rubric));
         self.field.push(None);
@@ -156,8 +169,8 @@ impl<'a> Columns<'a> {
         self.failed_commands.push(None);
         self.test_runs.push(None);
         self.reverts.push(None);
-        self.files_touched.push(strings(&[]));
-        self.side_effects.push(strings(&[]));
+        self.files_touched.push(&[]);
+        self.side_effects.push(&[]);
         self.first_out_of_scope_step.push(None);
         self.passed.push(None);
         self.objective_met.push(None);
@@ -180,7 +193,7 @@ impl<'a> Columns<'a> {
             v.criteria.iter().filter(|c| c.status == Status::Fail).flat_map(|c| c.evidence.iter().copied()).collect();
         cited.sort_unstable();
         cited.dedup();
-        self.evidence.push(steps(&cited));
+        self.evidence.push(Cow::Owned(cited));
         let s = &v.summary;
         self.cost_usd.push(s.cost_usd);
         self.tokens.push(s.tokens);
@@ -190,8 +203,8 @@ impl<'a> Columns<'a> {
         self.failed_commands.push(s.failed_commands);
         self.test_runs.push(Some(s.test_runs));
         self.reverts.push(Some(s.reverts));
-        self.files_touched.push(strings(&s.files_touched));
-        self.side_effects.push(strings(&s.side_effects));
+        self.files_touched.push(&s.files_touched);
+        self.side_effects.push(&s.side_effects);
         self.first_out_of_scope_step.push(s.first_out_of_scope_step);
         for c in &v.criteria {
             self.criterion(v, c);
@@ -208,7 +221,7 @@ impl<'a> Columns<'a> {
         self.reason.push(c.reason.as_ref().and_then(snake));
         self.score.push(c.score);
         self.message.push(Some(&c.message));
-        self.evidence.push(steps(&c.evidence));
+        self.evidence.push(Cow::Borrowed(&c.evidence));
         self.no_summary();
     }
 
@@ -220,7 +233,7 @@ impl<'a> Columns<'a> {
         for col in [&mut self.agent, &mut self.agent_revision, &mut self.model, &mut self.scenario, &mut self.rubric] {
             col.push(None);
         }
-        self.tags.push(strings(&[]));
+        self.tags.push(&[]);
         self.attempt.push(None);
         self.criterion.push(None);
         self.kind.push(None);
@@ -231,7 +244,7 @@ impl<'a> Columns<'a> {
         self.score.push(None);
         self.message.push(Some(&e.message));
         self.field.push(e.field.as_deref());
-        self.evidence.push(steps(&[]));
+        self.evidence.push(Cow::Borrowed(&[]));
         self.source_format.push(None);
         self.content_hash.push(None);
         self.no_summary();
@@ -239,11 +252,6 @@ impl<'a> Columns<'a> {
 
     fn frame(self, meta: RunMeta<'_>) -> PolarsResult<DataFrame> {
         let n = self.row.len();
-        let list = |name: &str, items: Vec<Option<Series>>, inner: DataType| -> PolarsResult<Column> {
-            let s = Series::new(name.into(), items);
-            // An empty run still has the list type the schema promises.
-            Ok(s.cast(&DataType::List(Box::new(inner)))?.into_column())
-        };
         let col = |name: &str, s: Series| s.with_name(name.into()).into_column();
         let columns = vec![
             Column::new_scalar("schema_version".into(), Scalar::from(SCHEMA_VERSION), n),
@@ -257,7 +265,7 @@ impl<'a> Columns<'a> {
             col("agent_revision", Series::new(PlSmallStr::EMPTY, self.agent_revision)),
             col("model", Series::new(PlSmallStr::EMPTY, self.model)),
             col("scenario", Series::new(PlSmallStr::EMPTY, self.scenario)),
-            list("tags", self.tags, DataType::String)?,
+            string_lists("tags", &self.tags),
             col("attempt", Series::new(PlSmallStr::EMPTY, self.attempt)),
             col("rubric", Series::new(PlSmallStr::EMPTY, self.rubric)),
             col("criterion", Series::new(PlSmallStr::EMPTY, self.criterion)),
@@ -271,7 +279,7 @@ impl<'a> Columns<'a> {
             col("objective_met", Series::new(PlSmallStr::EMPTY, self.objective_met)),
             col("message", Series::new(PlSmallStr::EMPTY, self.message)),
             col("field", Series::new(PlSmallStr::EMPTY, self.field)),
-            list("evidence", self.evidence, DataType::UInt32)?,
+            step_lists("evidence", &self.evidence),
             col("cost_usd", Series::new(PlSmallStr::EMPTY, self.cost_usd)),
             col("tokens", Series::new(PlSmallStr::EMPTY, self.tokens)),
             col("duration_s", Series::new(PlSmallStr::EMPTY, self.duration_s)),
@@ -280,8 +288,8 @@ impl<'a> Columns<'a> {
             col("failed_commands", Series::new(PlSmallStr::EMPTY, self.failed_commands)),
             col("test_runs", Series::new(PlSmallStr::EMPTY, self.test_runs)),
             col("reverts", Series::new(PlSmallStr::EMPTY, self.reverts)),
-            list("files_touched", self.files_touched, DataType::String)?,
-            list("side_effects", self.side_effects, DataType::String)?,
+            string_lists("files_touched", &self.files_touched),
+            string_lists("side_effects", &self.side_effects),
             col("first_out_of_scope_step", Series::new(PlSmallStr::EMPTY, self.first_out_of_scope_step)),
             col("source_format", Series::new(PlSmallStr::EMPTY, self.source_format)),
             col("content_hash", Series::new(PlSmallStr::EMPTY, self.content_hash)),

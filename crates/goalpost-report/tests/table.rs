@@ -115,3 +115,19 @@ fn a_table_missing_a_column_is_rejected_by_name() {
     let err = dataset::load_run(&path).unwrap_err().to_string();
     assert!(err.contains("schema_version"), "{err}");
 }
+
+#[test]
+fn an_empty_run_has_the_same_columns_and_types() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("results.parquet");
+    let meta = RunMeta { run_id: "20261125T000000Z-empty", started_at: "2026-11-25T00:00:00Z" };
+    table::write_parquet(&path, meta, &RunResults::default()).unwrap();
+    let empty = dataset::load_run(&path).unwrap();
+    assert_eq!(empty.height(), 0);
+    let full_dir = write_run(tmp.path(), "20261125T010000Z-full", "2026-11-25T01:00:00Z");
+    let full = dataset::load_run(&full_dir).unwrap();
+    assert_eq!(empty.schema(), full.schema(), "a history of runs concatenates whatever each holds");
+    // And they stack.
+    let both = dataset::concat(vec![empty, full.clone()]).unwrap().unwrap();
+    assert_eq!(both.height(), full.height());
+}
