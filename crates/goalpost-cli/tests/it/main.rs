@@ -303,6 +303,19 @@ fn gate_exits_by_its_rules_and_never_passes_a_bad_policy() {
     assert!(junit.contains("<testcase name=\"must_pass.fix-login-redirect\""), "{junit}");
     assert!(fs_err::read_to_string(run.join("gate.md")).unwrap().contains("❌ failed"));
 
+    // In GitHub Actions the markdown also lands in the step summary.
+    let step_summary = dir.path().join("step-summary.md");
+    fs_err::write(&step_summary, "earlier step\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_goalpost"))
+        .args(["gate", r, "--policy", "gates.toml"])
+        .env("GITHUB_STEP_SUMMARY", &step_summary)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let summary = fs_err::read_to_string(&step_summary).unwrap();
+    assert!(summary.starts_with("earlier step\n## goalpost gate: ❌ failed"), "{summary}");
+
     // A policy the run meets: exit 0.
     let ok = dir.path().join("ok.toml");
     fs_err::write(&ok, "[completeness]\nmin = 1.0\n[pass_rate]\nmin = 0.5\n").unwrap();
