@@ -38,6 +38,24 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// goalpost's own text in a table cell (figures, thresholds, rule names): only what could
+/// break the table or open markup is escaped. Untrusted text goes through [`escape`].
+pub fn cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' | '\r' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 pub(crate) fn pct(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
 }

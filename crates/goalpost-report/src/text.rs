@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::compare::{Comparison, Flip, Metric, Side};
 use crate::gate::GateResult;
-use crate::markdown::{dash as opt, escape as md, pct, usd};
+use crate::markdown::{cell, dash as opt, escape as md, pct, usd};
 
 fn num(x: f64) -> String {
     format!("{x:.3}")
@@ -282,11 +282,11 @@ pub fn gate_markdown(g: &GateResult) -> String {
     let rows: Vec<Vec<String>> = g
         .rules
         .iter()
-        .map(|r| vec![if r.passed { "✅" } else { "❌" }.into(), md(&r.rule), md(&r.figure), md(&r.threshold)])
+        .map(|r| vec![if r.passed { "✅" } else { "❌" }.into(), cell(&r.rule), cell(&r.figure), cell(&r.threshold)])
         .collect();
     out.push_str(&md_table(&["", "rule", "figure", "needs"], &rows));
     for r in g.rules.iter().filter(|r| !r.passed && !r.details.is_empty()) {
-        let _ = writeln!(out, "\n<details><summary>{}</summary>\n", md(&r.rule));
+        let _ = writeln!(out, "\n<details><summary>{}</summary>\n", cell(&r.rule));
         for d in r.details.iter().take(50) {
             let _ = writeln!(out, "- {}", md(d));
         }
@@ -295,9 +295,10 @@ pub fn gate_markdown(g: &GateResult) -> String {
         }
         out.push_str("\n</details>\n");
     }
-    let _ = writeln!(out, "\nRun: {}", g.run_ids.iter().map(|r| md(r)).collect::<Vec<_>>().join(", "));
+    let _ = writeln!(out, "\nRun: {}", g.run_ids.iter().map(|r| cell(r)).collect::<Vec<_>>().join(", "));
     if !g.baseline_run_ids.is_empty() {
-        let _ = writeln!(out, "Baseline: {}", g.baseline_run_ids.iter().map(|r| md(r)).collect::<Vec<_>>().join(", "));
+        let _ =
+            writeln!(out, "Baseline: {}", g.baseline_run_ids.iter().map(|r| cell(r)).collect::<Vec<_>>().join(", "));
     }
     out
 }
