@@ -12,8 +12,7 @@ use crate::Error;
 use crate::dataset::{self, CriterionRow, TrajectoryRow};
 use crate::stats::{self, Interval};
 
-/// z for a two-sided 95% interval.
-pub const Z95: f64 = 1.959_963_984_540_054;
+pub use crate::stats::Z95;
 
 /// Pass counts over a group of trajectories. `found = passed + failed + incomplete + errored`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
