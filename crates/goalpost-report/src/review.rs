@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use goalpost_trajectory::{Limits, Trajectory, discover};
+use goalpost_trajectory::{Trajectory, read_back};
 
 use crate::dataset::{CriterionRow, TrajectoryRow};
 use crate::summary::{FailedCriterion, Review, StepView};
@@ -35,18 +35,16 @@ pub fn reviews(rows: &[TrajectoryRow], crits: &[CriterionRow]) -> (Vec<Review>, 
     }
     let mut read: BTreeMap<(&str, String), Result<Trajectory, String>> = BTreeMap::new();
     for (file, ids) in &wanted {
-        let (inputs, errors) = discover(&[Path::new(file).to_owned()]);
-        let problem = errors.first().map(|e| e.to_string()).or_else(|| inputs.is_empty().then(|| "not found".into()));
-        for input in &inputs {
-            for t in input.read(Limits::default()).flatten() {
-                if ids.contains(t.header.id.as_str()) {
-                    read.insert((file, t.header.id.clone()), Ok(t));
-                }
-            }
+        let ids: Vec<&str> = ids.iter().copied().collect();
+        let (found, problem) = match read_back(Path::new(file), &ids) {
+            Ok(found) => (found, "the trajectory is no longer in it".to_owned()),
+            Err(e) => (Vec::new(), e),
+        };
+        for t in found {
+            read.insert((file, t.header.id.clone()), Ok(t));
         }
         for id in ids {
-            read.entry((file, (*id).to_owned()))
-                .or_insert_with(|| Err(problem.clone().unwrap_or_else(|| "the trajectory is no longer in it".into())));
+            read.entry((file, id.to_owned())).or_insert_with(|| Err(problem.clone()));
         }
     }
     let mut by_traj: BTreeMap<(&str, &str), Vec<&CriterionRow>> = BTreeMap::new();

@@ -548,21 +548,12 @@ fn create(
 
 /// The failing trajectory, read again and checked against the hash the run recorded.
 fn golden_copy(v: &VerdictLine) -> Result<String, String> {
-    let (inputs, errors) = goalpost_trajectory::discover(&[PathBuf::from(&v.file)]);
-    if let Some(e) = errors.first() {
-        return Err(e.to_string());
+    let found = goalpost_trajectory::read_back(Path::new(&v.file), &[v.trajectory.as_str()])?;
+    match found.first() {
+        Some(t) if t.content_hash != v.content_hash => Err("the file changed since the run graded it".into()),
+        Some(t) => Ok(goalpost_trajectory::to_jsonl(t)),
+        None => Err(format!("trajectory not found in {}", signature::printable(&v.file))),
     }
-    for input in &inputs {
-        for t in input.read(goalpost_trajectory::Limits::default()).flatten() {
-            if t.header.id == v.trajectory {
-                if t.content_hash != v.content_hash {
-                    return Err("the file changed since the run graded it".into());
-                }
-                return Ok(goalpost_trajectory::to_jsonl(&t));
-            }
-        }
-    }
-    Err(format!("trajectory not found in {}", signature::printable(&v.file)))
 }
 
 /// Removes entries left half-built by a killed promote (only called under the lock).

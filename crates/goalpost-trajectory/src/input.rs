@@ -225,3 +225,22 @@ fn peek(path: &Path) -> std::io::Result<(Vec<u8>, Vec<u8>)> {
     }
     Ok((head, tail))
 }
+
+/// Reads the trajectories named `ids` from `path` again, in whatever format it is (reports and
+/// the regression store look back at what a run graded). Callers compare `content_hash` with
+/// what the run recorded. An unreadable or unrecognised file is an error.
+pub fn read_back(path: &Path, ids: &[&str]) -> Result<Vec<Trajectory>, String> {
+    let (inputs, errors) = discover(&[path.to_owned()]);
+    if let Some(e) = errors.first() {
+        return Err(e.to_string());
+    }
+    if inputs.is_empty() {
+        return Err("not found".into());
+    }
+    Ok(inputs
+        .iter()
+        .flat_map(|i| i.read(Limits::default()))
+        .flatten()
+        .filter(|t| ids.contains(&t.header.id.as_str()))
+        .collect())
+}
