@@ -373,17 +373,7 @@ pub(crate) fn normalize(raw: &str, cwd: Option<&str>, workspace: &str, sandbox: 
     } else {
         format!("{}/{raw}", cwd.unwrap_or(workspace))
     };
-    let mut parts: Vec<&str> = Vec::new();
-    for p in joined.split('/') {
-        match p {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    let abs = format!("/{}", parts.join("/"));
+    let abs = format!("/{}", goalpost_trajectory::collapse_dots(&joined));
     let inside = sandbox.iter().any(|r| abs == *r || abs.starts_with(&format!("{r}/")));
     let rel = abs.strip_prefix(&format!("{workspace}/")).map(str::to_owned).unwrap_or(abs);
     (rel, inside)

@@ -466,17 +466,7 @@ impl Files {
             Some(c) if !raw.starts_with('/') => format!("{c}/{raw}"),
             _ => raw.to_owned(),
         };
-        let mut parts: Vec<&str> = Vec::new();
-        for p in joined.split('/') {
-            match p {
-                "" | "." => {}
-                ".." => {
-                    parts.pop();
-                }
-                p => parts.push(p),
-            }
-        }
-        let normal = parts.join("/");
+        let normal = crate::collapse_dots(&joined);
         if !joined.starts_with('/') {
             return normal;
         }

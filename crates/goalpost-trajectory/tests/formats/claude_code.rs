@@ -355,21 +355,26 @@ fn a_wrong_typed_field_warns_and_the_session_is_still_read() {
     assert_eq!(usage_totals(&t).1, 13);
 }
 
-#[test]
-fn a_wrong_typed_field_in_a_subagent_file_names_that_file() {
+/// A copy of the fixture session whose subagent file is `edit` of the original; returns the
+/// directory (kept alive by the caller) and the session file.
+fn session_with_subagent(edit: impl FnOnce(&str) -> Vec<u8>) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let root = fixture("claude-code");
-    let stem = SESSION_ID;
-    fs_err::copy(root.join(format!("{stem}.jsonl")), dir.path().join(format!("{stem}.jsonl"))).unwrap();
-    let subs = dir.path().join(stem).join("subagents");
+    let session = dir.path().join(format!("{SESSION_ID}.jsonl"));
+    fs_err::copy(root.join(format!("{SESSION_ID}.jsonl")), &session).unwrap();
+    let subs = dir.path().join(SESSION_ID).join("subagents");
     fs_err::create_dir_all(&subs).unwrap();
-    let text = fs_err::read_to_string(root.join(stem).join("subagents/agent-a881341.jsonl")).unwrap();
-    fs_err::write(
-        subs.join("agent-a881341.jsonl"),
-        text.replacen("\"isSidechain\":true", "\"isSidechain\":true,\"isMeta\":\"no\"", 1),
-    )
-    .unwrap();
-    let t = read_one(&dir.path().join(format!("{stem}.jsonl")));
+    let text = fs_err::read_to_string(root.join(SESSION_ID).join("subagents/agent-a881341.jsonl")).unwrap();
+    fs_err::write(subs.join("agent-a881341.jsonl"), edit(&text)).unwrap();
+    (dir, session)
+}
+
+#[test]
+fn a_wrong_typed_field_in_a_subagent_file_names_that_file() {
+    let (_dir, session) = session_with_subagent(|text| {
+        text.replacen("\"isSidechain\":true", "\"isSidechain\":true,\"isMeta\":\"no\"", 1).into_bytes()
+    });
+    let t = read_one(&session);
     assert_eq!(t.warnings.len(), 1, "{:?}", t.warnings);
     let w = &t.warnings[0];
     assert_eq!((w.line, w.field.as_deref()), (None, Some("isMeta")));
@@ -406,15 +411,8 @@ fn a_truncated_file_is_an_error_for_that_file_only() {
 
 #[test]
 fn a_truncated_subagent_file_fails_its_session() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = fixture("claude-code");
-    let stem = SESSION_ID;
-    fs_err::copy(root.join(format!("{stem}.jsonl")), dir.path().join(format!("{stem}.jsonl"))).unwrap();
-    let subs = dir.path().join(stem).join("subagents");
-    fs_err::create_dir_all(&subs).unwrap();
-    let text = fs_err::read_to_string(root.join(stem).join("subagents/agent-a881341.jsonl")).unwrap();
-    fs_err::write(subs.join("agent-a881341.jsonl"), &text.as_bytes()[..text.len() / 2]).unwrap();
-    let items = read_items(&dir.path().join(format!("{stem}.jsonl")), Limits::default());
+    let (_dir, session) = session_with_subagent(|text| text.as_bytes()[..text.len() / 2].to_vec());
+    let items = read_items(&session, Limits::default());
     assert_eq!(items.len(), 1);
     let e = items[0].as_ref().unwrap_err();
     assert!(e.path.ends_with("agent-a881341.jsonl"), "{e}");
