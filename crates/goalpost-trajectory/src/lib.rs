@@ -23,7 +23,7 @@ pub mod swebench;
 mod write;
 
 pub use error::{IngestError, IngestWarning};
-pub use input::{Input, InputKind, discover, read_back};
+pub use input::{Discovery, Input, InputKind, Skipped, discover, discover_all, read_back};
 pub use model::{
     Command, EditOp, ErrorEvent, ErrorKind, FileEdit, FinalState, Header, Message, Metric, Origin, Record, Role,
     SideEffect, SourceInfo, SourceScore, Step, TestOutcome, TestResult, TestRun, ToolCall, ToolResult, Trajectory,
