@@ -210,6 +210,47 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_format_has_its_own_name_and_keeps_it() {
+        let names: Vec<_> = FORMATS.iter().map(|f| f.name).collect();
+        // Manifests record these names: they never change.
+        assert_eq!(
+            names,
+            [
+                "inspect-ai",
+                "atif",
+                "codex-rollout",
+                "claude-code",
+                "otel-genai",
+                "terminal-bench",
+                "swe-agent",
+                "openhands",
+                "swe-bench-predictions"
+            ]
+        );
+        for f in FORMATS {
+            assert!(std::ptr::eq(named(f.name), f), "{} is named twice", f.name);
+        }
+        use crate::InputKind as K;
+        let kinds = [
+            (K::Canonical, "goalpost-trajectory"),
+            (K::MiniSweAgent { report: None, test_output: None }, "mini-swe-agent"),
+            (K::SweAgent, "swe-agent"),
+            (K::SweBenchPreds, "swe-bench-predictions"),
+            (K::ClaudeCode, "claude-code"),
+            (K::Codex, "codex-rollout"),
+            (K::OpenHands, "openhands"),
+            (K::Inspect, "inspect-ai"),
+            (K::Atif, "atif"),
+            (K::TerminalBench, "terminal-bench"),
+            (K::Otel, "otel-genai"),
+        ];
+        for (kind, name) in kinds {
+            assert_eq!(kind.format_name(), name);
+        }
+        assert!(FORMATS.iter().filter(|f| f.is_batch_index()).map(|f| f.name).eq(["swe-bench-predictions"]));
+    }
+
+    #[test]
     fn keys_are_found_with_any_spacing() {
         assert!(has_key("{\"a\" :\n 1}", "a"));
         assert!(!has_key("{\"b\": \"a\"}", "a"));
