@@ -132,7 +132,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<IngestError>) {
 /// `*.eval` are looked at, others ignored); a SWE-bench run directory expands to one input per
 /// instance. Each file found is an input, an error, or skipped with a reason:
 /// - a file in no known format is an error, and so is an empty or whitespace-only one;
-/// - a file that only accompanies a run ([`formats::companion`]: a SWE-bench report, an
+/// - a file that only accompanies a run (`formats::companion`: a SWE-bench report, an
 ///   OpenHands evaluation's metadata, ...) is skipped, whether walked or named;
 /// - only regular files are opened: a named pipe, socket or device is skipped (named or walked);
 /// - SWE-bench predictions beside the trajectories they came from are skipped.
@@ -322,6 +322,8 @@ impl Walker {
             } else if ft.is_dir() {
                 self.subdir(&child);
             } else if !walkable(&child) {
+                // Not a name a trajectory has (logs, patches, READMEs): not looked at.
+                continue;
             } else if ft.is_file() {
                 let n = self.out.inputs.len();
                 let meta = match fs_err::metadata(&child) {

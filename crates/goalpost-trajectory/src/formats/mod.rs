@@ -6,6 +6,9 @@
 //! trajectory the file holds: a file-level failure is one `Err`, a bad sample among good
 //! ones is an `Err` beside the good ones. Nothing a format lacks is invented: an exit code a
 //! format does not record stays `None`.
+//!
+//! `FORMATS` is the one list of them, in detection order: a new format is its module and
+//! one row there. Discovery and `Input::read` dispatch through it and nowhere else.
 
 use std::path::Path;
 
@@ -63,7 +66,7 @@ pub(crate) fn has_pair(text: &str, key: &str, value: &str) -> bool {
 }
 
 /// An external format: how it is recognised and how it is read. Adding a format is one module
-/// here and one row of [`FORMATS`]; nothing else dispatches on formats.
+/// here and one row of `FORMATS`; nothing else dispatches on formats.
 pub struct Format {
     /// The format's name, as shown in manifests and docs (`InputKind::format_name`).
     pub name: &'static str,
