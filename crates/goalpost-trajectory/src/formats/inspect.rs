@@ -1,13 +1,15 @@
 //! Inspect AI eval logs: a `.json` file (the whole `EvalLog`), or a `.eval` file, a zip holding
 //! `header.json` (the log without its samples), `samples/<id>_epoch_<n>.json` (one sample per
-//! entry), `summaries.json`, `reductions.json` and `_journal/…`.
+//! entry), `summaries.json`, `reductions.json` and `_journal/…`, its entries deflated (older
+//! logs) or zstd-compressed (zip method 93, what Inspect writes today).
 //!
 //! **Versions.** Log versions 1 to 3: from the `transcript` era (0.3.4x: events under
 //! `transcript.events`, large strings as `tc://<hash>` in `transcript.content`, solver and
 //! scorer `step` events, tool events holding their own `events`) through spans
 //! (`span_begin`/`span_end`) and `attachment://<hash>` strings resolved from the sample's
 //! `attachments`, to version 3 (0.3.13x), which stores model inputs as `[start, end)` ranges
-//! (`input_refs`) into the sample's `message_pool`. Version 1 samples with a single `score`
+//! (`input_refs`) into the sample's `message_pool` (current version 2 logs, 0.3.2xx, pool them
+//! in `events_data.messages`). Version 1 samples with a single `score`
 //! are read too. A higher version is read as version 3 with a warning on `version`. A `.eval`
 //! without `header.json` (a run still writing) is read from `_journal/start.json`, and the
 //! first `.eval` layout (`start.json` + `results.json`) is read too; a log whose `status` is
@@ -20,7 +22,16 @@
 //! of the plan, which is the one that runs the agent: `generate`, `react`, `basic_agent`),
 //! agent revision = the `inspect_ai` package version and the task repository's commit, model =
 //! `eval.model`, start = the time of the sample's first event; `elapsed_s` counts from it. A
-//! log without samples gives no trajectory and no error.
+//! log without samples gives no trajectory and no error, unless its header counts samples
+//! (`results.completed_samples`, `results.total_samples`, `eval.dataset.samples`) and the eval
+//! logged them (`eval.config.log_samples` not false): a `.json` whose `samples` is null or
+//! missing is then one error on `samples`.
+//!
+//! **Damaged archives.** A `.eval` entry under `samples/` not named `<id>_epoch_<n>.json` (or
+//! whose name does not decode), a sample `summaries.json` (or the journal's summaries) lists
+//! whose entry is missing, and, without summaries, fewer sample entries than the header's
+//! `results.completed_samples`, are each an error on `samples` beside the samples read; an
+//! entry that cannot be read or parsed is an error naming it.
 //!
 //! **Events.** A `model` event is one [`Usage`] (its `output.usage`), the system and user
 //! messages of its input not seen before (by message id, else by position and content), the
@@ -46,7 +57,9 @@
 //! unknown events are skipped. Old logs that nest a tool's sandbox events in the tool event's
 //! `events` are read the same way.
 //!
-//! **Without events** (version 1, or events not recorded) the sample's `messages` are read:
+//! **Without events** (version 1, events not recorded, or events that do not carry the tool
+//! calls: fewer `tool` events than the calls the messages record; decided per sample, so
+//! nothing is counted twice) the sample's `messages` are read:
 //! assistant messages and their tool calls, tool messages as results (and commands and edits as
 //! above, without exit codes), and `model_usage` as one usage record per model (totals).
 //!
@@ -70,7 +83,9 @@
 //! **Limits.** A `.eval` is refused (one error for the file) when it holds more than
 //! `max_zip_entries` entries, when its entries declare more than `max_unzipped_bytes` in all,
 //! or when reading them yields more than that (counted while decompressing, so a header that
-//! lies about sizes cannot get past it); one entry may not expand past `max_file_bytes`.
+//! lies about sizes cannot get past it); one entry may not expand past `max_file_bytes`. This
+//! holds for zstd entries as for deflated ones (the count is of decompressed bytes), and the
+//! zstd decoder refuses frames asking for a window over 128 MiB before allocating it.
 //! Entry names are never used as paths.
 //!
 //! **What it cannot provide.** Test outcomes (Inspect records only its scorers' verdicts),
@@ -128,7 +143,19 @@ fn read_json(path: &Path, limits: &Limits) -> Result<Vec<Result<Trajectory, Inge
         return Err(IngestError::new(path, None, "an Inspect log is a JSON object"));
     };
     let samples = match obj.remove("samples") {
-        None | Some(Value::Null) => Vec::new(),
+        None | Some(Value::Null) => {
+            // A header that counts samples over a log that holds none: the samples were lost
+            // (a header-only copy, a cut rewrite), not absent by design.
+            return Ok(match promised_samples(&log) {
+                Some((field, n)) => vec![Err(IngestError::new(
+                    path,
+                    None,
+                    format!("the log holds no samples (`samples` is null or missing) although `{field}` counts {n}"),
+                )
+                .with_field("samples"))],
+                None => Vec::new(),
+            });
+        }
         Some(Value::Array(samples)) => samples,
         Some(_) => return Err(IngestError::new(path, None, "expected an array of samples").with_field("samples")),
     };
@@ -141,6 +168,21 @@ fn read_json(path: &Path, limits: &Limits) -> Result<Vec<Result<Trajectory, Inge
                 .map_err(|e| if e.field.is_none() { e.with_field(format!("samples[{i}]")) } else { e })
         })
         .collect())
+}
+
+/// How many samples a log's header says it has, and the field that says so; `None` when it
+/// counts none or the eval was run without logging samples (`eval.config.log_samples` false).
+fn promised_samples(log: &Value) -> Option<(&'static str, u64)> {
+    if log.pointer("/eval/config/log_samples").and_then(Value::as_bool) == Some(false) {
+        return None;
+    }
+    [
+        ("results.completed_samples", "/results/completed_samples"),
+        ("results.total_samples", "/results/total_samples"),
+        ("eval.dataset.samples", "/eval/dataset/samples"),
+    ]
+    .into_iter()
+    .find_map(|(field, ptr)| Some((field, log.pointer(ptr)?.as_u64().filter(|n| *n > 0)?)))
 }
 
 /// A `.eval` log: `header.json` (or the journal of an unfinished run) and one entry per sample.
@@ -165,9 +207,18 @@ fn read_eval(path: &Path, limits: &Limits) -> Result<Vec<Result<Trajectory, Inge
         )));
     }
     let mut budget = limits.max_unzipped_bytes;
-    let names: Vec<(usize, String)> =
-        (0..zip.len()).filter_map(|i| Some((i, zip.name_for_index(i)?.ok()?.into_owned()))).collect();
-    let find = |wanted: &str| names.iter().find(|(_, n)| n == wanted).map(|(i, _)| *i);
+    // A name that does not decode is kept as an error: the entry is reported, not skipped.
+    let names: Vec<(usize, Result<String, String>)> = (0..zip.len())
+        .map(|i| {
+            let name = match zip.name_for_index(i) {
+                Some(Ok(name)) => Ok(name.into_owned()),
+                Some(Err(e)) => Err(e.to_string()),
+                None => Err("no such entry".to_owned()),
+            };
+            (i, name)
+        })
+        .collect();
+    let find = |wanted: &str| names.iter().find(|(_, n)| n.as_deref() == Ok(wanted)).map(|(i, _)| *i);
     // The header: `header.json` once the run finished; `_journal/start.json` while it runs; the
     // first `.eval` logs (0.3.4x) wrote `start.json` and, when finished, `results.json`.
     let (start, results) = match (find("header.json"), find("_journal/start.json"), find("start.json")) {
@@ -192,8 +243,62 @@ fn read_eval(path: &Path, limits: &Limits) -> Result<Vec<Result<Trajectory, Inge
         obj.entry("status").or_insert_with(|| "started".into());
     }
     let mut out = Vec::new();
-    let is_sample = |n: &str| n.strip_prefix("samples/").is_some_and(|f| f.ends_with(".json") && !f.contains('/'));
-    for (index, name) in names.iter().filter(|(_, n)| is_sample(n)) {
+    // The samples the log lists: `summaries.json` once finished, the journal's while running.
+    let summary_entries: Vec<(usize, &str)> = match find("summaries.json") {
+        Some(i) => vec![(i, "summaries.json")],
+        None => names
+            .iter()
+            .filter_map(|(i, n)| {
+                let n = n.as_deref().ok()?;
+                n.strip_prefix("_journal/summaries/").is_some_and(|f| f.ends_with(".json")).then_some((*i, n))
+            })
+            .collect(),
+    };
+    let mut listed: Vec<(String, String)> = Vec::new();
+    for (index, name) in summary_entries {
+        let summaries = match read_entry(&mut zip, index, name, &mut budget, limits, path)? {
+            Ok(bytes) => parse_json(path, &quote_non_finite(bytes).0).map_err(|e| in_entry(e, name)),
+            Err(e) => Err(e),
+        };
+        match summaries {
+            Ok(Value::Array(summaries)) => {
+                for (k, summary) in summaries.iter().enumerate() {
+                    let id = match summary.get("id") {
+                        Some(Value::String(id)) => id.clone(),
+                        Some(Value::Number(id)) => id.to_string(),
+                        _ => continue,
+                    };
+                    let Some(epoch) = summary.get("epoch").and_then(Value::as_u64) else { continue };
+                    listed.push((format!("samples/{id}_epoch_{epoch}.json"), format!("{name}[{k}]")));
+                }
+            }
+            Ok(_) => out.push(Err(err(format!("{name}: expected an array of sample summaries")))),
+            Err(e) => out.push(Err(e.with_field("summaries"))),
+        }
+    }
+    let mut present: HashSet<&str> = HashSet::new();
+    for (index, name) in &names {
+        let name = match name {
+            Ok(name) => name,
+            Err(e) => {
+                out.push(Err(err(format!("entry {index} of the archive has a damaged name ({e}); not read"))
+                    .with_field("samples")));
+                continue;
+            }
+        };
+        let Some(file) = name.strip_prefix("samples/") else { continue };
+        if file.is_empty() {
+            continue; // the folder itself
+        }
+        if sample_entry(file).is_none() {
+            out.push(Err(err(format!(
+                "`{}` is not named like a sample entry (`samples/<id>_epoch_<n>.json`); not read",
+                name.escape_debug()
+            ))
+            .with_field("samples")));
+            continue;
+        }
+        present.insert(name);
         let bytes = match read_entry(&mut zip, *index, name, &mut budget, limits, path)? {
             Ok(bytes) => bytes,
             Err(e) => {
@@ -209,7 +314,37 @@ fn read_eval(path: &Path, limits: &Limits) -> Result<Vec<Result<Trajectory, Inge
                 .map_err(|e| in_entry(e, name)),
         );
     }
+    let mut missing_seen = HashSet::new();
+    for (entry, listed_at) in &listed {
+        if !present.contains(entry.as_str()) && missing_seen.insert(entry.as_str()) {
+            out.push(Err(err(format!(
+                "`{}` is listed in {listed_at} but the archive has no such entry: the sample is missing",
+                entry.escape_debug()
+            ))
+            .with_field("samples")));
+        }
+    }
+    // Without summaries, the header's count of completed samples is what the archive promises.
+    let completed = promised_samples(&header).filter(|(f, _)| *f == "results.completed_samples");
+    if listed.is_empty()
+        && let Some((field, n)) = completed
+        && n > present.len() as u64
+    {
+        out.push(Err(err(format!(
+            "the header counts {n} completed samples (`{field}`) but the archive holds {} sample entries",
+            present.len()
+        ))
+        .with_field("samples")));
+    }
     Ok(out)
+}
+
+/// The sample id and epoch of an entry under `samples/` named `<id>_epoch_<n>.json`.
+fn sample_entry(file: &str) -> Option<(&str, u64)> {
+    let stem = file.strip_suffix(".json").filter(|f| !f.contains('/'))?;
+    let (id, epoch) = stem.rsplit_once("_epoch_")?;
+    let epoch = epoch.parse().ok().filter(|_| epoch.bytes().all(|b| b.is_ascii_digit()))?;
+    (!id.is_empty()).then_some((id, epoch))
 }
 
 /// An error inside a zip entry names the entry.
@@ -566,15 +701,35 @@ impl<'a> SampleReader<'a> {
         }
     }
 
-    /// The steps, from the events when the sample has them, else from its messages.
+    /// The steps, from the events when they carry the sample's tool calls (or there are none),
+    /// else from its messages: decided per sample, so nothing is counted twice.
     fn steps(&mut self) {
         for ptr in ["/events", "/transcript/events"] {
             let events = self.b.array(self.sample, ptr, None);
-            if !events.is_empty() {
+            if events.is_empty() {
+                continue;
+            }
+            // Events carry the calls when they hold a `tool` event for each call the messages
+            // record (an agent that trims its history may record fewer in its messages).
+            let tool_events = events.iter().filter(|e| s(e, "event") == Some("tool")).count();
+            if tool_events >= self.message_tool_calls() {
                 return self.events(ptr, events);
             }
+            break;
         }
         self.messages();
+    }
+
+    /// How many tool calls the sample's messages record (calls announced, else results).
+    fn message_tool_calls(&self) -> usize {
+        let messages = self.sample.get("messages").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+        let calls: usize = messages
+            .iter()
+            .filter(|m| s(m, "role") == Some("assistant"))
+            .map(|m| m.get("tool_calls").and_then(Value::as_array).map_or(0, Vec::len))
+            .fold(0, usize::saturating_add);
+        let results = messages.iter().filter(|m| s(m, "role") == Some("tool")).count();
+        calls.max(results)
     }
 
     fn events(&mut self, ptr: &str, events: &'a [Value]) {
@@ -619,12 +774,19 @@ impl<'a> SampleReader<'a> {
     /// The system and user messages of a model call's input that were not recorded yet.
     fn inputs(&mut self, p: &str, t: Option<f64>) {
         let mut messages: Vec<(String, &'a Value)> = Vec::new();
-        let pool = self.sample.get("message_pool").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+        // The pool: `message_pool` (log version 3), `events_data.messages` (0.3.2xx).
+        let (pool, pool_ptr) = match self.sample.get("message_pool").and_then(Value::as_array) {
+            Some(pool) => (pool.as_slice(), "/message_pool"),
+            None => match self.sample.pointer("/events_data/messages").and_then(Value::as_array) {
+                Some(pool) => (pool.as_slice(), "/events_data/messages"),
+                None => (&[][..], "/message_pool"),
+            },
+        };
         for (k, range) in self.b.array(self.sample, &format!("{p}/input_refs"), None).iter().enumerate() {
             let bound = |n: usize| range.get(n).and_then(Value::as_u64).and_then(|v| usize::try_from(v).ok());
             match (bound(0), bound(1)) {
                 (Some(start), Some(end)) if start <= end && end <= pool.len() => {
-                    messages.extend((start..end).filter_map(|m| Some((format!("/message_pool/{m}"), pool.get(m)?))));
+                    messages.extend((start..end).filter_map(|m| Some((format!("{pool_ptr}/{m}"), pool.get(m)?))));
                 }
                 _ => self.b.warn(
                     None,

@@ -92,7 +92,7 @@ fn untimed(steps: &[Step]) -> Vec<Record> {
 fn logs_are_detected_by_content() {
     let dir = inspect("");
     let found = inputs(&dir);
-    assert_eq!(found.len(), 14, "{found:?}");
+    assert_eq!(found.len(), 17, "{found:?}");
     assert!(found.iter().all(|i| i.kind == InputKind::Inspect), "{found:?}");
     // A zip named like JSON and a JSON log under a bland name are still Inspect logs.
     let tmp = tempfile::tempdir().unwrap();
@@ -485,12 +485,17 @@ fn unfinished_and_first_layout_eval_logs_are_read() {
 /// A `.eval` holding `header.json` and one sample entry of `size` spaces; when `lie` is set, the
 /// sizes in its headers are rewritten to claim 100 bytes.
 fn zip_bomb(path: &Path, size: usize, lie: bool) {
+    zip_bomb_with(path, size, lie, zip::CompressionMethod::Deflated);
+}
+
+/// [`zip_bomb`] with its entries compressed by `method`.
+fn zip_bomb_with(path: &Path, size: usize, lie: bool, method: zip::CompressionMethod) {
     let header = fs_err::read(inspect("log_formats.eval")).unwrap();
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(header)).unwrap();
     let mut header_json = Vec::new();
     zip.by_name("header.json").unwrap().read_to_end(&mut header_json).unwrap();
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let options = zip::write::SimpleFileOptions::default().compression_method(method);
     out.start_file("header.json", options).unwrap();
     out.write_all(&header_json).unwrap();
     out.start_file("samples/1_epoch_1.json", options).unwrap();
@@ -546,4 +551,312 @@ fn zip_bombs_and_crowded_archives_are_refused() {
     let per_file = Limits { max_file_bytes: 6000, ..Limits::default() };
     let items = read_as_inspect(&inspect("log_read_sample.eval"), per_file);
     assert!(items[0].as_ref().unwrap_err().message.contains("expands past the limits"), "{:?}", items[0]);
+}
+
+// Logs written by a current Inspect AI (0.3.285): `make_fixture.py`, see PROVENANCE.tsv.
+
+/// The commands `make_fixture.py` scripts, in order: 20 through `bash`, one through `python`.
+const CURRENT_COMMANDS: [&str; 21] = [
+    "echo hello",
+    "pwd",
+    "ls -la",
+    "echo “https://example.com”",
+    "curl 修复https://example.com",
+    "mkdir -p src && printf 'def add(a, b):\\n    return a - b\\n' > src/calc.py",
+    "cat src/calc.py",
+    "sed -i 's/a - b/a + b/' src/calc.py",
+    "python3 -c 'import sys; sys.path.insert(0, \"src\"); import calc; print(calc.add(2, 3))'",
+    "echo 'naïve café — ünïcödé' > notes.txt",
+    "wc -c notes.txt",
+    "grep -n café notes.txt",
+    "false",
+    "exit 3",
+    "ls does-not-exist",
+    "echo 日本語のテキスト | tee -a notes.txt",
+    "sort notes.txt | uniq -c",
+    "test -f src/calc.py && echo present",
+    "head -c 64 /dev/zero | wc -c",
+    "rm -f notes.txt && ls",
+    "print(\"π ≈\", round(22 / 7, 3))",
+];
+
+/// The exit codes the sandbox recorded for `CURRENT_COMMANDS`.
+const CURRENT_EXIT_CODES: [i32; 21] = [0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 1, 3, 2, 0, 0, 0, 0, 0, 0];
+
+fn command_texts(t: &Trajectory) -> Vec<&str> {
+    commands(t).iter().map(|c| c.command.as_str()).collect()
+}
+
+fn call_ids(n: usize) -> Vec<String> {
+    (1..=n).map(|i| format!("call_{i:02}")).collect()
+}
+
+#[test]
+fn a_current_zstd_eval_log_gives_every_command() {
+    // The fixture is what Inspect writes today: every entry zstd-compressed (zip method 93).
+    let mut zip = zip::ZipArchive::new(fs_err::File::open(inspect("current-bash.eval")).unwrap()).unwrap();
+    for i in 0..zip.len() {
+        assert_eq!(zip.by_index(i).unwrap().compression(), zip::CompressionMethod::Zstd);
+    }
+
+    let t = read_one(&inspect("current-bash.eval"));
+    assert_well_formed(&t);
+    assert!(t.warnings.is_empty(), "{:?}", t.warnings);
+    assert_eq!(t.header.id, "fix_calc/calc-1/epoch-1");
+    assert_eq!(t.header.agent, "inspect-ai/generate");
+    assert!(t.header.agent_revision.as_deref().unwrap().starts_with("0.3.285"), "{:?}", t.header.agent_revision);
+    assert_eq!(t.header.model.as_deref(), Some("mockllm/model"));
+
+    assert_eq!(commands(&t).len(), 21);
+    assert_eq!(command_texts(&t), CURRENT_COMMANDS);
+    let codes: Vec<Option<i32>> = commands(&t).iter().map(|c| c.exit_code).collect();
+    assert_eq!(codes, CURRENT_EXIT_CODES.map(Some));
+    let ids: Vec<&str> = commands(&t).iter().map(|c| c.call_id.as_deref().unwrap()).collect();
+    assert_eq!(ids, call_ids(21));
+    assert_eq!(commands(&t)[3].output, "“https://example.com”\n");
+    assert!(commands(&t)[4].output.contains("URL using bad/illegal format"), "{}", commands(&t)[4].output);
+    // Each call once (announced by the model, run by the tool), each with its result.
+    assert_eq!(tool_calls(&t).len(), 21);
+    assert_eq!(tool_names(&t), ["bash", "python"]);
+    assert_eq!(results(&t).len(), 21);
+    // Model inputs are ranges into `events_data.messages`: the prompt is read from there.
+    assert_eq!(messages_of(&t, Role::User), ["src/calc.py adds wrongly: make add(2, 3) return 5."]);
+    assert_eq!(messages_of(&t, Role::Assistant).len(), 22);
+    let fin = t.final_state.as_ref().unwrap();
+    assert_eq!((fin.scores[0].name.as_str(), &fin.scores[0].value), ("includes", &json!("C")));
+
+    // The same task written as a JSON log (another run: the same commands and exit codes).
+    let j = read_one(&inspect("current-bash.json"));
+    assert!(j.warnings.is_empty(), "{:?}", j.warnings);
+    assert_eq!(command_texts(&j), CURRENT_COMMANDS);
+    assert_eq!(commands(&j).iter().map(|c| c.exit_code).collect::<Vec<_>>(), CURRENT_EXIT_CODES.map(Some));
+    assert_eq!(tool_calls(&j).len(), 21);
+    assert_eq!(messages(&j), messages(&t));
+}
+
+#[test]
+fn tool_calls_recorded_only_in_messages_are_commands() {
+    // The real JSON log without its `tool` events: model events remain, and still announce
+    // the calls, but what ran is only in the messages.
+    let t = read_one(&inspect("current-bash-messages-only.json"));
+    assert!(t.warnings.is_empty(), "{:?}", t.warnings);
+    assert_eq!(commands(&t).len(), 21);
+    assert_eq!(command_texts(&t), CURRENT_COMMANDS);
+    assert!(commands(&t).iter().all(|c| c.exit_code.is_none()), "messages record no exit code");
+    let ids: Vec<&str> = commands(&t).iter().map(|c| c.call_id.as_deref().unwrap()).collect();
+    assert_eq!(ids, call_ids(21));
+    assert_eq!(commands(&t)[15].output, "日本語のテキスト\n");
+    // Not counted twice: each call once, each result once.
+    assert_eq!(tool_calls(&t).len(), 21);
+    assert_eq!(results(&t).len(), 21);
+    assert_eq!(messages_of(&t, Role::User), ["src/calc.py adds wrongly: make add(2, 3) return 5."]);
+    // Usage comes from the sample's totals, as for any sample read from its messages.
+    let log = json_of("current-bash-messages-only.json");
+    let (input, output, _) = model_usage_totals(&log["samples"][0]["model_usage"]["mockllm/model"]);
+    assert_eq!(usage_totals(&t).0, input);
+    assert_eq!(usage_totals(&t).1, output);
+
+    // Events with no tool call at all (only bookkeeping events): the messages too.
+    let mut log = json_of("current-bash.json");
+    let events = log["samples"][0]["events"].as_array_mut().unwrap();
+    events.retain(|e| !matches!(e["event"].as_str(), Some("model" | "tool")));
+    assert!(!events.is_empty());
+    let mut messages_only = log["samples"][0].clone();
+    messages_only["id"] = json!("calc-2");
+    // The same log holding both kinds of sample: the choice is made per sample.
+    let mut log = json_of("current-bash.json");
+    log["samples"] = json!([log["samples"][0].clone(), messages_only]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.json");
+    fs_err::write(&path, serde_json::to_vec(&log).unwrap()).unwrap();
+    let all = read_all(&path);
+    assert_eq!(all.len(), 2);
+    let (events, messages) = (&all[0], &all[1]);
+    assert_eq!(messages.header.id, "fix_calc/calc-2/epoch-1");
+    for t in [events, messages] {
+        assert_eq!(command_texts(t), CURRENT_COMMANDS, "{}", t.header.id);
+        assert_eq!(tool_calls(t).len(), 21, "{}", t.header.id);
+    }
+    assert_eq!(commands(events).iter().filter(|c| c.exit_code.is_some()).count(), 21, "events win: exit codes");
+    assert!(commands(messages).iter().all(|c| c.exit_code.is_none()));
+}
+
+#[test]
+fn a_json_log_whose_samples_are_null_under_a_header_counting_them_is_an_error() {
+    let mut log = json_of("current-bash.json");
+    log["samples"] = Value::Null;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("header-only.json");
+    fs_err::write(&path, serde_json::to_vec(&log).unwrap()).unwrap();
+    let items = read_items(&path, Limits::default());
+    assert_eq!(items.len(), 1);
+    let e = items[0].as_ref().unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("samples"));
+    assert_eq!(e.path, path);
+    assert!(e.message.contains("no samples") && e.message.contains("results.completed_samples"), "{e}");
+    assert!(e.to_string().contains("header-only.json"), "{e}");
+
+    // The `samples` key gone altogether, and only the dataset counting samples: the same.
+    let obj = log.as_object_mut().unwrap();
+    obj.remove("samples");
+    obj.remove("results");
+    fs_err::write(&path, serde_json::to_vec(&log).unwrap()).unwrap();
+    let items = read_items(&path, Limits::default());
+    assert_eq!(items.len(), 1);
+    let e = items[0].as_ref().unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("samples"));
+    assert!(e.message.contains("eval.dataset.samples"), "{e}");
+
+    // An eval run with `log_samples=False` promises none.
+    log["eval"]["config"]["log_samples"] = json!(false);
+    fs_err::write(&path, serde_json::to_vec(&log).unwrap()).unwrap();
+    assert!(read_items(&path, Limits::default()).is_empty());
+}
+
+/// `current-bash.eval` rewritten: `edit` maps each entry's name and bytes to what is written
+/// instead (`None` leaves the entry out). Entries are written zstd-compressed, as Inspect does.
+fn rewrite_eval(path: &Path, edit: impl Fn(&str, Vec<u8>) -> Vec<(String, Vec<u8>)>) {
+    let mut zip = zip::ZipArchive::new(fs_err::File::open(inspect("current-bash.eval")).unwrap()).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Zstd);
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        drop(entry);
+        for (name, bytes) in edit(&name, bytes) {
+            out.start_file(name, options).unwrap();
+            out.write_all(&bytes).unwrap();
+        }
+    }
+    fs_err::write(path, out.finish().unwrap().into_inner()).unwrap();
+}
+
+const CURRENT_SAMPLE: &str = "samples/calc-1_epoch_1.json";
+
+#[test]
+fn a_damaged_sample_entry_name_is_an_error_row() {
+    let dir = tempfile::tempdir().unwrap();
+    // A stray entry under `samples/` beside the good one.
+    let stray = dir.path().join("stray.eval");
+    rewrite_eval(&stray, |name, bytes| {
+        let mut out = vec![(name.to_owned(), bytes.clone())];
+        if name == CURRENT_SAMPLE {
+            out.push(("samples/calc-1_epoch_one.json".to_owned(), bytes));
+        }
+        out
+    });
+    let items = read_as_inspect(&stray, Limits::default());
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert_eq!(command_texts(items[0].as_ref().unwrap()), CURRENT_COMMANDS);
+    let e = items[1].as_ref().unwrap_err();
+    assert_eq!((e.path.as_path(), e.field.as_deref()), (stray.as_path(), Some("samples")));
+    assert!(e.message.contains("`samples/calc-1_epoch_one.json` is not named like a sample entry"), "{e}");
+
+    // The sample's own entry renamed: its name is an error, and so is the sample that
+    // summaries.json lists and the archive no longer holds.
+    let renamed = dir.path().join("renamed.eval");
+    rewrite_eval(&renamed, |name, bytes| {
+        vec![(if name == CURRENT_SAMPLE { "samples/calc-1.json".to_owned() } else { name.to_owned() }, bytes)]
+    });
+    let items = read_as_inspect(&renamed, Limits::default());
+    let errors: Vec<String> = items.iter().map(|i| i.as_ref().unwrap_err().to_string()).collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors[0].contains("renamed.eval") && errors[0].contains("`samples/calc-1.json`"), "{}", errors[0]);
+    assert!(errors[1].contains(&format!("`{CURRENT_SAMPLE}` is listed in summaries.json[0]")), "{}", errors[1]);
+}
+
+#[test]
+fn a_sample_listed_but_missing_or_unreadable_is_an_error_row() {
+    let dir = tempfile::tempdir().unwrap();
+    // The sample's entry gone: summaries.json still lists it.
+    let missing = dir.path().join("missing.eval");
+    rewrite_eval(&missing, |name, bytes| if name == CURRENT_SAMPLE { vec![] } else { vec![(name.to_owned(), bytes)] });
+    let items = read_as_inspect(&missing, Limits::default());
+    assert_eq!(items.len(), 1);
+    let e = items[0].as_ref().unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("samples"));
+    assert!(e.message.contains(CURRENT_SAMPLE) && e.message.contains("missing"), "{e}");
+
+    // Without summaries either: the header's count of completed samples.
+    let bare = dir.path().join("bare.eval");
+    rewrite_eval(&bare, |name, bytes| match name {
+        CURRENT_SAMPLE => vec![],
+        n if n.contains("summaries") => vec![],
+        _ => vec![(name.to_owned(), bytes)],
+    });
+    let items = read_as_inspect(&bare, Limits::default());
+    assert_eq!(items.len(), 1);
+    let e = items[0].as_ref().unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("samples"));
+    assert!(e.message.contains("counts 1 completed samples (`results.completed_samples`)"), "{e}");
+    assert!(e.message.contains("holds 0 sample entries"), "{e}");
+
+    // An entry that is there but cannot be decompressed: one error naming it, no more.
+    let damaged = dir.path().join("damaged.eval");
+    rewrite_eval(&damaged, |name, bytes| vec![(name.to_owned(), bytes)]);
+    // The sample's zstd frame loses its magic number (its data follows its name in its header).
+    let mut bytes = fs_err::read(&damaged).unwrap();
+    let magic = [0x28, 0xB5, 0x2F, 0xFD];
+    let at = bytes.windows(CURRENT_SAMPLE.len()).position(|w| w == CURRENT_SAMPLE.as_bytes()).unwrap();
+    let frame = at + bytes[at..].windows(4).position(|w| w == magic).unwrap();
+    bytes[frame..frame + 4].copy_from_slice(b"JUNK");
+    fs_err::write(&damaged, bytes).unwrap();
+    let items = read_as_inspect(&damaged, Limits::default());
+    assert_eq!(items.len(), 1, "{items:?}");
+    let e = items[0].as_ref().unwrap_err();
+    assert!(e.message.starts_with(&format!("{CURRENT_SAMPLE}: ")), "{e}");
+}
+
+#[test]
+fn zstd_bombs_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = Limits { max_unzipped_bytes: 1 << 20, ..Limits::default() };
+    // 64 MiB of spaces, zstd-compressed to a few KiB.
+    let honest = dir.path().join("honest.eval");
+    zip_bomb_with(&honest, 64 << 20, false, zip::CompressionMethod::Zstd);
+    assert!(fs_err::metadata(&honest).unwrap().len() < 64 << 10);
+    let items = read_as_inspect(&honest, tiny);
+    assert_eq!(items.len(), 1);
+    let e = items[0].as_ref().unwrap_err();
+    assert!(e.message.contains("declares 6711") && e.message.contains("over the limit of 1048576"), "{e}");
+
+    // Headers that understate the size: the decompressed bytes are counted as they come, and
+    // the entry is refused as soon as it passes its declared size.
+    let liar = dir.path().join("liar.eval");
+    zip_bomb_with(&liar, 64 << 20, true, zip::CompressionMethod::Zstd);
+    for limits in [tiny, Limits { max_file_bytes: 1 << 20, ..Limits::default() }] {
+        let items = read_as_inspect(&liar, limits);
+        assert_eq!(items.len(), 1);
+        let e = items[0].as_ref().expect_err("a lying zstd archive must not be read");
+        assert!(e.message.starts_with("samples/1_epoch_1.json: "), "{e}");
+        assert!(e.message.contains("larger than its declared uncompressed size"), "{e}");
+    }
+
+    // A frame asking for a 2 GiB window is refused by the decoder before it allocates one:
+    // magic, a descriptor with no content size, window descriptor 2^31, one last raw block of
+    // one byte. Written stored, then marked zstd (method 93) in both of its headers.
+    let greedy = dir.path().join("greedy.eval");
+    let frame = [0x28, 0xB5, 0x2F, 0xFD, 0x00, (31 - 10) << 3, 0x09, 0x00, 0x00, b'{'];
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    out.start_file("header.json", stored).unwrap();
+    out.write_all(&serde_json::to_vec(&eval_entry("log_formats.eval", "header.json")).unwrap()).unwrap();
+    out.start_file("samples/1_epoch_1.json", stored).unwrap();
+    out.write_all(&frame).unwrap();
+    let mut bytes = out.finish().unwrap().into_inner();
+    let name = b"samples/1_epoch_1.json";
+    let local = bytes.windows(name.len()).position(|w| w == name).unwrap() - 30;
+    let central = bytes.windows(name.len()).rposition(|w| w == name).unwrap() - 46;
+    assert_eq!((&bytes[local..local + 4], &bytes[central..central + 4]), (&b"PK\x03\x04"[..], &b"PK\x01\x02"[..]));
+    for at in [local + 8, central + 10] {
+        bytes[at..at + 2].copy_from_slice(&93u16.to_le_bytes());
+    }
+    fs_err::write(&greedy, bytes).unwrap();
+    let items = read_as_inspect(&greedy, Limits::default());
+    assert_eq!(items.len(), 1);
+    let e = items[0].as_ref().unwrap_err();
+    assert!(e.message.starts_with("samples/1_epoch_1.json: "), "{e}");
+    assert!(e.message.contains("too much memory"), "{e}");
 }
