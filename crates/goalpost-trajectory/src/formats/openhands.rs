@@ -980,7 +980,8 @@ fn agentskills_edit(output: &str) -> Option<(EditOp, &str)> {
 /// The diff of inserting `text` after line `after` of `path`.
 fn insert_diff(path: &str, after: u64, text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
-    let mut out = format!("--- a/{path}\n+++ b/{path}\n@@ -{after},0 +{},{} @@\n", after + 1, lines.len());
+    let mut out =
+        format!("--- a/{path}\n+++ b/{path}\n@@ -{after},0 +{},{} @@\n", after.saturating_add(1), lines.len());
     for l in lines {
         out.push('+');
         out.push_str(l);
@@ -1022,6 +1023,12 @@ mod tests {
         let out = "[File: /w/a.py (1 lines total)]\n1|\n[File /w/a.py created.]";
         assert_eq!(agentskills_edit(out), Some((EditOp::Create, "/w/a.py")));
         assert_eq!(agentskills_edit("[File: /w/a.py (42 lines total)]\n1|x"), None);
+    }
+
+    #[test]
+    fn an_insert_line_at_the_limit_saturates() {
+        let max = u64::MAX;
+        assert_eq!(insert_diff("a.py", max, "x\n"), format!("--- a/a.py\n+++ b/a.py\n@@ -{max},0 +{max},1 @@\n+x\n"));
     }
 
     #[test]

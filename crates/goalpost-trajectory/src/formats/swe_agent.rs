@@ -133,7 +133,7 @@ pub(crate) fn read(path: &Path, limits: &Limits) -> Vec<Result<Trajectory, Inges
         return vec![Err(IngestError::new(path, None, "a SWE-agent trajectory is a JSON object"))];
     }
     if doc.get("trajectory").is_some() || doc.get("history").is_some() {
-        let attempt = doc.pointer("/info/best_attempt_idx").and_then(Value::as_u64).map(|i| i + 1);
+        let attempt = doc.pointer("/info/best_attempt_idx").and_then(Value::as_u64).map(|i| i.saturating_add(1));
         return vec![read_one(path, &doc, &bytes, limits, attempt, false)];
     }
     match doc.get("attempts").and_then(Value::as_array) {
@@ -773,7 +773,9 @@ fn edits(
                 }
                 Some("insert") => (
                     EditOp::Modify,
-                    n("insert_line").map(|l| hunk(&path, l + 1, "", l + 1, s("new_str").unwrap_or_default())),
+                    n("insert_line").map(|l| {
+                        hunk(&path, l.saturating_add(1), "", l.saturating_add(1), s("new_str").unwrap_or_default())
+                    }),
                 ),
                 Some("undo_edit") => (EditOp::Modify, None),
                 _ => return Vec::new(),
@@ -787,7 +789,7 @@ fn edits(
             } else if tool == "insert" {
                 let text = s("text").unwrap_or_default();
                 let after = n("line").or_else(|| files.windows.get(path).and_then(|w| w.total));
-                after.map(|l| hunk(path, l + 1, "", l + 1, text))
+                after.map(|l| hunk(path, l.saturating_add(1), "", l.saturating_add(1), text))
             } else {
                 let text = s("replacement_text").unwrap_or_default();
                 let range = match (n("start_line"), n("end_line")) {
@@ -1038,6 +1040,30 @@ mod tests {
         assert_eq!(f.displayed("a.py", 3, 4), None);
         assert_eq!(f.repo_path("b/../c.py", Some("/repo/src")), "src/c.py");
         assert_eq!(f.repo_path("/etc/passwd", None), "/etc/passwd");
+    }
+
+    #[test]
+    fn line_numbers_at_the_limit_saturate() {
+        let f = Files { root: Some("/repo".into()), windows: BTreeMap::new(), open: None };
+        let max = u64::MAX;
+        let args = serde_json::json!({"command": "insert", "path": "/repo/x.py", "insert_line": max, "new_str": "y"});
+        let got = edits(&f, "str_replace_editor", &args, None, None);
+        let want = format!("--- a/x.py\n+++ b/x.py\n@@ -{},0 +{max},1 @@\n+y\n", max - 1);
+        assert_eq!(got[0].2.as_deref(), Some(want.as_str()));
+        let args = arguments_of("insert", &format!("insert y {max}"));
+        let got = edits(&f, "insert", &args, Some("x.py"), None);
+        assert!(got[0].2.as_deref().is_some_and(|d| d.contains(&format!(" +{max},1 @@"))), "{got:?}");
+    }
+
+    #[test]
+    fn a_best_attempt_at_the_limit_is_no_attempt_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.traj");
+        let doc = serde_json::json!({"trajectory": [], "info": {"best_attempt_idx": u64::MAX}});
+        fs_err::write(&path, doc.to_string()).unwrap();
+        let got = read(&path, &Limits::default());
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].as_ref().unwrap().header.attempt, 1);
     }
 
     #[test]
