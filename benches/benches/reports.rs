@@ -40,6 +40,7 @@ fn benches(c: &mut Criterion) {
     let path = run.join("results.parquet");
     let meta = table::RunMeta { run_id: "20261125T000000Z-bench", started_at: "2026-11-25T00:00:00Z" };
     table::write_parquet(&path, meta, &results).unwrap();
+    goalpost_grade::manifest::Manifest::new(meta.run_id, meta.started_at, results.totals()).write(&run).unwrap();
     let rows_in_table = dataset::load_run(&run).unwrap().height();
 
     let mut g = c.benchmark_group(format!("reports/{COUNT}-trajectories/{rows_in_table}-rows"));

@@ -172,8 +172,12 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "ID")]
     pub(crate) scenario: Option<String>,
     /// Output directory [default: reports/<run-id>].
-    #[arg(long)]
+    #[arg(long, conflicts_with = "resume")]
     pub(crate) out: Option<PathBuf>,
+    /// Finish an interrupted run in its directory: the inputs, scenarios and rubrics it started
+    /// with are read again, and only trajectories its partial results lack are graded.
+    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["trajectories", "scenario"])]
+    pub(crate) resume: Option<PathBuf>,
     /// Worker threads [default: all cores].
     #[arg(long, short = 'j')]
     pub(crate) jobs: Option<usize>,

@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
@@ -9,9 +9,10 @@ use goalpost_spec::{Plan, Severity, SpecSet};
 use goalpost_trajectory::{Limits, discover};
 
 use crate::args::{Cli, Command, ExplainArgs, ImportArgs, RunArgs, SpecArgs};
+use crate::exit::Exit;
 use crate::{manifest, progress, regressions, render, reports};
 
-pub(crate) fn dispatch(cli: Cli) -> Result<ExitCode> {
+pub(crate) fn dispatch(cli: Cli) -> Result<Exit> {
     match cli.command {
         Command::Run(a) => run(a),
         Command::Explain(a) => explain(a),
@@ -42,32 +43,138 @@ pub(crate) fn load_specs(a: &SpecArgs) -> Result<(SpecSet, usize)> {
     Ok((set, diags.iter().filter(|d| d.severity >= Severity::Vague).count()))
 }
 
-fn run(a: RunArgs) -> Result<ExitCode> {
+fn run(mut a: RunArgs) -> Result<Exit> {
+    // A resumed run takes everything from how it started; paths are relative to where it did.
+    let resume = match a.resume.take() {
+        Some(dir) => {
+            let dir = dir.canonicalize().with_context(|| format!("--resume `{}`", dir.display()))?;
+            if goalpost_grade::manifest::Manifest::load(&dir).is_ok() && !dir.join("run.json").exists() {
+                render::hint(&format!("`{}` is a finished run: nothing to resume", dir.display()));
+                return Ok(Exit::Success);
+            }
+            let start = manifest::RunStart::load(&dir)?;
+            std::env::set_current_dir(&start.cwd)
+                .with_context(|| format!("the run started in `{}`", start.cwd.display()))?;
+            a.trajectories = start.trajectories.clone();
+            a.scenario = start.scenario.clone();
+            a.spec.scenarios = start.scenarios.clone();
+            a.spec.rubrics = start.rubrics.clone();
+            a.out = Some(dir);
+            Some(start)
+        }
+        None => None,
+    };
     let (specs, spec_problems) = load_specs(&a.spec)?;
-    let (inputs, pre_errors) = discover(&a.trajectories);
+    let goalpost_trajectory::Discovery { inputs, errors: pre_errors, skipped } =
+        goalpost_trajectory::discover_all(&a.trajectories);
     if inputs.is_empty() && pre_errors.is_empty() {
         bail!(
-            "no trajectories found under {}",
-            a.trajectories.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
+            "no trajectories found under {}{}",
+            a.trajectories.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", "),
+            if skipped.is_empty() { String::new() } else { format!(" ({} file(s) skipped)", skipped.len()) }
         );
     }
-    let started = jiff::Timestamp::now();
+    for s in &skipped {
+        render::hint(&render::clean(&format!("skipped {}: {}", s.path.display(), s.reason), 2000));
+    }
     let inputs_manifest = manifest::inputs(&inputs);
-    let run_id = manifest::run_id(started, &inputs_manifest);
-    let out = a.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&run_id));
+    let specs_hash = manifest::specs_hash(&specs);
+    let start = match resume {
+        Some(start) => {
+            if start.specs_hash != specs_hash {
+                bail!(
+                    "the scenarios or rubrics changed since this run started: resuming would grade one run by two plans\nhint: start a new run instead"
+                );
+            }
+            start
+        }
+        None => {
+            let started = jiff::Timestamp::now();
+            manifest::RunStart {
+                goalpost_version: env!("CARGO_PKG_VERSION").to_owned(),
+                run_id: manifest::run_id(started, &inputs_manifest),
+                started_at: started.to_string(),
+                cwd: std::env::current_dir().context("the working directory")?,
+                trajectories: a.trajectories.clone(),
+                scenario: a.scenario.clone(),
+                scenarios: a.spec.scenarios.clone(),
+                rubrics: a.spec.rubrics.clone(),
+                specs_hash,
+            }
+        }
+    };
+    let started = start.started()?;
+    let out = a.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&start.run_id));
     fs_err::create_dir_all(&out)?;
-    // Results land here as they are graded; a crash or kill keeps everything graded so far.
-    let bar = progress::Bar::new(a.quiet, Some(out.join("results.partial.jsonl")))?;
-    let opts =
-        RunOptions { jobs: a.jobs, limits: Limits::default(), scenario: assigned(&specs, a.scenario.as_deref())? };
+    let partial = out.join("results.partial.jsonl");
+    // What an interrupted run already graded: its partial file, or, if it got as far as
+    // writing results.jsonl, that. The partial file is rewritten with the rows that parse (a
+    // kill leaves the last one torn), and grading appends to it.
+    let mut reused = Vec::new();
+    if a.out.is_some() && out.join("run.json").is_file() {
+        for f in [&partial, &out.join("results.jsonl")] {
+            if f.is_file() {
+                let (rows, _torn) = goalpost_grade::read_rows(f)?;
+                reused = rows
+                    .into_iter()
+                    .filter_map(|r| match r {
+                        goalpost_grade::ResultRow::Verdict(v) => Some(*v),
+                        _ => None,
+                    })
+                    .collect();
+                break;
+            }
+        }
+    }
+    start.write(&out)?;
+    goalpost_grade::write_atomic(&partial, |w| {
+        w.write_all(goalpost_grade::header_line().as_bytes())?;
+        for v in &reused {
+            w.write_all(goalpost_grade::row_line(Ok(v)).as_bytes())?;
+        }
+        Ok(())
+    })?;
+    let reused_count = reused.len();
+    let reuse = (!reused.is_empty()).then(|| Arc::new(goalpost_grade::Reuse::new(reused)));
+    // Results land in the partial file as they are graded; a crash or kill keeps them.
+    let bar = progress::Bar::new(a.quiet, Some(partial.clone()))?;
+    let opts = RunOptions {
+        jobs: a.jobs,
+        limits: Limits::default(),
+        scenario: assigned(&specs, a.scenario.as_deref())?,
+        reuse,
+    };
     let results = goalpost_grade::run(&inputs, pre_errors, &specs, opts, &bar);
+    progress::kill_point("results.jsonl");
     goalpost_grade::write_jsonl(&out.join("results.jsonl"), &results)?;
+    progress::kill_point("results.csv");
     goalpost_grade::write_csv(&out.join("results.csv"), &results)?;
+    progress::kill_point("results.parquet");
     let started_at = started.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let meta = goalpost_report::table::RunMeta { run_id: &run_id, started_at: &started_at };
+    let meta = goalpost_report::table::RunMeta { run_id: &start.run_id, started_at: &started_at };
     goalpost_report::table::write_parquet(&out.join("results.parquet"), meta, &results)?;
     let totals = results.totals();
-    manifest::write(&out.join("manifest.json"), &run_id, started, &a, &specs, inputs_manifest, &totals)?;
+    let finished = manifest::Finished {
+        start: &start,
+        specs: &specs,
+        inputs: inputs_manifest,
+        skipped: skipped
+            .iter()
+            .map(|s| goalpost_grade::manifest::SkippedEntry {
+                path: s.path.display().to_string(),
+                reason: s.reason.clone(),
+            })
+            .collect(),
+        totals: &totals,
+        reused: (reused_count > 0).then(|| u32::try_from(reused_count).unwrap_or(u32::MAX)),
+    };
+    progress::kill_point("manifest.json");
+    manifest::write(&out, finished)?;
+    progress::kill_point("cleanup");
+    // The manifest is whole: the run is finished, and what only served to resume it goes.
+    for f in [&partial, &out.join("run.json")] {
+        let _ = fs_err::remove_file(f);
+    }
     bar.finish();
 
     render::summary_table(&results, &totals)?;
@@ -77,14 +184,17 @@ fn run(a: RunArgs) -> Result<ExitCode> {
     }
     let formats: Vec<String> = by_format.iter().map(|(f, n)| format!("{f} {n}")).collect();
     render::hint(&format!("input files by format: {}", formats.join(", ")));
+    if reused_count > 0 {
+        render::hint(&format!("resumed: {reused_count} verdict(s) kept from the interrupted run, the rest graded now"));
+    }
     render::hint(&format!("results written to {}", out.display()));
     if spec_problems > 0 {
         render::hint(&format!("{spec_problems} scenario or rubric problem(s) above; `goalpost lint` lists them"));
     }
-    Ok(if totals.errored > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(Exit::problems_if(totals.errored > 0))
 }
 
-fn explain(a: ExplainArgs) -> Result<ExitCode> {
+fn explain(a: ExplainArgs) -> Result<Exit> {
     let (specs, _) = load_specs(&a.spec)?;
     let (inputs, errors) = discover(std::slice::from_ref(&a.trajectory));
     let mut bad = errors.len();
@@ -95,23 +205,17 @@ fn explain(a: ExplainArgs) -> Result<ExitCode> {
     let assigned = assigned(&specs, a.scenario.as_deref())?;
     let planner = goalpost_grade::Planner { specs: &specs, unscoped: unscoped.as_ref(), assigned: assigned.as_ref() };
     for input in &inputs {
-        for item in input.read(Limits::default()) {
-            match item {
-                Ok(t) => match goalpost_grade::grade_trajectory(&t, planner) {
-                    Ok(v) => render::explain(&t, &v)?,
-                    Err(e) => {
-                        bad += 1;
-                        render::error_row(&e);
-                    }
-                },
+        for item in goalpost_grade::read_input(input, Limits::default()) {
+            match item.and_then(|t| goalpost_grade::grade_trajectory(&t, planner).map(|v| (t, v))) {
+                Ok((t, v)) => render::explain(&t, &v)?,
                 Err(e) => {
                     bad += 1;
-                    render::ingest_error(&e);
+                    render::error_row(&e);
                 }
             }
         }
     }
-    Ok(if bad > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(Exit::problems_if(bad > 0))
 }
 
 /// The plan of a scenario given with `--scenario`; an unknown id stops the run before it starts.
@@ -127,15 +231,15 @@ fn assigned(specs: &SpecSet, id: Option<&str>) -> Result<Option<Arc<Plan>>> {
     }
 }
 
-fn lint(a: SpecArgs) -> Result<ExitCode> {
+fn lint(a: SpecArgs) -> Result<Exit> {
     let (specs, problems) = load_specs(&a)?;
     let scenarios = specs.plans().count();
     let rubrics = specs.rubrics().count();
     render::line(&format!("{scenarios} scenario(s) and {rubrics} rubric(s) ok, {problems} problem(s)"))?;
-    Ok(if problems > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(Exit::problems_if(problems > 0))
 }
 
-fn import(a: ImportArgs) -> Result<ExitCode> {
+fn import(a: ImportArgs) -> Result<Exit> {
     let (inputs, pre_errors) = discover(&a.paths);
     if inputs.is_empty() && pre_errors.is_empty() {
         bail!(
@@ -152,12 +256,12 @@ fn import(a: ImportArgs) -> Result<ExitCode> {
     let mut written = BTreeMap::<String, usize>::new();
     let (mut count, mut scenarios) = (0usize, 0usize);
     for input in &inputs {
-        for item in input.read(Limits::default()) {
+        for item in goalpost_grade::read_input(input, Limits::default()) {
             let t = match item {
                 Ok(t) => t,
                 Err(e) => {
                     errors += 1;
-                    render::ingest_error(&e);
+                    render::error_row(&e);
                     continue;
                 }
             };
@@ -181,7 +285,7 @@ fn import(a: ImportArgs) -> Result<ExitCode> {
         inputs.len(),
         a.out.display()
     ))?;
-    Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(Exit::problems_if(errors > 0))
 }
 
 /// A file name made from an untrusted id: no separators, no leading dot, bounded length.

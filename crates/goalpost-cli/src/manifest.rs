@@ -1,33 +1,16 @@
-use std::io::Write;
-use std::path::Path;
+//! What a run records about itself: `run.json` when it starts (enough to resume it) and
+//! `manifest.json` when it ends (the types are `goalpost_grade::manifest`'s, shared with every
+//! reader of a run directory).
 
-use anyhow::Result;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
 use goalpost_grade::Totals;
+use goalpost_grade::manifest::{FileHash, InputEntry, Manifest, SkippedEntry, SpecEntry};
 use goalpost_spec::SpecSet;
 use goalpost_trajectory::{Input, InputKind};
-use serde::Serialize;
-
-use crate::args::RunArgs;
-
-#[derive(Debug, Serialize)]
-pub(crate) struct InputEntry {
-    path: String,
-    format: &'static str,
-    bytes: u64,
-    blake3: String,
-    /// The SWE-bench report read beside a mini-swe-agent trajectory.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    report: Option<FileHash>,
-    /// The SWE-bench test log read beside it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    test_output: Option<FileHash>,
-}
-
-#[derive(Debug, Serialize)]
-struct FileHash {
-    path: String,
-    blake3: String,
-}
+use serde::{Deserialize, Serialize};
 
 fn hash_file(path: &Path) -> (u64, String) {
     let mut h = blake3::Hasher::new();
@@ -43,8 +26,8 @@ pub(crate) fn inputs(inputs: &[Input]) -> Vec<InputEntry> {
         .iter()
         .map(|i| {
             let (bytes, blake3) = hash_file(&i.path);
-            let format = i.kind.format_name();
-            let companion = |p: &std::path::PathBuf| FileHash { path: p.display().to_string(), blake3: hash_file(p).1 };
+            let format = i.kind.format_name().to_owned();
+            let companion = |p: &PathBuf| FileHash { path: p.display().to_string(), blake3: hash_file(p).1 };
             let (report, test_output) = match &i.kind {
                 InputKind::MiniSweAgent { report, test_output } => {
                     (report.as_ref().map(companion), test_output.as_ref().map(companion))
@@ -69,59 +52,91 @@ pub(crate) fn run_id(started: jiff::Timestamp, inputs: &[InputEntry]) -> String 
     format!("{}-{}", started.strftime("%Y%m%dT%H%M%SZ"), &h.finalize().to_hex()[..8])
 }
 
-#[derive(Serialize)]
-struct Manifest<'a> {
-    goalpost_version: &'static str,
-    trajectory_format: String,
-    spec_format: &'static str,
-    run_id: &'a str,
-    started_at: String,
-    finished_at: String,
-    trajectories: Vec<String>,
-    inputs: Vec<InputEntry>,
-    scenarios: Vec<Spec>,
-    rubrics: Vec<Spec>,
-    totals: &'a Totals,
+/// The scenarios and rubrics in force, by content hash.
+pub(crate) fn specs(specs: &SpecSet) -> (Vec<SpecEntry>, Vec<SpecEntry>) {
+    let scenarios = specs
+        .plans()
+        .filter_map(|p| p.scenario.as_ref())
+        .map(|s| SpecEntry { id: s.id.clone(), path: s.source.display().to_string(), blake3: s.content_hash.clone() })
+        .collect();
+    let rubrics = specs
+        .rubrics()
+        .map(|r| SpecEntry { id: r.id.clone(), path: r.source.display().to_string(), blake3: r.content_hash.clone() })
+        .collect();
+    (scenarios, rubrics)
 }
 
-#[derive(Serialize)]
-struct Spec {
-    id: String,
-    path: String,
-    blake3: String,
+/// `run.json`: how a run started, written (atomically) before anything is graded, so that
+/// `run --resume` can finish it with the same inputs, specs, run id and start time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct RunStart {
+    pub(crate) goalpost_version: String,
+    pub(crate) run_id: String,
+    /// RFC 3339, to the nanosecond.
+    pub(crate) started_at: String,
+    /// The working directory the paths below are relative to.
+    pub(crate) cwd: PathBuf,
+    pub(crate) trajectories: Vec<PathBuf>,
+    pub(crate) scenario: Option<String>,
+    pub(crate) scenarios: PathBuf,
+    pub(crate) rubrics: PathBuf,
+    /// blake3 over the scenarios' and rubrics' hashes: a resumed run must grade by the same plan.
+    pub(crate) specs_hash: String,
 }
 
-pub(crate) fn write(
-    path: &Path,
-    run_id: &str,
-    started: jiff::Timestamp,
-    args: &RunArgs,
-    specs: &SpecSet,
-    inputs: Vec<InputEntry>,
-    totals: &Totals,
-) -> Result<()> {
-    let m = Manifest {
-        goalpost_version: env!("CARGO_PKG_VERSION"),
-        trajectory_format: goalpost_trajectory::format_tag(),
-        spec_format: goalpost_spec::SPEC_FORMAT_VERSION,
-        run_id,
-        started_at: started.to_string(),
-        finished_at: jiff::Timestamp::now().to_string(),
-        trajectories: args.trajectories.iter().map(|p| p.display().to_string()).collect(),
-        inputs,
-        scenarios: specs
-            .plans()
-            .filter_map(|p| p.scenario.as_ref())
-            .map(|s| Spec { id: s.id.clone(), path: s.source.display().to_string(), blake3: s.content_hash.clone() })
-            .collect(),
-        rubrics: specs
-            .rubrics()
-            .map(|r| Spec { id: r.id.clone(), path: r.source.display().to_string(), blake3: r.content_hash.clone() })
-            .collect(),
-        totals,
-    };
-    let mut f = fs_err::File::create(path)?;
-    serde_json::to_writer_pretty(&mut f, &m)?;
-    f.write_all(b"\n")?;
-    Ok(())
+pub(crate) fn specs_hash(specs: &SpecSet) -> String {
+    let (scenarios, rubrics) = self::specs(specs);
+    let mut h = blake3::Hasher::new();
+    for s in scenarios.iter().chain(&rubrics) {
+        for part in [&s.id, &s.path, &s.blake3] {
+            h.update(&(part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+    }
+    h.finalize().to_hex().to_string()
+}
+
+impl RunStart {
+    pub(crate) fn write(&self, dir: &Path) -> Result<()> {
+        let path = dir.join("run.json");
+        goalpost_grade::write_atomic(&path, |w| {
+            serde_json::to_writer_pretty(&mut *w, self)?;
+            w.write_all(b"\n")
+        })
+        .with_context(|| format!("writing {}", path.display()))
+    }
+
+    pub(crate) fn started(&self) -> Result<jiff::Timestamp> {
+        self.started_at.parse().with_context(|| format!("run.json: `started_at` {:?} is not a time", self.started_at))
+    }
+
+    pub(crate) fn load(dir: &Path) -> Result<RunStart> {
+        let path = dir.join("run.json");
+        let text = fs_err::read_to_string(&path).with_context(|| {
+            format!("`{}` is not a run that can be resumed (no run.json: it never started grading)", dir.display())
+        })?;
+        serde_json::from_str(&text).with_context(|| format!("{}: unreadable", path.display()))
+    }
+}
+
+pub(crate) struct Finished<'a> {
+    pub(crate) start: &'a RunStart,
+    pub(crate) specs: &'a SpecSet,
+    pub(crate) inputs: Vec<InputEntry>,
+    pub(crate) skipped: Vec<SkippedEntry>,
+    pub(crate) totals: &'a Totals,
+    pub(crate) reused: Option<u32>,
+}
+
+/// Writes `manifest.json` atomically; it is the last file a run writes.
+pub(crate) fn write(dir: &Path, f: Finished<'_>) -> Result<()> {
+    let (scenarios, rubrics) = specs(f.specs);
+    let mut m = Manifest::new(&f.start.run_id, &f.start.started_at, f.totals.clone());
+    m.trajectories = f.start.trajectories.iter().map(|p| p.display().to_string()).collect();
+    m.inputs = f.inputs;
+    m.skipped = f.skipped;
+    m.scenarios = scenarios;
+    m.rubrics = rubrics;
+    m.resumed = f.reused;
+    m.write(dir).with_context(|| format!("writing {}", dir.join("manifest.json").display()))
 }

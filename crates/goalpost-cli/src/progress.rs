@@ -1,6 +1,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use goalpost_grade::{ErrorRow, Reporter, Verdict};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -11,12 +12,30 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 pub(crate) struct Bar {
     bar: ProgressBar,
     partial: Option<(PathBuf, Mutex<fs_err::File>)>,
+    written: AtomicUsize,
+}
+
+/// For the tests of resume: with `GOALPOST_FAULT=kill:<point>` the process dies on the spot
+/// (abort: no destructor, no flush, as under SIGKILL) at that point of a run: before a final
+/// file is written (`results.jsonl`, `results.csv`, `results.parquet`, `manifest.json`), at
+/// `cleanup`, or `after:N` results were appended to the partial file.
+pub(crate) fn kill_point(point: &str) {
+    if kill_fault() == Some(point) {
+        std::process::abort();
+    }
+}
+
+fn kill_fault() -> Option<&'static str> {
+    static FAULT: OnceLock<Option<String>> = OnceLock::new();
+    FAULT.get_or_init(|| std::env::var("GOALPOST_FAULT").ok()?.strip_prefix("kill:").map(str::to_owned)).as_deref()
 }
 
 impl Bar {
+    /// `partial`: the file every result is appended to, already holding its header (and, when
+    /// a run resumes, the rows it had).
     pub(crate) fn new(quiet: bool, partial: Option<PathBuf>) -> std::io::Result<Self> {
         let partial = match partial {
-            Some(p) => Some((p.clone(), Mutex::new(fs_err::File::create(p)?))),
+            Some(p) => Some((p.clone(), Mutex::new(fs_err::OpenOptions::new().append(true).open(p)?))),
             None => None,
         };
         let bar = ProgressBar::hidden();
@@ -28,15 +47,12 @@ impl Bar {
                     .progress_chars("=> "),
             );
         }
-        Ok(Self { bar, partial })
+        Ok(Self { bar, partial, written: AtomicUsize::new(0) })
     }
 
-    /// Clears the bar and removes the partial file: the complete results are on disk.
+    /// Clears the bar.
     pub(crate) fn finish(&self) {
         self.bar.finish_and_clear();
-        if let Some((path, _)) = &self.partial {
-            let _ = fs_err::remove_file(path);
-        }
     }
 }
 
@@ -54,13 +70,15 @@ impl Reporter for Bar {
 
     fn on_result(&self, row: Result<&Verdict, &ErrorRow>) {
         let Some((_, file)) = &self.partial else { return };
-        let value = match row {
-            Ok(v) => serde_json::json!({"type": "verdict", "data": v}),
-            Err(e) => serde_json::json!({"type": "error", "data": e}),
-        };
+        // Exactly the rows of results.jsonl, so anything that reads results reads a partial run.
+        let line = goalpost_grade::row_line(row);
         if let Ok(mut f) = file.lock() {
             // One write per line, so a kill leaves at most the last line torn.
-            let _ = f.write_all(format!("{value}\n").as_bytes());
+            let _ = f.write_all(line.as_bytes());
+            let n = self.written.fetch_add(1, Ordering::Relaxed) + 1;
+            if kill_fault().is_some() {
+                kill_point(&format!("after:{n}"));
+            }
         }
     }
 }

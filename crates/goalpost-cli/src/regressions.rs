@@ -1,16 +1,15 @@
 //! `promote` and `regressions list|show|retire|verify`: the regression store.
 
-use std::process::ExitCode;
-
 use anyhow::{Result, bail};
 use goalpost_store::{PromoteOptions, RunView, Severity, State, Store};
 
 use crate::args::{MinSeverity, PromoteArgs, RegressionsCommand};
 use crate::commands::load_specs;
+use crate::exit::Exit;
 use crate::render::{self, clean};
 use crate::reports::newest_run;
 
-pub(crate) fn promote(a: PromoteArgs) -> Result<ExitCode> {
+pub(crate) fn promote(a: PromoteArgs) -> Result<Exit> {
     let run_dir = match a.run {
         Some(r) => r,
         None => newest_run()?,
@@ -49,10 +48,10 @@ pub(crate) fn promote(a: PromoteArgs) -> Result<ExitCode> {
         r.reopened.len(),
         a.store.store.display()
     ))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
-pub(crate) fn dispatch(c: RegressionsCommand) -> Result<ExitCode> {
+pub(crate) fn dispatch(c: RegressionsCommand) -> Result<Exit> {
     match c {
         RegressionsCommand::List(s) => {
             let store = Store::open(&s.store)?;
@@ -75,7 +74,7 @@ pub(crate) fn dispatch(c: RegressionsCommand) -> Result<ExitCode> {
             }
             let open = store.entries.iter().filter(|e| e.state == State::Open).count();
             render::line(&format!("{} entr(ies), {open} open", store.entries.len()))?;
-            Ok(if store.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(Exit::problems_if(!store.problems.is_empty()))
         }
         RegressionsCommand::Show { id, store } => {
             let store = Store::open(&store.store)?;
@@ -118,13 +117,13 @@ pub(crate) fn dispatch(c: RegressionsCommand) -> Result<ExitCode> {
                     clean(h.note.as_deref().unwrap_or(""), 300)
                 ))?;
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(Exit::Success)
         }
         RegressionsCommand::Retire { id, reason, store } => {
             let date = jiff::Timestamp::now().to_string();
             let e = goalpost_store::retire(&store.store, &id, &reason, &date)?;
             render::line(&format!("retired {}", e.id))?;
-            Ok(ExitCode::SUCCESS)
+            Ok(Exit::Success)
         }
         RegressionsCommand::Verify { spec, store } => {
             let (specs, _) = load_specs(&spec)?;
@@ -148,7 +147,7 @@ pub(crate) fn dispatch(c: RegressionsCommand) -> Result<ExitCode> {
                 results.len() - missed,
                 results.len()
             ))?;
-            Ok(if missed == 0 && store.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(Exit::problems_if(missed > 0 || !store.problems.is_empty()))
         }
     }
 }

@@ -18,8 +18,8 @@ pub(crate) fn clean(s: &str, max: usize) -> String {
             out.push('…');
             break;
         }
-        if c.is_control() {
-            out.extend(c.escape_default());
+        if goalpost_trajectory::text::is_hidden(c) {
+            out.push_str(&goalpost_trajectory::text::visible(c.encode_utf8(&mut [0; 4])));
         } else {
             out.push(c);
         }

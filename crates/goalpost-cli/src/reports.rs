@@ -3,16 +3,23 @@
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use goalpost_report::dataset::{self, TrajectoryRow};
 use goalpost_report::{compare as cmp, gate as gt, html, markdown, policy::Policy, summary, text};
 
 use crate::args::{CompareArgs, Format, GateArgs, ReportArgs};
+use crate::exit::Exit;
 use crate::render;
 
+/// Writes a report file atomically; no control character from a trajectory is left raw in it
+/// (JSON keeps its value: such characters become `\u` escapes).
 fn write(path: &Path, contents: &str) -> Result<()> {
+    let contents = if path.extension().is_some_and(|e| e == "json") {
+        goalpost_trajectory::text::json_visible(contents)
+    } else {
+        goalpost_trajectory::text::visible(contents)
+    };
     goalpost_grade::write_atomic(path, |w| w.write_all(contents.as_bytes()))
         .with_context(|| format!("writing {}", path.display()))
 }
@@ -35,7 +42,7 @@ pub(crate) fn newest_run() -> Result<PathBuf> {
     }
 }
 
-pub(crate) fn report(a: ReportArgs) -> Result<ExitCode> {
+pub(crate) fn report(a: ReportArgs) -> Result<Exit> {
     let run = match a.run {
         Some(r) => r,
         None => newest_run()?,
@@ -62,7 +69,7 @@ pub(crate) fn report(a: ReportArgs) -> Result<ExitCode> {
         render::hint(&render::clean(n, 1000));
     }
     render::hint(&format!("wrote summary.md, report.html and report.json to {}", out.display()));
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
 /// A side of a comparison: a run directory (or results file), or a revision inside a history.
@@ -120,7 +127,7 @@ fn revisions(history: &Path) -> Result<BTreeMap<String, Vec<TrajectoryRow>>> {
     Ok(by)
 }
 
-pub(crate) fn compare(a: CompareArgs) -> Result<ExitCode> {
+pub(crate) fn compare(a: CompareArgs) -> Result<Exit> {
     if !(a.alpha > 0.0 && a.alpha < 1.0) {
         bail!("--alpha {} is not in (0, 1)", a.alpha);
     }
@@ -142,10 +149,10 @@ pub(crate) fn compare(a: CompareArgs) -> Result<ExitCode> {
         write(&out.join("compare.json"), &json)?;
         render::hint(&format!("wrote compare.md and compare.json to {}", out.display()));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
-pub(crate) fn gate(a: GateArgs) -> Result<ExitCode> {
+pub(crate) fn gate(a: GateArgs) -> Result<Exit> {
     // The policy first: a missing or malformed one stops here, never a pass.
     let policy = Policy::load(&a.policy)?;
     let run = match a.run {
@@ -176,7 +183,7 @@ pub(crate) fn gate(a: GateArgs) -> Result<ExitCode> {
         f.write_all(md.as_bytes())?;
     }
     render::hint(&format!("wrote gate.md, gate.junit.xml and gate.json to {}", out.display()));
-    Ok(if result.passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(Exit::problems_if(!result.passed))
 }
 
 /// The regression store as the gate sees it: each entry's state before this run, and whether

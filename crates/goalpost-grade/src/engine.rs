@@ -1,5 +1,6 @@
 //! Grading one trajectory, and many in parallel.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -9,7 +10,8 @@ use rayon::prelude::*;
 
 use crate::criteria;
 use crate::facts::Facts;
-use crate::verdict::{CriterionResult, ErrorRow, Outcome, RunResults, Status, Summary, Verdict};
+use crate::isolate::isolate;
+use crate::verdict::{CriterionResult, ErrorKind, ErrorRow, Outcome, RunResults, Status, Summary, Verdict};
 
 /// Hears about progress. The engine knows nothing of terminals; the CLI draws the bar.
 pub trait Reporter: Send + Sync {
@@ -35,6 +37,41 @@ pub struct RunOptions {
     pub limits: Limits,
     /// A scenario to grade every trajectory against, whatever it names (`--scenario`).
     pub scenario: Option<Arc<Plan>>,
+    /// Verdicts already made by an interrupted run of the same plan (`run --resume`).
+    pub reuse: Option<Arc<Reuse>>,
+}
+
+/// Verdicts an interrupted run already made, keyed by file, trajectory id and content hash:
+/// a trajectory that matches all three is not graded again. Grading is pure, so a reused
+/// verdict is the one grading would give.
+#[derive(Debug, Default)]
+pub struct Reuse {
+    verdicts: HashMap<(String, String, String), Verdict>,
+}
+
+impl Reuse {
+    pub fn new(verdicts: impl IntoIterator<Item = Verdict>) -> Reuse {
+        Reuse {
+            verdicts: verdicts
+                .into_iter()
+                .map(|v| ((v.file.clone(), v.trajectory.clone(), v.content_hash.clone()), v))
+                .collect(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.verdicts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.verdicts.is_empty()
+    }
+
+    fn get(&self, t: &Trajectory) -> Option<&Verdict> {
+        // Keyed by owned strings; a miss costs three small allocations next to a full grade.
+        let key = (t.origin.path.display().to_string(), t.header.id.clone(), t.content_hash.clone());
+        self.verdicts.get(&key)
+    }
 }
 
 /// Grades every trajectory of every input against its scenario. The result is the same,
@@ -57,12 +94,20 @@ pub fn run(
             .map(|input| {
                 let mut rows = Vec::new();
                 let (mut ok, mut bad) = (0, 0);
-                for item in input.read(opts.limits) {
-                    let row = match item {
-                        Ok(t) => grade_trajectory(&t, planner),
-                        Err(e) => Err(error_row(&e, None)),
+                for item in read_input(input, opts.limits) {
+                    let reused = match (&item, &opts.reuse) {
+                        (Ok(t), Some(r)) => r.get(t).cloned(),
+                        _ => None,
                     };
-                    reporter.on_result(row.as_ref());
+                    let row = match reused {
+                        // Already in the partial file: not written twice.
+                        Some(v) => Ok(v),
+                        None => {
+                            let row = item.and_then(|t| grade_trajectory(&t, planner));
+                            reporter.on_result(row.as_ref());
+                            row
+                        }
+                    };
                     if row.is_ok() {
                         ok += 1
                     } else {
@@ -92,11 +137,86 @@ pub fn run(
 
 fn error_row(e: &IngestError, trajectory: Option<&str>) -> ErrorRow {
     ErrorRow {
+        kind: ErrorKind::Input,
         file: e.path.display().to_string(),
         line: e.line,
         field: e.field.clone(),
         trajectory: trajectory.map(str::to_owned),
         message: e.message.clone(),
+    }
+}
+
+/// The trajectories of one input, each read behind a panic boundary. A reader that panics
+/// ends its file with one grader error saying how far it got: what was read before stays, and
+/// the rest of the run goes on.
+pub fn read_input(input: &Input, limits: Limits) -> ReadInput<'_> {
+    match isolate(|| input.read(limits)) {
+        Ok(items) => ReadInput { input, items: Some(items), read: 0, failed: None },
+        Err(panic) => ReadInput { input, items: None, read: 0, failed: Some(reader_panic(input, 0, &panic)) },
+    }
+}
+
+/// See [`read_input`].
+pub struct ReadInput<'a> {
+    input: &'a Input,
+    items: Option<Box<dyn Iterator<Item = Result<Trajectory, IngestError>> + Send + 'a>>,
+    read: usize,
+    failed: Option<ErrorRow>,
+}
+
+impl std::fmt::Debug for ReadInput<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadInput").field("input", &self.input.path).field("read", &self.read).finish_non_exhaustive()
+    }
+}
+
+impl Iterator for ReadInput<'_> {
+    type Item = Result<Trajectory, ErrorRow>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(row) = self.failed.take() {
+            return Some(Err(row));
+        }
+        let items = self.items.as_mut()?;
+        let (input, read) = (self.input, self.read);
+        match isolate(|| {
+            if read == 1 {
+                crate::fault::inject("read", &input.path.file_name().unwrap_or_default().to_string_lossy());
+            }
+            items.next()
+        }) {
+            Ok(Some(item)) => {
+                self.read += 1;
+                Some(item.map_err(|e| error_row(&e, None)))
+            }
+            Ok(None) => {
+                self.items = None;
+                None
+            }
+            Err(panic) => {
+                // A reader that panicked may be anywhere in its file: stop reading it.
+                self.items = None;
+                Some(Err(reader_panic(self.input, self.read, &panic)))
+            }
+        }
+    }
+}
+
+fn reader_panic(input: &Input, read: usize, panic: &str) -> ErrorRow {
+    let after = match read {
+        0 => String::new(),
+        n => format!(" after {n} item(s); the rest of this file was not read"),
+    };
+    ErrorRow {
+        kind: ErrorKind::Grader,
+        file: input.path.display().to_string(),
+        line: None,
+        field: None,
+        trajectory: None,
+        message: format!(
+            "the {} reader failed{after}: {panic} (a bug in goalpost; please report it with this file)",
+            input.kind.format_name()
+        ),
     }
 }
 
@@ -115,8 +235,26 @@ pub struct Planner<'a> {
 /// the one the trajectory names, else the one its format carries (SWE-bench), else the
 /// unscoped plan, with the reason said in the verdict's note. A scenario derived from the
 /// run that the loader rejects is an error row.
+///
+/// Grading runs behind a panic boundary: a bug in the grader that this trajectory trips is
+/// its error row (a grader error naming the trajectory and its file), never the end of a run.
 pub fn grade_trajectory(t: &Trajectory, planner: Planner<'_>) -> Result<Verdict, ErrorRow> {
+    isolate(|| choose_and_grade(t, planner)).unwrap_or_else(|panic| {
+        Err(ErrorRow {
+            kind: ErrorKind::Grader,
+            file: t.origin.path.display().to_string(),
+            line: Some(t.origin.line).filter(|l| *l > 0),
+            field: None,
+            trajectory: Some(t.header.id.clone()),
+            message: format!("grading failed: {panic} (a bug in goalpost; please report it with this trajectory)"),
+        })
+    })
+}
+
+fn choose_and_grade(t: &Trajectory, planner: Planner<'_>) -> Result<Verdict, ErrorRow> {
+    crate::fault::inject("grade", &t.header.id);
     let fail = |message: String| ErrorRow {
+        kind: ErrorKind::Input,
         file: t.origin.path.display().to_string(),
         line: Some(t.origin.line).filter(|l| *l > 0),
         field: Some("scenario".into()),

@@ -18,10 +18,17 @@ mod criteria;
 mod diff;
 mod engine;
 mod facts;
+mod fault;
+mod isolate;
+pub mod manifest;
 mod output;
 mod shell;
 mod verdict;
 
-pub use engine::{NoReporter, Planner, Reporter, RunOptions, grade, grade_trajectory, run};
-pub use output::{write_atomic, write_csv, write_jsonl};
-pub use verdict::{CriterionResult, ErrorRow, Outcome, RunResults, Status, Summary, Totals, UnscoredReason, Verdict};
+pub use engine::{
+    NoReporter, Planner, ReadInput, Reporter, Reuse, RunOptions, grade, grade_trajectory, read_input, run,
+};
+pub use output::{ResultRow, header_line, read_rows, row_line, write_atomic, write_csv, write_jsonl};
+pub use verdict::{
+    CriterionResult, ErrorKind, ErrorRow, Outcome, RunResults, Status, Summary, Totals, UnscoredReason, Verdict,
+};

@@ -3,15 +3,64 @@
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use crate::manifest::RESULTS_FORMAT;
 
 use crate::verdict::{ErrorRow, RunResults, Status, Verdict};
+
+/// One line of `results.jsonl`, and of `results.partial.jsonl` while a run grades (the same
+/// rows, so anything that reads results reads a partial run). The first line is a header
+/// naming the format; then verdicts and errors, each tagged with its `type`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ResultRow {
+    Header { format: String },
+    Verdict(Box<Verdict>),
+    Error(ErrorRow),
+}
 
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Line<'a> {
+    Header { format: &'a str },
     Verdict(&'a Verdict),
     Error(&'a ErrorRow),
+}
+
+/// The header line of a results file, with its newline.
+pub fn header_line() -> String {
+    line(&Line::Header { format: RESULTS_FORMAT })
+}
+
+/// One result as a line of a results file, with its newline.
+pub fn row_line(row: Result<&Verdict, &ErrorRow>) -> String {
+    match row {
+        Ok(v) => line(&Line::Verdict(v)),
+        Err(e) => line(&Line::Error(e)),
+    }
+}
+
+fn line(l: &Line<'_>) -> String {
+    // Serialising these types cannot fail: no maps with non-string keys, no custom impls.
+    let mut s = serde_json::to_string(l).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// The rows of a results file (`results.jsonl` or a partial one). A line that does not parse
+/// is counted, not fatal: a killed run leaves its last line torn.
+pub fn read_rows(path: &Path) -> io::Result<(Vec<ResultRow>, usize)> {
+    let text = fs_err::read_to_string(path)?;
+    let mut rows = Vec::new();
+    let mut bad = 0;
+    for l in text.lines().filter(|l| !l.trim().is_empty()) {
+        match serde_json::from_str(l) {
+            Ok(r) => rows.push(r),
+            Err(_) => bad += 1,
+        }
+    }
+    Ok((rows, bad))
 }
 
 /// Writes `path` all at once: into a temporary file beside it, then renamed over it, so a
@@ -31,6 +80,8 @@ pub fn write_atomic(
         write(&mut w)?;
         w.flush()?;
     }
+    // On disk before the rename, so that even a power cut never leaves a renamed, empty file.
+    tmp.as_file().sync_data()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
@@ -41,13 +92,12 @@ pub fn write_jsonl(path: &Path, results: &RunResults) -> io::Result<()> {
 }
 
 fn jsonl(mut w: impl Write, results: &RunResults) -> io::Result<()> {
+    w.write_all(header_line().as_bytes())?;
     for v in &results.verdicts {
-        serde_json::to_writer(&mut w, &Line::Verdict(v))?;
-        w.write_all(b"\n")?;
+        w.write_all(row_line(Ok(v)).as_bytes())?;
     }
     for e in &results.errors {
-        serde_json::to_writer(&mut w, &Line::Error(e))?;
-        w.write_all(b"\n")?;
+        w.write_all(row_line(Err(e)).as_bytes())?;
     }
     w.flush()
 }
@@ -87,8 +137,9 @@ fn csv_rows(w: impl Write, results: &RunResults) -> io::Result<()> {
         "source_format",
         "source_scores",
         "error",
+        "error_kind",
     ])?;
-    const COLUMNS: usize = 26;
+    const COLUMNS: usize = 27;
     let opt = |v: Option<String>| v.unwrap_or_default();
     for v in &results.verdicts {
         let count = |s: Status| v.criteria.iter().filter(|c| c.status == s).count().to_string();
@@ -120,6 +171,7 @@ fn csv_rows(w: impl Write, results: &RunResults) -> io::Result<()> {
             opt(v.source_format.clone()),
             v.source_scores.iter().map(|s| format!("{}={}", s.name, s.value)).collect::<Vec<_>>().join(";"),
             String::new(),
+            String::new(),
         ])?;
     }
     for e in &results.errors {
@@ -128,7 +180,8 @@ fn csv_rows(w: impl Write, results: &RunResults) -> io::Result<()> {
         row[2] = e.file.clone();
         row[3] = e.line.map(|l| l.to_string()).unwrap_or_default();
         row[9] = "error".into();
-        row[COLUMNS - 1] = match &e.field {
+        row[COLUMNS - 1] = e.kind.as_str().to_owned();
+        row[COLUMNS - 2] = match &e.field {
             Some(f) => format!("field `{f}`: {}", e.message),
             None => e.message.clone(),
         };

@@ -395,7 +395,15 @@ pub(crate) fn urls(words: &[String]) -> Vec<String> {
     words
         .iter()
         .filter_map(|w| {
-            w.find("://").map(|i| w[w[..i].rfind(|c: char| !c.is_ascii_alphabetic()).map_or(0, |j| j + 1)..].to_owned())
+            let i = w.find("://")?;
+            // The scheme is the ASCII letters right before `://`; whatever precedes it (a curly
+            // quote, an accented letter, CJK) may be several bytes long.
+            let start = w[..i]
+                .char_indices()
+                .rev()
+                .find(|(_, c)| !c.is_ascii_alphabetic())
+                .map_or(0, |(j, c)| j + c.len_utf8());
+            Some(w[start..].to_owned())
         })
         .collect()
 }
@@ -490,5 +498,15 @@ mod tests {
         assert!(side_effects(&one("aws s3 ls")).is_empty());
         assert!(side_effects(&one("pip install -e .")).is_empty());
         assert_eq!(hosts(&one("scp build.tgz deploy@prod.example.com:/srv")), ["prod.example.com"]);
+    }
+
+    #[test]
+    fn urls_after_multibyte_text_keep_their_scheme() {
+        // Each of these panicked (a byte index inside a multibyte char) and ended the whole run.
+        assert_eq!(urls(&["“https://example.com/a”".into()]), ["https://example.com/a”"]);
+        assert_eq!(hosts(&one("curl 修复https://example.com/x")), ["example.com"]);
+        assert_eq!(hosts(&one("echo éhttps://Example.org")), ["example.org"]);
+        assert_eq!(hosts(&one("wget ftp://x.test/f")), ["x.test"]);
+        assert!(hosts(&one("echo 修复://")).is_empty());
     }
 }

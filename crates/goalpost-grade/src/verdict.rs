@@ -1,7 +1,7 @@
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A criterion's outcome. Unscored and not-applicable are never counted as pass or fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Pass,
@@ -22,7 +22,7 @@ impl Status {
 }
 
 /// Why a criterion could not be scored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnscoredReason {
     /// The trajectory lacks the data the criterion needs.
@@ -36,12 +36,12 @@ pub enum UnscoredReason {
 }
 
 /// The grade of one criterion on one trajectory.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CriterionResult {
     pub id: String,
     pub kind: goalpost_spec::CriterionKind,
     pub status: Status,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<UnscoredReason>,
     pub gating: bool,
     pub weight: f64,
@@ -53,7 +53,7 @@ pub struct CriterionResult {
 }
 
 /// How a trajectory came out overall.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Pass,
@@ -63,7 +63,7 @@ pub enum Outcome {
 }
 
 /// What a reviewer wants to know about a trajectory at a glance.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub steps: u32,
     pub files_touched: Vec<String>,
@@ -81,12 +81,12 @@ pub struct Summary {
 }
 
 /// The grade of one trajectory.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
     pub trajectory: String,
     pub scenario: Option<String>,
     /// The scenario's tags, for reports and gates grouped by tag.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     pub file: String,
     pub agent: String,
@@ -104,21 +104,57 @@ pub struct Verdict {
     pub criteria: Vec<CriterionResult>,
     pub summary: Summary,
     /// Said plainly when the trajectory named no scenario this run knows.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     pub warnings: Vec<String>,
     pub content_hash: String,
     /// The format the trajectory was read from (`claude-code/2.1.12`), when not canonical.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_format: Option<String>,
     /// The verdicts the source's own harness gave, beside goalpost's; never used to grade.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub source_scores: Vec<goalpost_trajectory::SourceScore>,
 }
 
+/// Whose fault an error row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The input is unreadable, malformed, or names something that does not exist.
+    Input,
+    /// goalpost failed on this input (a panic caught at the trajectory's boundary): a bug to
+    /// report, not a fault of the agent or its log.
+    Grader,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Input => "input",
+            ErrorKind::Grader => "grader",
+        }
+    }
+}
+
+impl Verdict {
+    /// The revision a pass or a failure is credited to: `agent@revision`, or the agent.
+    pub fn revision(&self) -> String {
+        match &self.agent_revision {
+            Some(r) => format!("{}@{r}", self.agent),
+            None => self.agent.clone(),
+        }
+    }
+
+    /// The result of the criterion `id`.
+    pub fn criterion(&self, id: &str) -> Option<&CriterionResult> {
+        self.criteria.iter().find(|c| c.id == id)
+    }
+}
+
 /// An input that could not be graded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorRow {
+    pub kind: ErrorKind,
     pub file: String,
     pub line: Option<u64>,
     pub field: Option<String>,
@@ -127,14 +163,14 @@ pub struct ErrorRow {
 }
 
 /// Everything a run produced, in a deterministic order.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunResults {
     pub verdicts: Vec<Verdict>,
     pub errors: Vec<ErrorRow>,
 }
 
 /// Counts over a run. `found == graded + errored`, always.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     pub found: usize,
     pub graded: usize,

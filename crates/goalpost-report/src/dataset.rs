@@ -13,8 +13,13 @@ pub fn results_path(path: &Path) -> PathBuf {
     if path.is_dir() { path.join("results.parquet") } else { path.to_owned() }
 }
 
-/// Reads one run's table and checks it is a goalpost results table.
+/// Reads one run's table and checks it is a goalpost results table. A run directory must
+/// hold a whole `manifest.json` (a run writes it last): an unfinished or killed run is an
+/// error naming it, never a report on part of a run.
 pub fn load_run(path: &Path) -> Result<DataFrame, Error> {
+    if path.is_dir() {
+        goalpost_grade::manifest::Manifest::load(path)?;
+    }
     let file = results_path(path);
     let bytes = fs_err::read(&file).map_err(|e| Error::Io { path: file.clone(), source: e })?;
     let df = ParquetReader::new(std::io::Cursor::new(bytes))

@@ -278,5 +278,7 @@ pub fn render(r: &Report) -> String {
             }
         }
     };
-    page.into_string()
+    // The one choke point: whatever field a trajectory's text reached, no control or
+    // text-reordering character leaves the page raw.
+    goalpost_trajectory::text::visible(&page.into_string()).into_owned()
 }

@@ -25,6 +25,8 @@ pub enum Error {
     Table { path: PathBuf, message: String },
     #[error(transparent)]
     Polars(#[from] polars::error::PolarsError),
+    #[error(transparent)]
+    RunDir(#[from] goalpost_grade::manifest::RunDirError),
     #[error("{0}")]
     Invalid(String),
 }

@@ -26,7 +26,9 @@ pub fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => {}
+            c if goalpost_trajectory::text::is_hidden(c) => {
+                out.push_str(&goalpost_trajectory::text::visible(c.encode_utf8(&mut [0; 4])))
+            }
             '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.' | '!' | '|' | '~'
             | '"' | '\'' | '=' | ':' => {
                 out.push('\\');
@@ -49,7 +51,9 @@ pub fn cell(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '\n' | '\r' => out.push(' '),
-            c if c.is_control() => {}
+            c if goalpost_trajectory::text::is_hidden(c) => {
+                out.push_str(&goalpost_trajectory::text::visible(c.encode_utf8(&mut [0; 4])))
+            }
             c => out.push(c),
         }
     }
@@ -240,5 +244,6 @@ pub fn render(r: &Report) -> String {
         }
         out.push_str("\nEach has a review page in `report.html`.\n");
     }
-    out
+    // Every trajectory string went through `escape`; this catches any that did not.
+    goalpost_trajectory::text::visible(&out).into_owned()
 }

@@ -240,7 +240,8 @@ impl<'a> Columns<'a> {
         self.gating.push(None);
         self.weight.push(None);
         self.status.push("error");
-        self.reason.push(None);
+        // Whose fault: `input` (unreadable or malformed) or `grader` (a bug in goalpost).
+        self.reason.push(Some(e.kind.as_str().to_owned()));
         self.score.push(None);
         self.message.push(Some(&e.message));
         self.field.push(e.field.as_deref());

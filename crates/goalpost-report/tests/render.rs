@@ -45,6 +45,20 @@ fn html_escapes_everything_from_the_trajectory() {
 }
 
 #[test]
+fn no_control_character_from_a_trajectory_reaches_a_page_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = hostile::report(dir.path());
+    let html = goalpost_report::html::render(&r);
+    let md = goalpost_report::markdown::render(&r);
+    for (name, page) in [("report.html", &html), ("summary.md", &md)] {
+        let raw: Vec<char> = page.chars().filter(|c| goalpost_trajectory::text::is_hidden(*c)).collect();
+        assert!(raw.is_empty(), "{name} carries {raw:?}");
+    }
+    // The reviewer still sees that they were there.
+    assert!(html.contains("\\u{1b}[2J\\u{7}\\u{9b}31m\\u{d}\\u{202e}gnp.exe"), "the command is shown with its escapes");
+}
+
+#[test]
 fn markdown_escapes_everything_and_keeps_tables_whole() {
     let dir = tempfile::tempdir().unwrap();
     let r = hostile::report(dir.path());
@@ -384,7 +398,8 @@ fn escape_makes_untrusted_text_inert() {
     assert_eq!(escape(common::BACKSLASH_PIPE), "a\\\\\\|b");
     assert_eq!(escape("<>&amp;"), "&lt;&gt;&amp;amp;");
     assert_eq!(escape("x\r\ny\tz"), "x  y z");
-    assert_eq!(escape("bell\u{7}"), "bell");
+    // Shown, not acted on and not hidden: a reviewer sees the agent printed a bell.
+    assert_eq!(escape("bell\u{7}\u{202e}"), "bell\\u{7}\\u{202e}");
     assert_eq!(escape(&"a".repeat(300)), "a".repeat(300));
     assert_eq!(escape(&"a".repeat(1000)), "a".repeat(300) + "…");
     assert_eq!(escape(&"é".repeat(400)), "é".repeat(300) + "…");

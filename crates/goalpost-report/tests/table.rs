@@ -31,7 +31,30 @@ fn write_run(history: &Path, run_id: &str, started_at: &str) -> PathBuf {
     fs_err::create_dir_all(&dir).unwrap();
     let results = graded(&dir);
     table::write_parquet(&dir.join("results.parquet"), RunMeta { run_id, started_at }, &results).unwrap();
+    goalpost_grade::manifest::Manifest::new(run_id, started_at, results.totals()).write(&dir).unwrap();
     dir
+}
+
+#[test]
+fn a_run_without_a_whole_manifest_is_refused_not_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = write_run(tmp.path(), "20261125T010000Z-kill", "2026-11-25T01:00:00Z");
+    let manifest = fs_err::read_to_string(run.join("manifest.json")).unwrap();
+    // Killed while the manifest was written (before atomic writes), and killed before it.
+    fs_err::write(run.join("manifest.json"), &manifest[..manifest.len() / 2]).unwrap();
+    let err = dataset::load_run(&run).unwrap_err().to_string();
+    assert!(err.contains("manifest.json: unreadable") && err.contains("did not finish"), "{err}");
+    fs_err::remove_file(run.join("manifest.json")).unwrap();
+    fs_err::write(run.join("results.partial.jsonl"), "").unwrap();
+    let err = dataset::load_run(&run).unwrap_err().to_string();
+    assert!(err.contains("no manifest.json: the run did not finish"), "{err}");
+    assert!(err.contains("goalpost run --resume"), "{err}");
+    // In a history, the unfinished run is named and the finished ones still load.
+    write_run(tmp.path(), "20261126T010000Z-done", "2026-11-26T01:00:00Z");
+    let (df, problems) = dataset::load_history(tmp.path());
+    assert!(df.unwrap().height() > 0);
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0].to_string().contains("20261125T010000Z-kill"), "{}", problems[0]);
 }
 
 #[test]

@@ -442,7 +442,7 @@ pub fn promote(dir: &Path, run: &RunView, specs: &SpecSet, opts: &PromoteOptions
 }
 
 fn keep(c: &CriterionLine, opts: &PromoteOptions) -> bool {
-    c.status == "fail"
+    c.status == goalpost_grade::Status::Fail
         && (opts.criteria.is_empty() || opts.criteria.contains(&c.id))
         && (c.gating || opts.min_severity == Severity::Advisory)
 }
@@ -451,7 +451,11 @@ fn keep(c: &CriterionLine, opts: &PromoteOptions) -> bool {
 fn signature_of(scenario: &str, v: &VerdictLine, criteria: &[String]) -> Option<String> {
     let failing: Vec<(&str, &str)> = criteria
         .iter()
-        .filter_map(|id| v.criterion(id).filter(|c| c.status == "fail").map(|c| (c.id.as_str(), c.message.as_str())))
+        .filter_map(|id| {
+            v.criterion(id)
+                .filter(|c| c.status == goalpost_grade::Status::Fail)
+                .map(|c| (c.id.as_str(), c.message.as_str()))
+        })
         .collect();
     (!failing.is_empty()).then(|| signature(scenario, &failing))
 }

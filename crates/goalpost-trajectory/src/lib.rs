@@ -20,6 +20,7 @@ mod input;
 mod model;
 mod read;
 pub mod swebench;
+pub mod text;
 mod write;
 
 pub use error::{IngestError, IngestWarning};

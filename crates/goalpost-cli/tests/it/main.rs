@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod survive;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
 }
@@ -19,6 +21,14 @@ fn lines(path: &Path) -> Vec<serde_json::Value> {
     fs_err::read_to_string(path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
+/// The rows of a results file after its header (which must be there, naming the format).
+fn rows(path: &Path) -> Vec<serde_json::Value> {
+    let mut all = lines(path);
+    assert_eq!(all[0], serde_json::json!({"type": "header", "format": "goalpost-results/1.1"}), "{}", path.display());
+    all.remove(0);
+    all
+}
+
 #[test]
 fn run_with_no_flags_grades_the_bundled_examples() {
     let out = tempfile::tempdir().unwrap();
@@ -26,7 +36,7 @@ fn run_with_no_flags_grades_the_bundled_examples() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let stdout = text(&o.stdout);
     assert!(stdout.contains("6 found: 6 graded (3 pass, 3 fail, 0 incomplete), 0 errored"), "{stdout}");
-    let rows = lines(&out.path().join("results.jsonl"));
+    let rows = rows(&out.path().join("results.jsonl"));
     assert_eq!(rows.len(), 6);
     for r in &rows {
         assert_eq!(r["type"], "verdict");
@@ -65,7 +75,7 @@ fn results_are_byte_identical_whatever_the_thread_count() {
         let (x, y) = (fs_err::read(a.path().join(f)).unwrap(), fs_err::read(b.path().join(f)).unwrap());
         assert!(x == y, "{f} differs between -j 1 and -j 2");
     }
-    assert_eq!(lines(&a.path().join("results.jsonl")).len(), 30);
+    assert_eq!(rows(&a.path().join("results.jsonl")).len(), 30);
 }
 
 #[test]
@@ -92,7 +102,7 @@ fn a_bad_file_becomes_an_error_row_and_nothing_else_is_lost() {
     let out = dir.path().join("out");
     let o = goalpost(&["run", "-q", "--trajectories", trajs.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
-    let rows = lines(&out.join("results.jsonl"));
+    let rows = rows(&out.join("results.jsonl"));
     let verdicts: Vec<_> = rows.iter().filter(|r| r["type"] == "verdict").collect();
     let errors: Vec<_> = rows.iter().filter(|r| r["type"] == "error").collect();
     assert_eq!(verdicts.len(), 3, "{rows:#?}");
@@ -186,7 +196,7 @@ fn import_writes_trajectories_and_scenarios_that_grade_the_same() {
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
     };
-    assert_eq!(key(lines(&direct.join("results.jsonl"))), key(lines(&via_import.join("results.jsonl"))));
+    assert_eq!(key(rows(&direct.join("results.jsonl"))), key(rows(&via_import.join("results.jsonl"))));
 }
 
 #[test]
@@ -203,13 +213,13 @@ fn scenario_flag_assigns_one_scenario_to_everything_read() {
     };
     let o = run(&[]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let v = &lines(&out.join("results.jsonl"))[0];
+    let v = &rows(&out.join("results.jsonl"))[0];
     assert!(v["note"].as_str().unwrap().contains("names no scenario"), "{v}");
     assert_eq!(v["objective_met"], serde_json::Value::Null);
 
     let o = run(&["--scenario", "auth-latency-p95"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let v = &lines(&out.join("results.jsonl"))[0];
+    let v = &rows(&out.join("results.jsonl"))[0];
     assert_eq!(v["scenario"], "auth-latency-p95");
     assert_eq!(v["objective_met"], true);
     assert!(v.get("note").is_none(), "{v}");
@@ -225,7 +235,7 @@ fn every_format_is_read_from_one_directory() {
     let out = dir.path().join("out");
     let o = goalpost(&["run", "-q", "--trajectories", "fixtures/formats", "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}{}", text(&o.stdout), text(&o.stderr));
-    let rows = lines(&out.join("results.jsonl"));
+    let rows = rows(&out.join("results.jsonl"));
     assert!(rows.iter().all(|r| r["type"] == "verdict"), "{rows:#?}");
     let manifest: serde_json::Value =
         serde_json::from_str(&fs_err::read_to_string(out.join("manifest.json")).unwrap()).unwrap();

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use goalpost_grade::manifest::Manifest;
 use goalpost_grade::{NoReporter, RunOptions};
 use goalpost_report::summary::{self, Report};
 use goalpost_report::table::{self, RunMeta};
@@ -13,6 +14,9 @@ pub(crate) const SCRIPT: &str = "<script>document.body.setAttribute('data-pwned'
 pub(crate) const IMG: &str = "<img src=x onerror=\"document.body.setAttribute('data-pwned','2')\">";
 pub(crate) const SVG: &str = "\"><svg onload=\"document.body.setAttribute('data-pwned','3')\">";
 pub(crate) const MD: &str = "| x | [link](javascript:alert(1)) **bold**";
+/// What a terminal acts on: clear screen (ESC), bell, C1 CSI, carriage return, and a
+/// right-to-left override that reorders what follows.
+pub(crate) const CONTROL: &str = "\u{1b}[2J\u{7}\u{9b}31m\r\u{202e}gnp.exe";
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -32,6 +36,7 @@ pub(crate) fn report(dir: &Path) -> Report {
         serde_json::json!({"type": "message", "role": "user", "content": format!("do it {SCRIPT}")}),
         serde_json::json!({"type": "command", "command": format!("echo '{SCRIPT}' > ../../etc/x"), "exit_code": 0, "elapsed_s": 3.0}),
         serde_json::json!({"type": "command", "command": format!("rm -rf / # {IMG} {MD}"), "exit_code": 0, "elapsed_s": 5.0}),
+        serde_json::json!({"type": "command", "command": format!("printf '{CONTROL}' && git push"), "exit_code": 0, "elapsed_s": 5.5}),
         serde_json::json!({"type": "side_effect", "kind": "network_write", "target": format!("https://x.example/{SCRIPT}"), "reversible": false, "elapsed_s": 6.0}),
         serde_json::json!({"type": "usage", "input_tokens": 1000, "output_tokens": 200, "cost_usd": 0.25}),
     ];
@@ -50,6 +55,7 @@ pub(crate) fn report(dir: &Path) -> Report {
         let run = dir.join("history").join(run_id);
         fs_err::create_dir_all(&run).unwrap();
         table::write_parquet(&run.join("results.parquet"), RunMeta { run_id, started_at: started }, &results).unwrap();
+        Manifest::new(run_id, started, results.totals()).write(&run).unwrap();
     }
     summary::build(&dir.join("history/20261125T000000Z-b"), None).unwrap()
 }

