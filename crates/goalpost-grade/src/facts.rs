@@ -186,9 +186,11 @@ impl Facts {
                     if let Some(c) = u.cost_usd {
                         *cost.get_or_insert(0.0) += c;
                     }
-                    let tk = u.input_tokens.unwrap_or(0) + u.output_tokens.unwrap_or(0);
+                    // Counts from the file: saturated, never overflowed.
+                    let tk = u.input_tokens.unwrap_or(0).saturating_add(u.output_tokens.unwrap_or(0));
                     if u.input_tokens.is_some() || u.output_tokens.is_some() {
-                        *tokens.get_or_insert(0) += tk;
+                        let sum = tokens.get_or_insert(0);
+                        *sum = sum.saturating_add(tk);
                     }
                     None
                 }
@@ -381,7 +383,42 @@ pub(crate) fn normalize(raw: &str, cwd: Option<&str>, workspace: &str, sandbox: 
 
 #[cfg(test)]
 mod tests {
-    use super::normalize;
+    use super::{Facts, normalize};
+    use goalpost_trajectory::{Header, Origin, Record, Step, Trajectory, Usage};
+
+    #[test]
+    fn token_counts_at_the_limit_saturate() {
+        let usage = |i: Option<u64>, o: Option<u64>| {
+            Record::Usage(Usage { input_tokens: i, output_tokens: o, ..Usage::default() })
+        };
+        let records = [usage(Some(u64::MAX), Some(1)), usage(Some(5), None)];
+        let t = Trajectory {
+            header: Header {
+                format: goalpost_trajectory::format_tag(),
+                id: "t".into(),
+                agent: "a".into(),
+                agent_revision: None,
+                model: None,
+                scenario: None,
+                attempt: 1,
+                started_at: None,
+                source: None,
+            },
+            steps: records
+                .into_iter()
+                .enumerate()
+                .map(|(i, record)| Step { n: i as u32 + 1, line: 0, record })
+                .collect(),
+            final_state: None,
+            origin: Origin { path: "t.jsonl".into(), line: 1 },
+            content_hash: String::new(),
+            bytes: 0,
+            warnings: Vec::new(),
+            embedded_scenario: None,
+        };
+        let plan = goalpost_spec::Plan { scenario: None, rubric_id: "r".into(), criteria: Vec::new() };
+        assert_eq!(Facts::gather(&t, &plan).tokens, Some(u64::MAX));
+    }
 
     #[test]
     fn paths_are_resolved_without_escaping_the_string() {
