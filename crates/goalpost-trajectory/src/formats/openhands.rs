@@ -554,7 +554,9 @@ impl<'a> Conv<'a> {
         let sum_cost: f64 = costs.iter().sum();
         let ins: Vec<u64> = usages.iter().filter_map(|u| u.input_tokens).collect();
         let outs: Vec<u64> = usages.iter().filter_map(|u| u.output_tokens).collect();
-        let (sum_in, sum_out) = (ins.iter().sum::<u64>(), outs.iter().sum::<u64>());
+        // Counts from the file: saturated, never overflowed.
+        let sum = |xs: &[u64]| xs.iter().fold(0u64, |a, b| a.saturating_add(*b));
+        let (sum_in, sum_out) = (sum(&ins), sum(&outs));
         let l = self.l();
         if let Some(acc) = acc_cost
             && !costs.is_empty()
@@ -1023,6 +1025,27 @@ mod tests {
         let out = "[File: /w/a.py (1 lines total)]\n1|\n[File /w/a.py created.]";
         assert_eq!(agentskills_edit(out), Some((EditOp::Create, "/w/a.py")));
         assert_eq!(agentskills_edit("[File: /w/a.py (42 lines total)]\n1|x"), None);
+    }
+
+    #[test]
+    fn per_call_token_counts_at_the_limit_saturate() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("output.jsonl");
+        let usage =
+            |n: u64| serde_json::json!({"prompt_tokens": n, "completion_tokens": n, "response_id": format!("r{n}")});
+        let line = serde_json::json!({
+            "instance_id": "x",
+            "history": [],
+            "metrics": {
+                "accumulated_token_usage": {"prompt_tokens": 1, "completion_tokens": 1},
+                "token_usages": [usage(u64::MAX), usage(2)]
+            }
+        });
+        fs_err::write(&path, format!("{line}\n")).unwrap();
+        let got = read(&path, &Limits::default());
+        assert_eq!(got.len(), 1);
+        let t = got[0].as_ref().unwrap();
+        assert!(t.warnings.iter().any(|w| w.message.contains(&u64::MAX.to_string())), "{:?}", t.warnings);
     }
 
     #[test]
