@@ -270,12 +270,15 @@ fn import(a: ImportArgs) -> Result<Exit> {
             let seen = written.entry(base.clone()).or_default();
             *seen += 1;
             let name = if *seen == 1 { base } else { format!("{base}.{seen}") };
-            fs_err::write(traj_dir.join(format!("{name}.jsonl")), goalpost_trajectory::to_jsonl(&t))?;
+            let text = goalpost_trajectory::to_jsonl(&t);
+            goalpost_grade::write_atomic(&traj_dir.join(format!("{name}.jsonl")), |w| w.write_all(text.as_bytes()))?;
             count += 1;
             if let Some(s) = &t.embedded_scenario {
                 fs_err::create_dir_all(&scen_dir)?;
                 let text = toml::to_string_pretty(s.as_ref()).context("serialising a scenario")?;
-                fs_err::write(scen_dir.join(format!("{}.toml", safe_file_name(&s.id))), text)?;
+                goalpost_grade::write_atomic(&scen_dir.join(format!("{}.toml", safe_file_name(&s.id))), |w| {
+                    w.write_all(text.as_bytes())
+                })?;
                 scenarios += 1;
             }
         }

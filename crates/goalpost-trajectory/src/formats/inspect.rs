@@ -143,21 +143,28 @@ fn read_json(path: &Path, limits: &Limits) -> Result<Vec<Result<Trajectory, Inge
         return Err(IngestError::new(path, None, "an Inspect log is a JSON object"));
     };
     let samples = match obj.remove("samples") {
-        None | Some(Value::Null) => {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(samples)) if samples.is_empty() => None,
+        Some(Value::Array(samples)) => Some(samples),
+        Some(_) => return Err(IngestError::new(path, None, "expected an array of samples").with_field("samples")),
+    };
+    let samples = match samples {
+        None => {
             // A header that counts samples over a log that holds none: the samples were lost
             // (a header-only copy, a cut rewrite), not absent by design.
             return Ok(match promised_samples(&log) {
                 Some((field, n)) => vec![Err(IngestError::new(
                     path,
                     None,
-                    format!("the log holds no samples (`samples` is null or missing) although `{field}` counts {n}"),
+                    format!(
+                        "the log holds no samples (`samples` is null, missing or empty) although `{field}` counts {n}"
+                    ),
                 )
                 .with_field("samples"))],
                 None => Vec::new(),
             });
         }
-        Some(Value::Array(samples)) => samples,
-        Some(_) => return Err(IngestError::new(path, None, "expected an array of samples").with_field("samples")),
+        Some(samples) => samples,
     };
     Ok(samples
         .iter()

@@ -353,7 +353,13 @@ fn a_cancelled_eval_warns_on_status() {
 
 #[test]
 fn logs_without_samples_give_no_trajectory() {
-    assert!(read_items(&inspect("no-samples.json"), Limits::default()).is_empty());
+    // From inspect_ai's own tests: a header counting 3 completed, scored samples over an empty
+    // `samples` list. The samples are missing, not absent by design: one error, never nothing.
+    let items = read_items(&inspect("no-samples.json"), Limits::default());
+    assert_eq!(items.len(), 1);
+    let e = items[0].as_ref().unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("samples"));
+    assert!(e.message.contains("empty") && e.message.contains("results.completed_samples` counts 3"), "{e}");
     // A version 1 log with a bare NaN metric, and a log of a future version: no samples.
     for rel in ["log_with_nan.txt", "log_version_3.txt"] {
         let (_dir, path) = copy_as(rel, "log.json", |s| s);
