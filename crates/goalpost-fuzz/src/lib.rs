@@ -186,9 +186,19 @@ fn install_hook() {
                 let mut c = c.borrow_mut();
                 match c.as_mut() {
                     Some(slot) => {
-                        let location = info
+                        let mut location = info
                             .location()
                             .map_or("<unknown>".to_owned(), |l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
+                        if !location.contains("crates/goalpost-") {
+                            // In the standard library (an iterator's `sum`): name the caller.
+                            let bt = std::backtrace::Backtrace::force_capture().to_string();
+                            if let Some(at) = bt.lines().map(str::trim).find_map(|l| {
+                                l.strip_prefix("at ")
+                                    .filter(|p| p.contains("crates/goalpost-") && !p.contains("goalpost-fuzz"))
+                            }) {
+                                location = format!("{} (via {location})", at.trim_start_matches("./"));
+                            }
+                        }
                         let payload = info.payload();
                         let message = payload
                             .downcast_ref::<&str>()
@@ -217,7 +227,12 @@ pub fn capture<T>(f: impl FnOnce() -> T) -> Result<T, PanicSite> {
     CAPTURING.with(|c| *c.borrow_mut() = Some(None));
     let r = catch_unwind(AssertUnwindSafe(f));
     let site = CAPTURING.with(|c| c.borrow_mut().take()).flatten();
-    r.map_err(|_| site.unwrap_or(PanicSite { location: "<unknown>".into(), message: String::new() }))
+    match (r, site) {
+        // A panic that something inside caught (a panic boundary of the engine) still counts.
+        (_, Some(site)) => Err(site),
+        (Ok(v), None) => Ok(v),
+        (Err(_), None) => Err(PanicSite { location: "<unknown>".into(), message: String::new() }),
+    }
 }
 
 /// What one pipeline run saw.
@@ -244,6 +259,17 @@ impl Specs {
         Self { set, unscoped }
     }
 
+    /// The plan `grade_trajectory` would choose (no `--scenario`).
+    fn plan_for(&self, t: &Trajectory) -> Option<Arc<Plan>> {
+        if let Some(p) = t.header.scenario.as_deref().and_then(|id| self.set.plan(id)) {
+            return Some(Arc::clone(p));
+        }
+        if let Some(s) = &t.embedded_scenario {
+            return self.set.plan_for((**s).clone()).ok().map(Arc::new);
+        }
+        self.unscoped.clone()
+    }
+
     fn planner(&self) -> Planner<'_> {
         Planner { specs: &self.set, unscoped: self.unscoped.as_ref(), assigned: None }
     }
@@ -264,7 +290,16 @@ pub fn pipeline(paths: &[PathBuf], specs: &Specs) -> PipelineStats {
             match item {
                 Ok(t) => {
                     stats.trajectories += 1;
-                    let _ = goalpost_grade::grade_trajectory(&t, specs.planner());
+                    // The pure grader first, outside any panic boundary the engine may have,
+                    // so a panic in it is seen here with its location; then the plan choice.
+                    if let Some(plan) = specs.plan_for(&t) {
+                        let _ = goalpost_grade::grade(&t, &plan);
+                    }
+                    if let Err(row) = goalpost_grade::grade_trajectory(&t, specs.planner())
+                        && row.message.starts_with("grading failed")
+                    {
+                        panic!("grade_trajectory caught a panic: {}", row.message);
+                    }
                     for s in &t.steps {
                         let _ = s.record.describe();
                         let _ = t.step(s.n);

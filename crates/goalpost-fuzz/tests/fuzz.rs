@@ -11,7 +11,7 @@ use std::time::Duration;
 use goalpost_fuzz::{Config, Corpus, Specs, crashes_dir, replay, repo_root, run};
 
 /// Sized for well under a minute in a debug build on two cores.
-const DEFAULT_ITERATIONS: u64 = 2000;
+const DEFAULT_ITERATIONS: u64 = 4000;
 const DEFAULT_SEED: u64 = 0x60A1_9057;
 
 fn env_u64(name: &str) -> Option<u64> {
