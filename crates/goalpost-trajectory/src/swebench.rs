@@ -344,7 +344,7 @@ impl Action {
             .and_then(|id| tool_calls.as_array()?.iter().find(|c| c.get("id").and_then(|v| v.as_str()) == Some(id)));
         let tool = call.and_then(|c| c.pointer("/function/name")).and_then(|v| v.as_str()).map(str::to_owned);
         let arguments = call.and_then(|c| c.pointer("/function/arguments")).and_then(|a| match a {
-            serde_json::Value::String(s) => serde_json::from_str(s).ok(),
+            serde_json::Value::String(s) => crate::formats::util::embedded_json(s),
             other => Some(other.clone()),
         });
         Some(Action { command, call_id, tool, arguments })

@@ -326,8 +326,8 @@ fn read_calls(b: &mut Builder, doc: &Value, i: usize, line: Option<u64>, elapsed
         let call_id = b.str(doc, &p("tool_call_id"), line).map(str::to_owned);
         let arguments = match doc.pointer(&p("arguments")) {
             None | Some(Value::Null) => json!({}),
-            Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
-                Ok(v @ Value::Object(_)) => v,
+            Some(Value::String(s)) => match super::util::embedded_json(s) {
+                Some(v @ Value::Object(_)) => v,
                 _ => json!({ "input": s }),
             },
             Some(v @ Value::Object(_)) => v.clone(),

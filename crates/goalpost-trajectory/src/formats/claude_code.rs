@@ -463,7 +463,7 @@ impl Reader<'_> {
             return;
         }
         let arguments = match v.pointer(&format!("{p}/input")).cloned().unwrap_or(Value::Null) {
-            Value::String(s) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
+            Value::String(s) => super::util::embedded_json(&s).unwrap_or(Value::String(s)),
             other => other,
         };
         let command = is_shell(name).then(|| self.str(v, &format!("{p}/input/command"))).flatten();

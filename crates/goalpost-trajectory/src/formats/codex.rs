@@ -299,7 +299,7 @@ impl Reader {
             Some("function_call") => {
                 let Some(name) = self.str(r, "/name").map(str::to_owned) else { return };
                 let arguments = match p.get("arguments") {
-                    Some(Value::String(s)) => serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.clone())),
+                    Some(Value::String(s)) => super::util::embedded_json(s).unwrap_or_else(|| Value::String(s.clone())),
                     Some(other) => other.clone(),
                     None => Value::Null,
                 };

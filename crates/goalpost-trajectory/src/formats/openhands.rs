@@ -954,7 +954,7 @@ fn call_arguments(meta: &Value) -> Option<Value> {
         .flatten()
         .find(|c| c.get("id").and_then(Value::as_str) == Some(id))?;
     Some(match call.pointer("/function/arguments")? {
-        Value::String(s) => serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.clone())),
+        Value::String(s) => super::util::embedded_json(s).unwrap_or_else(|| Value::String(s.clone())),
         other => other.clone(),
     })
 }

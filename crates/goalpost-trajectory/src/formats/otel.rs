@@ -712,7 +712,7 @@ fn any_value(v: &Value) -> Result<Value, String> {
 fn structured(v: &Value) -> Value {
     match v {
         Value::String(s) if s.trim_start().starts_with(['[', '{']) => {
-            serde_json::from_str(s).unwrap_or_else(|_| v.clone())
+            super::util::embedded_json(s).unwrap_or_else(|| v.clone())
         }
         _ => v.clone(),
     }

@@ -423,7 +423,7 @@ fn attach_calls(b: &mut Builder, doc: &Value, turns: &mut [Turn<'_>], history: &
         let Some(call) = doc.pointer(&at) else { continue };
         let Some(name) = b.str(doc, &format!("{at}/function/name"), None) else { continue };
         let arguments = match call.pointer("/function/arguments") {
-            Some(Value::String(s)) => serde_json::from_str::<Value>(s).unwrap_or_else(|_| {
+            Some(Value::String(s)) => super::util::embedded_json(s).unwrap_or_else(|| {
                 b.warn(
                     None,
                     super::util::pointer_to_field(&format!("{at}/function/arguments")),

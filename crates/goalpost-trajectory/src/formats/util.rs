@@ -116,6 +116,29 @@ impl Iterator for JsonLines {
     }
 }
 
+/// The deepest nesting kept of JSON decoded out of a string (tool arguments): serde_json reads
+/// at most 128 levels, and a canonical record puts such a value a few levels down, so a deeper
+/// one would be written but could not be read back.
+pub(crate) const MAX_EMBEDDED_DEPTH: usize = 64;
+
+/// JSON encoded inside a string, decoded; `None` if it is not JSON or nests deeper than
+/// [`MAX_EMBEDDED_DEPTH`] levels (the caller keeps the string as text).
+pub(crate) fn embedded_json(s: &str) -> Option<Value> {
+    let v: Value = serde_json::from_str(s).ok()?;
+    let mut stack = vec![(&v, 1usize)];
+    while let Some((x, d)) = stack.pop() {
+        if d > MAX_EMBEDDED_DEPTH && (x.is_array() || x.is_object()) {
+            return None;
+        }
+        match x {
+            Value::Array(a) => stack.extend(a.iter().map(|y| (y, d + 1))),
+            Value::Object(o) => stack.extend(o.values().map(|y| (y, d + 1))),
+            _ => {}
+        }
+    }
+    Some(v)
+}
+
 /// Most bytes of command or tool output kept in a record.
 pub(crate) const MAX_OUTPUT: usize = 64 << 10;
 
@@ -518,6 +541,15 @@ mod tests {
         assert_eq!(b.elapsed_rfc3339(Some("yesterday"), Some(2), "timestamp"), None);
         assert_eq!(b.last_elapsed(), Some(60.5));
         assert_eq!(b.warnings.len(), 1);
+    }
+
+    #[test]
+    fn embedded_json_deeper_than_a_record_can_hold_stays_text() {
+        let deep = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        assert_eq!(embedded_json(&deep(MAX_EMBEDDED_DEPTH)).map(|v| v.is_array()), Some(true));
+        assert_eq!(embedded_json(&deep(MAX_EMBEDDED_DEPTH + 1)), None);
+        assert_eq!(embedded_json("{\"a\": {\"b\": 1}}"), Some(serde_json::json!({"a": {"b": 1}})));
+        assert_eq!(embedded_json("not json"), None);
     }
 
     #[test]
