@@ -222,3 +222,41 @@ fn resume_refuses_a_run_whose_specs_changed() {
     assert_eq!(r.status.code(), Some(2), "{}", text(&r.stderr));
     assert!(text(&r.stderr).contains("scenarios or rubrics changed"), "{}", text(&r.stderr));
 }
+
+/// No character a terminal acts on, or that reorders text.
+fn assert_clean(what: &str, s: &str) {
+    let raw: Vec<char> = s.chars().filter(|c| goalpost_trajectory::text::is_hidden(*c)).collect();
+    assert!(raw.is_empty(), "{what} carries {raw:?}");
+}
+
+#[test]
+fn hostile_commands_in_every_format_are_graded_and_shown_escaped() {
+    // fixtures/hostile/commands: one real trajectory per format with its first shell commands
+    // replaced by multibyte-before-URL and control-character commands (make.py).
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    let o = goalpost_env(
+        &["run", "--out", run.to_str().unwrap(), "--trajectories", "fixtures/hostile/commands"],
+        &[("NO_COLOR", "1")],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_clean("run's stdout", &text(&o.stdout));
+    assert_clean("run's stderr", &text(&o.stderr));
+    let rows = rows(&run.join("results.jsonl"));
+    assert_eq!(rows.len(), 8, "7 files, the OpenTelemetry one holds 2 traces");
+    assert!(rows.iter().all(|r| r["type"] == "verdict"), "{rows:?}");
+    let formats: std::collections::BTreeSet<_> = rows.iter().map(|r| r["source_format"].to_string()).collect();
+    assert!(formats.len() >= 7, "{formats:?}");
+
+    let r = goalpost_env(&["report", run.to_str().unwrap()], &[]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    for f in ["report.html", "summary.md", "report.json"] {
+        assert_clean(f, &fs_err::read_to_string(run.join(f)).unwrap());
+    }
+    for entry in fs_err::read_dir(root().join("fixtures/hostile/commands")).unwrap() {
+        let path = entry.unwrap().path();
+        let e = goalpost_env(&["explain", path.to_str().unwrap()], &[]);
+        assert_eq!(e.status.code(), Some(0), "{}: {}", path.display(), text(&e.stderr));
+        assert_clean("explain", &text(&e.stdout));
+    }
+}
