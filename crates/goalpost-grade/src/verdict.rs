@@ -19,6 +19,17 @@ impl Status {
             Status::Unscored => "unscored",
         }
     }
+
+    /// The status named `s` ([`Status::as_str`]'s inverse); `None` for a name it does not know.
+    pub fn parse(s: &str) -> Option<Status> {
+        match s {
+            "pass" => Some(Status::Pass),
+            "fail" => Some(Status::Fail),
+            "not_applicable" => Some(Status::NotApplicable),
+            "unscored" => Some(Status::Unscored),
+            _ => None,
+        }
+    }
 }
 
 /// Why a criterion could not be scored.
@@ -60,6 +71,26 @@ pub enum Outcome {
     Fail,
     /// No gating criterion failed, but at least one could not be scored.
     Incomplete,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Incomplete => "incomplete",
+        }
+    }
+
+    /// The outcome named `s` ([`Outcome::as_str`]'s inverse); `None` for a name it does not know.
+    pub fn parse(s: &str) -> Option<Outcome> {
+        match s {
+            "pass" => Some(Outcome::Pass),
+            "fail" => Some(Outcome::Fail),
+            "incomplete" => Some(Outcome::Incomplete),
+            _ => None,
+        }
+    }
 }
 
 /// What a reviewer wants to know about a trajectory at a glance.
@@ -134,6 +165,15 @@ impl ErrorKind {
             ErrorKind::Grader => "grader",
         }
     }
+
+    /// The kind named `s` ([`ErrorKind::as_str`]'s inverse); `None` for a name it does not know.
+    pub fn parse(s: &str) -> Option<ErrorKind> {
+        match s {
+            "input" => Some(ErrorKind::Input),
+            "grader" => Some(ErrorKind::Grader),
+            _ => None,
+        }
+    }
 }
 
 impl Verdict {
@@ -196,5 +236,67 @@ impl RunResults {
             t.criteria_not_applicable += v.criteria.iter().filter(|c| c.status == Status::NotApplicable).count();
         }
         t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Each enum's variants, listed by a chain of exhaustive matches: a new variant does not
+    // compile until it is placed in the chain, and then the round trip below covers it.
+    fn every<T: Copy>(next: fn(Option<T>) -> Option<T>) -> Vec<T> {
+        std::iter::successors(next(None), |&v| next(Some(v))).collect()
+    }
+
+    fn next_outcome(o: Option<Outcome>) -> Option<Outcome> {
+        match o {
+            None => Some(Outcome::Pass),
+            Some(Outcome::Pass) => Some(Outcome::Fail),
+            Some(Outcome::Fail) => Some(Outcome::Incomplete),
+            Some(Outcome::Incomplete) => None,
+        }
+    }
+
+    fn next_status(s: Option<Status>) -> Option<Status> {
+        match s {
+            None => Some(Status::Pass),
+            Some(Status::Pass) => Some(Status::Fail),
+            Some(Status::Fail) => Some(Status::NotApplicable),
+            Some(Status::NotApplicable) => Some(Status::Unscored),
+            Some(Status::Unscored) => None,
+        }
+    }
+
+    fn next_error_kind(k: Option<ErrorKind>) -> Option<ErrorKind> {
+        match k {
+            None => Some(ErrorKind::Input),
+            Some(ErrorKind::Input) => Some(ErrorKind::Grader),
+            Some(ErrorKind::Grader) => None,
+        }
+    }
+
+    /// `as_str` is what serde writes, and `parse` reads it back.
+    fn round_trip<T: Copy + PartialEq + std::fmt::Debug + Serialize>(
+        all: &[T],
+        as_str: fn(T) -> &'static str,
+        parse: fn(&str) -> Option<T>,
+    ) {
+        for &v in all {
+            assert_eq!(parse(as_str(v)), Some(v), "{v:?}");
+            assert_eq!(serde_json::to_value(v).unwrap(), as_str(v), "{v:?}");
+        }
+        let names: std::collections::BTreeSet<&str> = all.iter().map(|&v| as_str(v)).collect();
+        assert_eq!(names.len(), all.len(), "names are distinct");
+        for unknown in ["", "PASS", "Pass", " pass", "passed", "error"] {
+            assert_eq!(parse(unknown), None, "{unknown:?}");
+        }
+    }
+
+    #[test]
+    fn every_name_parses_back_to_its_variant() {
+        round_trip(&every(next_outcome), Outcome::as_str, Outcome::parse);
+        round_trip(&every(next_status), Status::as_str, Status::parse);
+        round_trip(&every(next_error_kind), ErrorKind::as_str, ErrorKind::parse);
     }
 }
