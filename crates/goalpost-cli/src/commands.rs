@@ -74,8 +74,12 @@ fn run(mut a: RunArgs) -> Result<Exit> {
             if skipped.is_empty() { String::new() } else { format!(" ({} file(s) skipped)", skipped.len()) }
         );
     }
-    for s in &skipped {
+    const SHOWN: usize = 20;
+    for s in skipped.iter().take(SHOWN) {
         render::hint(&render::clean(&format!("skipped {}: {}", s.path.display(), s.reason), 2000));
+    }
+    if skipped.len() > SHOWN {
+        render::hint(&format!("… and {} more skipped file(s), listed in manifest.json", skipped.len() - SHOWN));
     }
     let inputs_manifest = manifest::inputs(&inputs);
     let specs_hash = manifest::specs_hash(&specs);
