@@ -110,7 +110,7 @@ fn label_of(rows: &[TrajectoryRow]) -> Option<String> {
 fn history_rows(history: &Path) -> Result<Vec<TrajectoryRow>> {
     let (frame, problems) = dataset::load_history(history);
     for p in &problems {
-        render::hint(&render::clean(&format!("history: {p}"), 1000));
+        render::hint(&render::clean(&format!("history: {}", p.with_causes()), 1000));
     }
     Ok(match frame {
         Some(df) => dataset::trajectories(&df)?,

@@ -206,7 +206,8 @@ fn repeats<'a>(rows: &[&'a TrajectoryRow]) -> BTreeMap<(String, u32), Vec<&'a Tr
 fn side(label: &str, rows: &[&TrajectoryRow]) -> Side {
     let cells = cells(rows);
     let n = rows.len() as u64;
-    let passed = rows.iter().filter(|r| r.passed()).count() as u64;
+    let counts = crate::summary::counts(rows.iter().copied());
+    let passed = counts.passed;
     let scores: Vec<f64> = rows.iter().map(|r| score_of(r)).collect();
     let costs: Vec<f64> = rows.iter().filter_map(|r| r.cost_usd).collect();
     let total_cost = (!costs.is_empty()).then(|| costs.iter().sum::<f64>());
@@ -231,8 +232,8 @@ fn side(label: &str, rows: &[&TrajectoryRow]) -> Side {
         trajectories: n,
         scenarios: cells.len() as u64,
         passed,
-        errored: rows.iter().filter(|r| r.is_error()).count() as u64,
-        incomplete: rows.iter().filter(|r| r.status == "incomplete").count() as u64,
+        errored: counts.errored,
+        incomplete: counts.incomplete,
         pass_rate: if n == 0 { 0.0 } else { passed as f64 / n as f64 },
         pass_ci: stats::wilson(passed, n, Z95),
         mean_score: mean(scores.iter().copied()).unwrap_or(0.0),

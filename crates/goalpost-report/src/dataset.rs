@@ -1,12 +1,14 @@
 //! Reading results back: one run's `results.parquet`, or every run of a history directory as
 //! one data frame, and typed rows for the statistics.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 
+use goalpost_grade::{ErrorKind, Outcome, Status};
 use polars::prelude::*;
 
 use crate::Error;
-use crate::table::COLUMNS;
+use crate::table::{COLUMNS, RowKind};
 
 /// The results table of `path`: a `results.parquet` file, or a run directory holding one.
 pub fn results_path(path: &Path) -> PathBuf {
@@ -21,21 +23,30 @@ pub fn load_run(path: &Path) -> Result<DataFrame, Error> {
         goalpost_grade::manifest::Manifest::load(path)?;
     }
     let file = results_path(path);
-    let bytes = fs_err::read(&file).map_err(|e| Error::Io { path: file.clone(), source: e })?;
+    let bytes = fs_err::read(&file).map_err(|e| Error::Read { path: file.clone(), source: e })?;
     let df = ParquetReader::new(std::io::Cursor::new(bytes))
         .finish()
-        .map_err(|e| Error::Table { path: file.clone(), message: e.to_string() })?;
+        .map_err(|e| Error::Unreadable { path: file.clone(), source: e })?;
     check(&file, df)
 }
 
-/// Keeps the known columns in their order; a missing one is an error naming it.
+/// Keeps the known columns in their order; a missing one is an error naming it, and so is a
+/// row kind or status this build does not know (so that a history names the table and leaves
+/// it out, rather than fail on the whole history later).
 fn check(file: &Path, df: DataFrame) -> Result<DataFrame, Error> {
-    for name in COLUMNS {
-        if df.column(name).is_err() {
-            return Err(Error::Table { path: file.to_owned(), message: format!("column `{name}` is missing") });
+    for &column in COLUMNS {
+        if df.column(column).is_err() {
+            return Err(Error::MissingColumn { path: file.to_owned(), column });
         }
     }
-    df.select(COLUMNS.iter().copied()).map_err(|e| Error::Table { path: file.to_owned(), message: e.to_string() })
+    let in_file = |e: Error| match e {
+        Error::Value(source) => Error::BadTable { path: file.to_owned(), source },
+        Error::Polars(source) => Error::Unreadable { path: file.to_owned(), source },
+        other => other,
+    };
+    let df = df.select(COLUMNS.iter().copied()).map_err(Error::from).map_err(in_file)?;
+    typed_rows(&df).map_err(in_file)?;
+    Ok(df)
 }
 
 /// Run directories under `dir` that hold a `results.parquet`, oldest first (run ids begin
@@ -73,6 +84,101 @@ pub fn concat(frames: Vec<DataFrame>) -> Result<Option<DataFrame>, Error> {
     Ok(Some(first))
 }
 
+/// How a trajectory row of a results table came out: the `status` column of `trajectory` and
+/// `error` rows, and the `reason` column of error rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowStatus {
+    /// A graded trajectory's outcome.
+    Verdict(Outcome),
+    /// An input that could not be graded, and whose fault that is: `None` in tables written
+    /// before error rows recorded it.
+    Error(Option<ErrorKind>),
+}
+
+impl RowStatus {
+    /// The `status` column's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowStatus::Verdict(o) => o.as_str(),
+            RowStatus::Error(_) => "error",
+        }
+    }
+}
+
+/// A value of a results table this build does not know (a newer goalpost wrote the table, or
+/// it was edited), or a cell empty that must not be: never read as some default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueError {
+    pub column: &'static str,
+    /// The kind of the row, when the value depends on it (`status`, `reason`).
+    pub row: Option<RowKind>,
+    /// The value as found (at most 100 characters); `None` when the cell is empty.
+    pub value: Option<String>,
+}
+
+impl ValueError {
+    fn new(column: &'static str, row: Option<RowKind>, value: Option<&str>) -> ValueError {
+        ValueError { column, row, value: value.map(|v| v.chars().take(100).collect()) }
+    }
+}
+
+impl fmt::Display for ValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "column `{}`", self.column)?;
+        if let Some(row) = self.row {
+            let article = match row {
+                RowKind::Error => "an",
+                RowKind::Trajectory | RowKind::Criterion => "a",
+            };
+            write!(f, " of {article} `{}` row", row.as_str())?;
+        }
+        match &self.value {
+            // The value came from a file: shown with its control characters escaped.
+            Some(v) => write!(f, ": unknown value `{}`", goalpost_trajectory::text::visible(v)),
+            None => write!(f, " is empty"),
+        }
+    }
+}
+
+impl std::error::Error for ValueError {}
+
+/// One row's typed status.
+#[derive(Debug, Clone, Copy)]
+enum Typed {
+    /// A trajectory or error row.
+    Trajectory(RowStatus),
+    Criterion(Status),
+}
+
+fn typed(row: Option<&str>, status: Option<&str>, reason: Option<&str>) -> Result<Typed, ValueError> {
+    let kind = row.and_then(RowKind::parse).ok_or_else(|| ValueError::new("row", None, row))?;
+    let bad = |column, value| ValueError::new(column, Some(kind), value);
+    match kind {
+        RowKind::Trajectory => status
+            .and_then(Outcome::parse)
+            .map(|o| Typed::Trajectory(RowStatus::Verdict(o)))
+            .ok_or_else(|| bad("status", status)),
+        RowKind::Error if status == Some(RowStatus::Error(None).as_str()) => match reason {
+            None => Ok(Typed::Trajectory(RowStatus::Error(None))),
+            Some(r) => ErrorKind::parse(r)
+                .map(|k| Typed::Trajectory(RowStatus::Error(Some(k))))
+                .ok_or_else(|| bad("reason", reason)),
+        },
+        RowKind::Error => Err(bad("status", status)),
+        RowKind::Criterion => status.and_then(Status::parse).map(Typed::Criterion).ok_or_else(|| bad("status", status)),
+    }
+}
+
+/// Every row's typed status, in table order.
+fn typed_rows(df: &DataFrame) -> Result<Vec<Typed>, Error> {
+    let (row, status, reason) = (df.column("row")?.str()?, df.column("status")?.str()?, df.column("reason")?.str()?);
+    let mut out = Vec::with_capacity(df.height());
+    for ((r, s), why) in row.iter().zip(status.iter()).zip(reason.iter()) {
+        out.push(typed(r, s, why)?);
+    }
+    Ok(out)
+}
+
 /// One trajectory (or one input that could not be graded) of a results table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrajectoryRow {
@@ -88,8 +194,7 @@ pub struct TrajectoryRow {
     pub scenario: Option<String>,
     pub tags: Vec<String>,
     pub attempt: Option<u32>,
-    /// `pass`, `fail`, `incomplete` or `error`.
-    pub status: String,
+    pub status: RowStatus,
     pub score: Option<f64>,
     pub objective_met: Option<bool>,
     /// The verdict's note, or the error's message.
@@ -108,11 +213,19 @@ pub struct TrajectoryRow {
 }
 
 impl TrajectoryRow {
+    /// Whether it counts as a pass: only a verdict of pass does.
     pub fn passed(&self) -> bool {
-        self.status == "pass"
+        match self.status {
+            RowStatus::Verdict(Outcome::Pass) => true,
+            RowStatus::Verdict(Outcome::Fail | Outcome::Incomplete) | RowStatus::Error(_) => false,
+        }
     }
+    /// Whether the input could not be graded (it has no verdict, no score).
     pub fn is_error(&self) -> bool {
-        self.status == "error"
+        match self.status {
+            RowStatus::Error(_) => true,
+            RowStatus::Verdict(Outcome::Pass | Outcome::Fail | Outcome::Incomplete) => false,
+        }
     }
     /// The scenario, or `(none)`: a trajectory graded without one still counts somewhere.
     pub fn scenario_key(&self) -> &str {
@@ -141,12 +254,22 @@ pub struct CriterionRow {
     pub criterion: String,
     pub kind: Option<String>,
     pub gating: bool,
-    /// `pass`, `fail`, `not_applicable` or `unscored`.
-    pub status: String,
+    pub status: Status,
+    /// Why it is unscored (`missing_data`, `infra`, `timeout`, `grader_error`).
     pub reason: Option<String>,
     pub score: Option<f64>,
     pub message: String,
     pub evidence: Vec<u32>,
+}
+
+impl CriterionRow {
+    /// Whether it is a failure: reported with its evidence, gated on, shown on review pages.
+    pub fn failed(&self) -> bool {
+        match self.status {
+            Status::Fail => true,
+            Status::Pass | Status::NotApplicable | Status::Unscored => false,
+        }
+    }
 }
 
 fn strs(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, Error> {
@@ -191,20 +314,26 @@ fn u32_lists(df: &DataFrame, name: &str) -> Result<Vec<Vec<u32>>, Error> {
     Ok(out)
 }
 
-fn rows_of(df: &DataFrame, kinds: &[&str]) -> Result<DataFrame, Error> {
-    let keep: BooleanChunked = df.column("row")?.str()?.iter().map(|r| r.is_some_and(|r| kinds.contains(&r))).collect();
-    Ok(df.filter(&keep)?)
-}
-
-/// The trajectory and error rows of a table, in table order.
+/// The trajectory and error rows of a table, in table order. A row kind, status or error kind
+/// this build does not know is an error naming the column and the value.
 pub fn trajectories(df: &DataFrame) -> Result<Vec<TrajectoryRow>, Error> {
-    let df = rows_of(df, &["trajectory", "error"])?;
+    let mut status = Vec::new();
+    let mut keep = Vec::with_capacity(df.height());
+    for t in typed_rows(df)? {
+        keep.push(match t {
+            Typed::Trajectory(s) => {
+                status.push(s);
+                true
+            }
+            Typed::Criterion(_) => false,
+        });
+    }
+    let df = df.filter(&BooleanChunked::from_slice(PlSmallStr::EMPTY, &keep))?;
     let (run_id, started_at, trajectory, file) =
         (strs(&df, "run_id")?, strs(&df, "started_at")?, strs(&df, "trajectory")?, strs(&df, "file")?);
     let (line, agent, agent_revision, model) =
         (u64s(&df, "line")?, strs(&df, "agent")?, strs(&df, "agent_revision")?, strs(&df, "model")?);
-    let (scenario, tags, attempt, status) =
-        (strs(&df, "scenario")?, str_lists(&df, "tags")?, u32s(&df, "attempt")?, strs(&df, "status")?);
+    let (scenario, tags, attempt) = (strs(&df, "scenario")?, str_lists(&df, "tags")?, u32s(&df, "attempt")?);
     let (score, objective_met, message, field) =
         (f64s(&df, "score")?, bools(&df, "objective_met")?, strs(&df, "message")?, strs(&df, "field")?);
     let (evidence, cost_usd, tokens, duration_s) =
@@ -230,7 +359,7 @@ pub fn trajectories(df: &DataFrame) -> Result<Vec<TrajectoryRow>, Error> {
             scenario: scenario[i].clone(),
             tags: tags[i].clone(),
             attempt: attempt[i],
-            status: status[i].clone().unwrap_or_default(),
+            status: status[i],
             score: score[i],
             objective_met: objective_met[i],
             message: message[i].clone(),
@@ -250,15 +379,26 @@ pub fn trajectories(df: &DataFrame) -> Result<Vec<TrajectoryRow>, Error> {
     Ok(out)
 }
 
-/// The criterion rows of a table, in table order.
+/// The criterion rows of a table, in table order. A row kind or status this build does not
+/// know is an error naming the column and the value.
 pub fn criteria(df: &DataFrame) -> Result<Vec<CriterionRow>, Error> {
-    let df = rows_of(df, &["criterion"])?;
+    let mut status = Vec::new();
+    let mut keep = Vec::with_capacity(df.height());
+    for t in typed_rows(df)? {
+        keep.push(match t {
+            Typed::Criterion(s) => {
+                status.push(s);
+                true
+            }
+            Typed::Trajectory(_) => false,
+        });
+    }
+    let df = df.filter(&BooleanChunked::from_slice(PlSmallStr::EMPTY, &keep))?;
     let (run_id, trajectory, file, attempt) =
         (strs(&df, "run_id")?, strs(&df, "trajectory")?, strs(&df, "file")?, u32s(&df, "attempt")?);
     let (scenario, agent_revision, criterion, kind) =
         (strs(&df, "scenario")?, strs(&df, "agent_revision")?, strs(&df, "criterion")?, strs(&df, "kind")?);
-    let (gating, status, reason, score) =
-        (bools(&df, "gating")?, strs(&df, "status")?, strs(&df, "reason")?, f64s(&df, "score")?);
+    let (gating, reason, score) = (bools(&df, "gating")?, strs(&df, "reason")?, f64s(&df, "score")?);
     let (message, evidence) = (strs(&df, "message")?, u32_lists(&df, "evidence")?);
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
@@ -272,7 +412,7 @@ pub fn criteria(df: &DataFrame) -> Result<Vec<CriterionRow>, Error> {
             criterion: criterion[i].clone().unwrap_or_default(),
             kind: kind[i].clone(),
             gating: gating[i].unwrap_or(false),
-            status: status[i].clone().unwrap_or_default(),
+            status: status[i],
             reason: reason[i].clone(),
             score: score[i],
             message: message[i].clone().unwrap_or_default(),

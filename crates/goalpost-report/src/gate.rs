@@ -3,10 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use goalpost_grade::Outcome;
 use serde::Serialize;
 
 use crate::compare;
-use crate::dataset::{CriterionRow, TrajectoryRow};
+use crate::dataset::{CriterionRow, RowStatus, TrajectoryRow};
 use crate::markdown::{pct, usd};
 use crate::policy::Policy;
 
@@ -63,7 +64,14 @@ pub fn evaluate(
     let mut rules = Vec::new();
     let found = run.len() as u64;
     let passed = run.iter().filter(|r| r.passed()).count() as u64;
-    let decided = run.iter().filter(|r| matches!(r.status.as_str(), "pass" | "fail")).count() as u64;
+    // Graded to a pass or a fail: what completeness counts.
+    let decided = run
+        .iter()
+        .filter(|r| match r.status {
+            RowStatus::Verdict(Outcome::Pass | Outcome::Fail) => true,
+            RowStatus::Verdict(Outcome::Incomplete) | RowStatus::Error(_) => false,
+        })
+        .count() as u64;
     let expected = policy.completeness.as_ref().and_then(|c| c.expected).unwrap_or(found).max(found);
     let missing = expected - found;
 
@@ -73,14 +81,22 @@ pub fn evaluate(
         if missing > 0 {
             details.push(format!("{missing} expected trajectory(ies) missing from the run"));
         }
-        for r in run.iter().filter(|r| r.is_error()) {
-            let at = r.line.map(|l| format!(":{l}")).unwrap_or_default();
-            details.push(format!("error: {}{at}: {}", r.file, r.message.as_deref().unwrap_or_default()));
+        // Why each undecided trajectory is not: the errors first, then the incomplete ones.
+        let mut incomplete = Vec::new();
+        for r in run {
+            match r.status {
+                RowStatus::Error(_) => {
+                    let at = r.line.map(|l| format!(":{l}")).unwrap_or_default();
+                    details.push(format!("error: {}{at}: {}", r.file, r.message.as_deref().unwrap_or_default()));
+                }
+                RowStatus::Verdict(Outcome::Incomplete) => incomplete.push(format!(
+                    "incomplete (a gating criterion unscored): {}",
+                    r.trajectory.as_deref().unwrap_or("?")
+                )),
+                RowStatus::Verdict(Outcome::Pass | Outcome::Fail) => {}
+            }
         }
-        for r in run.iter().filter(|r| r.status == "incomplete") {
-            details
-                .push(format!("incomplete (a gating criterion unscored): {}", r.trajectory.as_deref().unwrap_or("?")));
-        }
+        details.extend(incomplete);
         rules.push(RuleResult {
             rule: "completeness.min".into(),
             passed: expected > 0 && share >= c.min,
@@ -133,7 +149,7 @@ pub fn evaluate(
     if let Some(c) = &policy.criteria {
         for id in &c.zero_failures {
             let graded = crits.iter().filter(|c| &c.criterion == id).count();
-            let fails: Vec<&CriterionRow> = crits.iter().filter(|c| &c.criterion == id && c.status == "fail").collect();
+            let fails: Vec<&CriterionRow> = crits.iter().filter(|c| &c.criterion == id && c.failed()).collect();
             rules.push(RuleResult {
                 rule: format!("criteria.zero_failures.{id}"),
                 passed: graded > 0 && fails.is_empty(),
@@ -168,7 +184,7 @@ pub fn evaluate(
             let mut details: Vec<String> = rows
                 .iter()
                 .filter(|r| !r.passed())
-                .map(|r| format!("{} ({}): {}", r.trajectory.as_deref().unwrap_or("?"), r.file, r.status))
+                .map(|r| format!("{} ({}): {}", r.trajectory.as_deref().unwrap_or("?"), r.file, r.status.as_str()))
                 .collect();
             let regressed = check_regression && base_passed == Some(true) && ok < rows.len();
             if regressed {
@@ -328,5 +344,5 @@ pub fn junit(result: &GateResult) -> Result<String, crate::Error> {
     }
     let mut report = Report::new("goalpost");
     report.add_test_suite(suite);
-    report.to_string().map_err(|e| crate::Error::Invalid(format!("writing JUnit XML: {e}")))
+    report.to_string().map_err(crate::Error::Junit)
 }

@@ -157,7 +157,7 @@ fn review(v: &Review) -> Markup {
                 tr { th { "agent" } td.mono { (v.agent) } }
                 tr { th { "model" } td.mono { (v.model.as_deref().unwrap_or("–")) } }
                 tr { th { "file" } td.mono { (v.file) } }
-                tr { th { "outcome" } td { span.fail { (v.status) } " · score " (dash(v.score, |s| format!("{s:.3}"))) } }
+                tr { th { "outcome" } td { span.fail { (v.status.as_str()) } " · score " (dash(v.score, |s| format!("{s:.3}"))) } }
                 tr { th { "cost · tokens · duration" } td {
                     (dash(v.cost_usd, usd)) " · " (dash(v.tokens, |t| t.to_string())) " · " (dash(v.duration_s, |d| format!("{d:.0} s")))
                 } }

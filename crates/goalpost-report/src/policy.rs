@@ -120,6 +120,26 @@ pub struct Regressions {
     pub no_failing: bool,
 }
 
+/// Why a policy cannot be used. Every variant but [`PolicyError::Toml`] and
+/// [`PolicyError::NoRule`] names its rule (`pass_rate.min`).
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("not valid TOML")]
+    Toml(#[source] toml::de::Error),
+    /// An unknown key, a wrong type or a missing field; `rule` is `None` at the top level.
+    #[error("{}{message}", rule.as_ref().map(|r| format!("rule `{r}`: ")).unwrap_or_default())]
+    Shape { rule: Option<String>, message: String },
+    #[error("rule `{rule}`: {value} is not in {range}")]
+    OutOfRange { rule: String, value: f64, range: &'static str },
+    #[error("rule `{rule}`: {value} is not a cost in USD")]
+    NotACost { rule: &'static str, value: f64 },
+    /// A table that checks nothing, or lacks what it needs.
+    #[error("rule `{rule}`: {problem}")]
+    Unusable { rule: &'static str, problem: &'static str },
+    #[error("the policy states no rule; an empty policy would pass anything")]
+    NoRule,
+}
+
 impl Policy {
     pub fn alpha(&self) -> f64 {
         self.alpha.unwrap_or(0.05)
@@ -127,37 +147,41 @@ impl Policy {
 
     /// Reads and checks a policy file.
     pub fn load(path: &Path) -> Result<Policy, Error> {
-        let text = fs_err::read_to_string(path).map_err(|e| Error::Io { path: path.to_owned(), source: e })?;
-        Policy::parse(&text).map_err(|m| Error::Invalid(format!("{}: {m}", path.display())))
+        let text = fs_err::read_to_string(path).map_err(|e| Error::Read { path: path.to_owned(), source: e })?;
+        Policy::parse(&text).map_err(|e| Error::Policy { path: path.to_owned(), source: e })
     }
 
     /// Parses and checks a policy; the error names the rule (`pass_rate.min`).
-    pub fn parse(text: &str) -> Result<Policy, String> {
-        let de = toml::Deserializer::parse(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<Policy, PolicyError> {
+        let de = toml::Deserializer::parse(text).map_err(PolicyError::Toml)?;
         let p: Policy = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
-            let inner = e.into_inner();
-            let msg = inner.message().to_owned();
-            if path == "." || path.is_empty() { msg } else { format!("rule `{path}`: {msg}") }
+            let message = e.into_inner().message().to_owned();
+            PolicyError::Shape { rule: (path != "." && !path.is_empty()).then_some(path), message }
         })?;
         p.check()?;
         Ok(p)
     }
 
-    fn check(&self) -> Result<(), String> {
-        let share = |rule: &str, v: f64| -> Result<(), String> {
-            if (0.0..=1.0).contains(&v) { Ok(()) } else { Err(format!("rule `{rule}`: {v} is not in [0, 1]")) }
+    fn check(&self) -> Result<(), PolicyError> {
+        let share = |rule: &str, v: f64| -> Result<(), PolicyError> {
+            if (0.0..=1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(PolicyError::OutOfRange { rule: rule.to_owned(), value: v, range: "[0, 1]" })
+            }
         };
-        let money = |rule: &str, v: Option<f64>| -> Result<(), String> {
+        let money = |rule: &'static str, v: Option<f64>| -> Result<(), PolicyError> {
             match v {
-                Some(x) if !(x.is_finite() && x >= 0.0) => Err(format!("rule `{rule}`: {x} is not a cost in USD")),
+                Some(x) if !(x.is_finite() && x >= 0.0) => Err(PolicyError::NotACost { rule, value: x }),
                 _ => Ok(()),
             }
         };
+        let unusable = |rule, problem| Err(PolicyError::Unusable { rule, problem });
         if let Some(a) = self.alpha
             && !(a > 0.0 && a < 1.0)
         {
-            return Err(format!("rule `alpha`: {a} is not in (0, 1)"));
+            return Err(PolicyError::OutOfRange { rule: "alpha".to_owned(), value: a, range: "(0, 1)" });
         }
         if let Some(p) = &self.pass_rate {
             if let Some(m) = p.min {
@@ -170,26 +194,26 @@ impl Policy {
                 share(&format!("pass_rate.tags.{t}"), *m)?;
             }
             if p.min.is_none() && p.per_tag.is_none() && p.tags.is_empty() {
-                return Err("rule `pass_rate`: states no minimum (min, per_tag or tags)".into());
+                return unusable("pass_rate", "states no minimum (min, per_tag or tags)");
             }
         }
         if let Some(c) = &self.criteria
             && c.zero_failures.is_empty()
         {
-            return Err("rule `criteria.zero_failures`: lists no criterion".into());
+            return unusable("criteria.zero_failures", "lists no criterion");
         }
         if let Some(m) = &self.must_pass
             && m.scenarios.is_empty()
             && m.tags.is_empty()
         {
-            return Err("rule `must_pass`: names no scenario and no tag".into());
+            return unusable("must_pass", "names no scenario and no tag");
         }
         if let Some(b) = &self.baseline {
             if !b.no_significant_regression && !b.no_must_pass_regression {
-                return Err("rule `baseline`: enables no check".into());
+                return unusable("baseline", "enables no check");
             }
             if b.no_must_pass_regression && self.must_pass.is_none() {
-                return Err("rule `baseline.no_must_pass_regression`: needs a `must_pass` table".into());
+                return unusable("baseline.no_must_pass_regression", "needs a `must_pass` table");
             }
         }
         if let Some(c) = &self.cost {
@@ -197,20 +221,20 @@ impl Policy {
             money("cost.max_mean_usd", c.max_mean_usd)?;
             money("cost.max_per_solved_usd", c.max_per_solved_usd)?;
             if c.max_total_usd.is_none() && c.max_mean_usd.is_none() && c.max_per_solved_usd.is_none() {
-                return Err("rule `cost`: states no ceiling".into());
+                return unusable("cost", "states no ceiling");
             }
         }
         if let Some(c) = &self.completeness {
             share("completeness.min", c.min)?;
             if c.expected == Some(0) {
-                return Err("rule `completeness.expected`: must be at least 1".into());
+                return unusable("completeness.expected", "must be at least 1");
             }
         }
         if let Some(r) = &self.regressions
             && !r.no_reopened
             && !r.no_failing
         {
-            return Err("rule `regressions`: enables no check".into());
+            return unusable("regressions", "enables no check");
         }
         let any = self.pass_rate.is_some()
             || self.criteria.is_some()
@@ -220,7 +244,7 @@ impl Policy {
             || self.completeness.is_some()
             || self.regressions.is_some();
         if !any {
-            return Err("the policy states no rule; an empty policy would pass anything".into());
+            return Err(PolicyError::NoRule);
         }
         Ok(())
     }

@@ -4,9 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use goalpost_grade::Outcome;
 use goalpost_trajectory::{Trajectory, read_back};
 
-use crate::dataset::{CriterionRow, TrajectoryRow};
+use crate::dataset::{CriterionRow, RowStatus, TrajectoryRow};
 use crate::summary::{FailedCriterion, Review, StepView};
 
 /// Longest step text kept on a page, in characters.
@@ -23,14 +24,19 @@ pub const MAX_REVIEWS: usize = 200;
 /// The review pages of the failed trajectories (the lowest scores first, at most
 /// [`MAX_REVIEWS`]), and how many failed trajectories got none.
 pub fn reviews(rows: &[TrajectoryRow], crits: &[CriterionRow]) -> (Vec<Review>, usize) {
-    let mut failed: Vec<&TrajectoryRow> =
-        rows.iter().filter(|r| r.status == "fail" && r.trajectory.is_some()).collect();
-    failed.sort_by(|a, b| a.score.unwrap_or(0.0).total_cmp(&b.score.unwrap_or(0.0)));
+    // Which outcomes get a page (an error row has no steps graded to show).
+    let shown = |r: &TrajectoryRow| match r.status {
+        RowStatus::Verdict(o @ Outcome::Fail) => Some(o),
+        RowStatus::Verdict(Outcome::Pass | Outcome::Incomplete) | RowStatus::Error(_) => None,
+    };
+    let mut failed: Vec<(&TrajectoryRow, Outcome)> =
+        rows.iter().filter(|r| r.trajectory.is_some()).filter_map(|r| Some((r, shown(r)?))).collect();
+    failed.sort_by(|(a, _), (b, _)| a.score.unwrap_or(0.0).total_cmp(&b.score.unwrap_or(0.0)));
     let left_out = failed.len().saturating_sub(MAX_REVIEWS);
     failed.truncate(MAX_REVIEWS);
     // Each file is read once, however many failed trajectories it holds.
     let mut wanted: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for r in &failed {
+    for (r, _) in &failed {
         wanted.entry(&r.file).or_default().extend(r.trajectory.as_deref());
     }
     let mut read: BTreeMap<(&str, String), Result<Trajectory, String>> = BTreeMap::new();
@@ -48,13 +54,13 @@ pub fn reviews(rows: &[TrajectoryRow], crits: &[CriterionRow]) -> (Vec<Review>, 
         }
     }
     let mut by_traj: BTreeMap<(&str, &str), Vec<&CriterionRow>> = BTreeMap::new();
-    for c in crits.iter().filter(|c| c.status == "fail") {
+    for c in crits.iter().filter(|c| c.failed()) {
         by_traj.entry((&c.file, &c.trajectory)).or_default().push(c);
     }
     let pages = failed
         .iter()
         .enumerate()
-        .map(|(i, r)| {
+        .map(|(i, &(r, status))| {
             let id = r.trajectory.as_deref().unwrap_or_default();
             let failed: Vec<FailedCriterion> = by_traj
                 .get(&(r.file.as_str(), id))
@@ -88,7 +94,7 @@ pub fn reviews(rows: &[TrajectoryRow], crits: &[CriterionRow]) -> (Vec<Review>, 
                 agent: r.revision_key(),
                 model: r.model.clone(),
                 file: r.file.clone(),
-                status: r.status.clone(),
+                status,
                 score: r.score,
                 failed,
                 steps,

@@ -5,12 +5,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use goalpost_grade::{Outcome, Status};
 use polars::prelude::*;
 use serde::Serialize;
 
 use crate::Error;
-use crate::dataset::{self, CriterionRow, TrajectoryRow};
+use crate::dataset::{self, CriterionRow, RowStatus, TrajectoryRow};
 use crate::stats::{self, Interval};
+use crate::table::RowKind;
 
 pub use crate::stats::Z95;
 
@@ -121,7 +123,7 @@ pub struct Review {
     pub agent: String,
     pub model: Option<String>,
     pub file: String,
-    pub status: String,
+    pub status: Outcome,
     pub score: Option<f64>,
     pub failed: Vec<FailedCriterion>,
     pub steps: Vec<StepView>,
@@ -174,11 +176,11 @@ pub fn counts<'a>(rows: impl IntoIterator<Item = &'a TrajectoryRow>) -> Counts {
     let (mut cost, mut tokens, mut tokens_seen) = (0.0, 0u64, false);
     for r in rows {
         c.found += 1;
-        match r.status.as_str() {
-            "pass" => c.passed += 1,
-            "fail" => c.failed += 1,
-            "incomplete" => c.incomplete += 1,
-            _ => c.errored += 1,
+        match r.status {
+            RowStatus::Verdict(Outcome::Pass) => c.passed += 1,
+            RowStatus::Verdict(Outcome::Fail) => c.failed += 1,
+            RowStatus::Verdict(Outcome::Incomplete) => c.incomplete += 1,
+            RowStatus::Error(_) => c.errored += 1,
         }
         if let Some(s) = r.score.filter(|_| !r.is_error()) {
             score_sum += s;
@@ -213,27 +215,28 @@ fn groups<'a>(rows: &'a [TrajectoryRow], keys: impl Fn(&'a TrajectoryRow) -> Vec
 
 /// Per-criterion counts, computed by polars over the criterion rows.
 pub fn criterion_counts(df: &DataFrame) -> Result<Vec<CriterionCounts>, Error> {
-    let is = |s: &str| col("status").eq(lit(s)).cast(DataType::UInt64).sum();
+    let is = |s: Status| col("status").eq(lit(s.as_str())).cast(DataType::UInt64).sum().alias(s.as_str());
     let out = df
         .clone()
         .lazy()
-        .filter(col("row").eq(lit("criterion")))
+        .filter(col("row").eq(lit(RowKind::Criterion.as_str())))
         .group_by([col("criterion")])
         .agg([
             col("gating").any(true).alias("gating"),
-            is("pass").alias("pass"),
-            is("fail").alias("fail"),
-            is("not_applicable").alias("not_applicable"),
-            is("unscored").alias("unscored"),
+            is(Status::Pass),
+            is(Status::Fail),
+            is(Status::NotApplicable),
+            is(Status::Unscored),
         ])
         .sort(["criterion"], SortMultipleOptions::default())
         .collect()?;
     let name = out.column("criterion")?.str()?.clone();
     let gating = out.column("gating")?.bool()?.clone();
-    let get = |c: &str| -> Result<Vec<u64>, Error> {
-        Ok(out.column(c)?.cast(&DataType::UInt64)?.u64()?.iter().map(Option::unwrap_or_default).collect())
+    let get = |s: Status| -> Result<Vec<u64>, Error> {
+        Ok(out.column(s.as_str())?.cast(&DataType::UInt64)?.u64()?.iter().map(Option::unwrap_or_default).collect())
     };
-    let (pass, fail, na, unscored) = (get("pass")?, get("fail")?, get("not_applicable")?, get("unscored")?);
+    let (pass, fail, na, unscored) =
+        (get(Status::Pass)?, get(Status::Fail)?, get(Status::NotApplicable)?, get(Status::Unscored)?);
     Ok((0..out.height())
         .map(|i| CriterionCounts {
             criterion: name.get(i).unwrap_or_default().to_owned(),
@@ -252,11 +255,11 @@ pub fn trend(df: &DataFrame, last: usize) -> Result<Vec<TrendPoint>, Error> {
     let out = df
         .clone()
         .lazy()
-        .filter(col("row").eq(lit("trajectory")).or(col("row").eq(lit("error"))))
+        .filter(col("row").eq(lit(RowKind::Trajectory.as_str())).or(col("row").eq(lit(RowKind::Error.as_str()))))
         .group_by([col("run_id"), col("started_at")])
         .agg([
             len().cast(DataType::UInt64).alias("found"),
-            col("status").eq(lit("pass")).cast(DataType::UInt64).sum().alias("passed"),
+            col("status").eq(lit(Outcome::Pass.as_str())).cast(DataType::UInt64).sum().alias("passed"),
             col("cost_usd").sum().alias("cost_usd"),
             col("cost_usd").count().cast(DataType::UInt64).alias("cost_reported"),
         ])
@@ -302,7 +305,7 @@ pub fn build(run_dir: &Path, history: Option<&Path>) -> Result<Report, Error> {
     let mut history_df = None;
     if let Some(h) = &history_dir {
         let (frame, problems) = dataset::load_history(h);
-        notes.extend(problems.iter().map(|p| format!("history: {p}")));
+        notes.extend(problems.iter().map(|p| format!("history: {}", p.with_causes())));
         history_df = frame;
     }
     // The run itself is always in its trend, whether or not it lives in the history.
@@ -356,7 +359,7 @@ fn failures(
     let agent_of: BTreeMap<(&str, &str), String> =
         rows.iter().filter_map(|r| Some(((r.file.as_str(), r.trajectory.as_deref()?), r.revision_key()))).collect();
     let mut by: BTreeMap<&str, FailureGroup> = BTreeMap::new();
-    for c in crits.iter().filter(|c| c.status == "fail") {
+    for c in crits.iter().filter(|c| c.failed()) {
         let g = by.entry(&c.criterion).or_insert_with(|| FailureGroup {
             criterion: c.criterion.clone(),
             gating: c.gating,

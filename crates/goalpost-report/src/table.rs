@@ -9,10 +9,11 @@ use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 
-use goalpost_grade::{CriterionResult, ErrorRow, Outcome, RunResults, Status, Verdict};
+use goalpost_grade::{CriterionResult, ErrorRow, RunResults, Status, Verdict};
 use polars::prelude::*;
 
 use crate::Error;
+use crate::dataset::RowStatus;
 
 /// Version of the table's layout, stored in every row (`schema_version`).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -132,18 +133,41 @@ fn snake<T: serde::Serialize>(v: &T) -> Option<String> {
     serde_json::to_value(v).ok().and_then(|x| x.as_str().map(str::to_owned))
 }
 
-pub(crate) fn outcome_str(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Pass => "pass",
-        Outcome::Fail => "fail",
-        Outcome::Incomplete => "incomplete",
+/// What a row of the table is: the `row` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RowKind {
+    /// A graded trajectory: its outcome, score and summary.
+    Trajectory,
+    /// One criterion of a graded trajectory.
+    Criterion,
+    /// An input that could not be graded.
+    Error,
+}
+
+impl RowKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowKind::Trajectory => "trajectory",
+            RowKind::Criterion => "criterion",
+            RowKind::Error => "error",
+        }
+    }
+
+    /// The kind named `s` ([`RowKind::as_str`]'s inverse); `None` for a name it does not know.
+    pub fn parse(s: &str) -> Option<RowKind> {
+        match s {
+            "trajectory" => Some(RowKind::Trajectory),
+            "criterion" => Some(RowKind::Criterion),
+            "error" => Some(RowKind::Error),
+            _ => None,
+        }
     }
 }
 
 impl<'a> Columns<'a> {
     /// The columns every row of a verdict shares.
-    fn common(&mut self, v: &'a Verdict, row: &'static str) {
-        self.row.push(row);
+    fn common(&mut self, v: &'a Verdict, row: RowKind) {
+        self.row.push(row.as_str());
         self.trajectory.push(Some(&v.trajectory));
         self.file.push(&v.file);
         self.line.push(None);
@@ -177,12 +201,12 @@ impl<'a> Columns<'a> {
     }
 
     fn verdict(&mut self, v: &'a Verdict) {
-        self.common(v, "trajectory");
+        self.common(v, RowKind::Trajectory);
         self.criterion.push(None);
         self.kind.push(None);
         self.gating.push(None);
         self.weight.push(None);
-        self.status.push(outcome_str(v.outcome));
+        self.status.push(RowStatus::Verdict(v.outcome).as_str());
         self.reason.push(None);
         self.passed.push(v.passed);
         self.score.push(Some(v.score));
@@ -212,7 +236,7 @@ impl<'a> Columns<'a> {
     }
 
     fn criterion(&mut self, v: &'a Verdict, c: &'a CriterionResult) {
-        self.common(v, "criterion");
+        self.common(v, RowKind::Criterion);
         self.criterion.push(Some(&c.id));
         self.kind.push(snake(&c.kind));
         self.gating.push(Some(c.gating));
@@ -226,7 +250,7 @@ impl<'a> Columns<'a> {
     }
 
     fn error(&mut self, e: &'a ErrorRow) {
-        self.row.push("error");
+        self.row.push(RowKind::Error.as_str());
         self.trajectory.push(e.trajectory.as_deref());
         self.file.push(&e.file);
         self.line.push(e.line);
@@ -239,7 +263,7 @@ impl<'a> Columns<'a> {
         self.kind.push(None);
         self.gating.push(None);
         self.weight.push(None);
-        self.status.push("error");
+        self.status.push(RowStatus::Error(Some(e.kind)).as_str());
         // Whose fault: `input` (unreadable or malformed) or `grader` (a bug in goalpost).
         self.reason.push(Some(e.kind.as_str().to_owned()));
         self.score.push(None);
@@ -329,5 +353,5 @@ pub fn write_parquet(path: &Path, meta: RunMeta<'_>, results: &RunResults) -> Re
             .map_err(std::io::Error::other)?;
         f.flush()
     })
-    .map_err(|e| Error::Io { path: path.to_owned(), source: e })
+    .map_err(|e| Error::Write { path: path.to_owned(), source: e })
 }

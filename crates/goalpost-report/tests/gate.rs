@@ -8,7 +8,7 @@ use goalpost_report::policy::Policy;
 use rows::{criterion, row};
 
 fn err(policy: &str) -> String {
-    Policy::parse(policy).unwrap_err()
+    Policy::parse(policy).unwrap_err().to_string()
 }
 
 #[test]

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use goalpost_grade::{NoReporter, RunOptions, RunResults};
-use goalpost_report::dataset;
+use goalpost_grade::{ErrorKind, NoReporter, Outcome, RunOptions, RunResults, Status};
+use goalpost_report::dataset::{self, RowStatus};
 use goalpost_report::table::{self, COLUMNS, RunMeta};
 use goalpost_trajectory::discover;
 
@@ -73,12 +73,13 @@ fn one_row_per_trajectory_and_per_criterion_and_per_error() {
     assert_eq!(errors.len(), 1);
     assert!(errors[0].file.ends_with("broken.jsonl"));
     assert_eq!(errors[0].line, Some(2));
+    assert_eq!(errors[0].status, RowStatus::Error(Some(ErrorKind::Input)));
     assert_eq!(rows.iter().filter(|r| r.passed()).count(), 3);
     // Every trajectory of the default rubric has its 11 criteria.
     assert_eq!(crits.len(), 6 * 11);
 
     let tampered = rows.iter().find(|r| r.trajectory.as_deref() == Some("fix-login-redirect/r43/tampered")).unwrap();
-    assert_eq!(tampered.status, "fail");
+    assert_eq!(tampered.status, RowStatus::Verdict(Outcome::Fail));
     assert_eq!(tampered.scenario.as_deref(), Some("fix-login-redirect"));
     assert_eq!(tampered.tags, ["coding-fix", "security"]);
     assert_eq!(tampered.agent_revision.as_deref(), Some("r43"));
@@ -88,7 +89,7 @@ fn one_row_per_trajectory_and_per_criterion_and_per_error() {
         .iter()
         .find(|c| c.trajectory == "fix-login-redirect/r43/tampered" && c.criterion == "test-integrity")
         .unwrap();
-    assert_eq!(integrity.status, "fail");
+    assert_eq!(integrity.status, Status::Fail);
     assert!(integrity.gating);
     assert!(integrity.evidence.contains(&12), "{:?}", integrity.evidence);
     // The trajectory row cites what its failed criteria cite.
@@ -153,4 +154,84 @@ fn an_empty_run_has_the_same_columns_and_types() {
     // And they stack.
     let both = dataset::concat(vec![empty, full.clone()]).unwrap().unwrap();
     assert_eq!(both.height(), full.height());
+}
+
+/// A cell's new value from its row's kind and its value.
+type Edit = dyn Fn(&str, Option<&str>) -> Option<String>;
+
+/// Rewrites one string column of `path`'s table: `edit(row kind, value)` gives the new value.
+fn edit_column(path: &Path, column: &str, edit: &Edit) {
+    use polars::prelude::*;
+    let mut df = ParquetReader::new(std::io::Cursor::new(fs_err::read(path).unwrap())).finish().unwrap();
+    let rows: Vec<String> = df.column("row").unwrap().str().unwrap().iter().map(|r| r.unwrap().to_owned()).collect();
+    let values: Vec<Option<String>> =
+        df.column(column).unwrap().str().unwrap().iter().zip(&rows).map(|(v, row)| edit(row, v)).collect();
+    df.with_column(Column::new(column.into(), values)).unwrap();
+    ParquetWriter::new(fs_err::File::create(path).unwrap()).finish(&mut df).unwrap();
+}
+
+#[test]
+fn a_status_this_build_does_not_know_is_an_error_naming_the_file_column_and_value() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = write_run(tmp.path(), "20261124T010000Z-good", "2026-11-24T01:00:00Z");
+    let newer = write_run(tmp.path(), "20261125T010000Z-newer", "2026-11-25T01:00:00Z");
+    let table = newer.join("results.parquet");
+    // A later goalpost's outcome on every trajectory row.
+    edit_column(&table, "status", &|row, v| {
+        if row == "trajectory" { Some("review".into()) } else { v.map(str::to_owned) }
+    });
+    let err = dataset::load_run(&newer).unwrap_err();
+    assert!(matches!(err, goalpost_report::Error::BadTable { .. }), "{err:?}");
+    let full = err.with_causes();
+    assert!(full.contains("20261125T010000Z-newer/results.parquet: not a goalpost results table"), "{full}");
+    assert!(full.contains("column `status` of a `trajectory` row: unknown value `review`"), "{full}");
+    // In a history, that table is named and left out; the other still loads.
+    let (df, problems) = dataset::load_history(tmp.path());
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0].to_string().contains("20261125T010000Z-newer"), "{}", problems[0]);
+    assert_eq!(dataset::trajectories(&df.unwrap()).unwrap().len(), 7);
+
+    // A frame read some other way: the error names the column and the value.
+    use polars::prelude::*;
+    let df = ParquetReader::new(std::io::Cursor::new(fs_err::read(&table).unwrap())).finish().unwrap();
+    let err = dataset::trajectories(&df).unwrap_err().to_string();
+    assert_eq!(err, "column `status` of a `trajectory` row: unknown value `review`");
+    assert!(dataset::criteria(&df).is_err(), "the whole table is checked, whichever rows are asked for");
+
+    // An empty criterion status, an error row's unknown kind, an unknown row kind: never a default.
+    let table = good.join("results.parquet");
+    let pristine = fs_err::read(&table).unwrap();
+    let cases: [(&str, &Edit, &str); 4] = [
+        (
+            "status",
+            &|row, v| if row == "criterion" { None } else { v.map(str::to_owned) },
+            "column `status` of a `criterion` row is empty",
+        ),
+        (
+            "reason",
+            &|row, v| if row == "error" { Some("cosmic-ray".into()) } else { v.map(str::to_owned) },
+            "column `reason` of an `error` row: unknown value `cosmic-ray`",
+        ),
+        (
+            "status",
+            &|row, v| if row == "error" { Some("fail".into()) } else { v.map(str::to_owned) },
+            "column `status` of an `error` row: unknown value `fail`",
+        ),
+        (
+            "row",
+            &|row, _| Some(if row == "error" { "warning".into() } else { row.to_owned() }),
+            "column `row`: unknown value `warning`",
+        ),
+    ];
+    for (column, edit, expected) in cases {
+        fs_err::write(&table, &pristine).unwrap();
+        edit_column(&table, column, edit);
+        let err = dataset::load_run(&good).unwrap_err().with_causes();
+        assert!(err.contains(expected), "{err}");
+    }
+    // An error row from a table written before error rows recorded whose fault they are.
+    fs_err::write(&table, &pristine).unwrap();
+    edit_column(&table, "reason", &|row, v| if row == "error" { None } else { v.map(str::to_owned) });
+    let rows = dataset::trajectories(&dataset::load_run(&good).unwrap()).unwrap();
+    assert_eq!(rows.iter().filter(|r| r.status == RowStatus::Error(None)).count(), 1);
 }

@@ -159,7 +159,7 @@ pub(crate) fn report() -> Report {
             agent: format!("agent{SVG_PWN}@r1"),
             model: Some(format!("model {MD}")),
             file: format!("{PATH}/{MD}.jsonl"),
-            status: "fail".into(),
+            status: goalpost_grade::Outcome::Fail,
             score: Some(0.25),
             failed: vec![FailedCriterion {
                 criterion: "scope".into(),

@@ -1,10 +1,17 @@
 //! Trajectory rows built by hand for the statistics and gate tests.
 #![allow(dead_code)]
 
-use goalpost_report::dataset::{CriterionRow, TrajectoryRow};
+use goalpost_grade::{ErrorKind, Outcome, Status};
+use goalpost_report::dataset::{CriterionRow, RowStatus, TrajectoryRow};
 
-/// A trajectory of `scenario`, attempt `attempt`, by `revision`, in `run`, with `status`.
+/// A trajectory of `scenario`, attempt `attempt`, by `revision`, in `run`, with `status`
+/// (`pass`, `fail`, `incomplete`, or `error`: an input error row).
 pub(crate) fn row(run: &str, revision: &str, scenario: &str, attempt: u32, status: &str) -> TrajectoryRow {
+    let status = match status {
+        "error" => RowStatus::Error(Some(ErrorKind::Input)),
+        s => RowStatus::Verdict(Outcome::parse(s).expect("an outcome")),
+    };
+    let error = matches!(status, RowStatus::Error(_));
     TrajectoryRow {
         run_id: run.to_owned(),
         started_at: format!("2026-11-25T00:00:00Z-{run}"),
@@ -17,18 +24,18 @@ pub(crate) fn row(run: &str, revision: &str, scenario: &str, attempt: u32, statu
         scenario: Some(scenario.to_owned()),
         tags: Vec::new(),
         attempt: Some(attempt),
-        status: status.to_owned(),
+        status,
         score: match status {
-            "pass" => Some(1.0),
-            "error" => None,
-            _ => Some(0.5),
+            RowStatus::Verdict(Outcome::Pass) => Some(1.0),
+            RowStatus::Error(_) => None,
+            RowStatus::Verdict(Outcome::Fail | Outcome::Incomplete) => Some(0.5),
         },
         objective_met: None,
         message: None,
         field: None,
         evidence: Vec::new(),
-        cost_usd: (status != "error").then_some(1.0),
-        tokens: (status != "error").then_some(1000),
+        cost_usd: (!error).then_some(1.0),
+        tokens: (!error).then_some(1000),
         duration_s: None,
         steps: Some(10),
         files_touched: Vec::new(),
@@ -61,7 +68,7 @@ pub(crate) fn criterion(t: &TrajectoryRow, id: &str, status: &str, evidence: &[u
         criterion: id.to_owned(),
         kind: None,
         gating: true,
-        status: status.to_owned(),
+        status: Status::parse(status).expect("a criterion status"),
         reason: None,
         score: None,
         message: format!("{id} {status}"),
