@@ -44,7 +44,7 @@ pub fn reviews(rows: &[TrajectoryRow], crits: &[CriterionRow]) -> (Vec<Review>, 
         let ids: Vec<&str> = ids.iter().copied().collect();
         let (found, problem) = match read_back(Path::new(file), &ids) {
             Ok(found) => (found, "the trajectory is no longer in it".to_owned()),
-            Err(e) => (Vec::new(), e),
+            Err(e) => (Vec::new(), e.to_string()),
         };
         for t in found {
             read.insert((file, t.header.id.clone()), Ok(t));

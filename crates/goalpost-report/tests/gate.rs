@@ -132,3 +132,26 @@ fn cost_ceilings_and_junit_with_one_case_per_rule() {
     assert_eq!(xml.matches("<failure").count(), 1);
     assert!(xml.contains("name=\"cost.max_total_usd\""));
 }
+
+#[test]
+fn a_policy_file_error_names_the_file_then_the_rule_and_never_repeats_its_cause() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("gates.toml");
+    fs_err::write(&path, "[pass_rate]\nmin = 1.5\n").unwrap();
+    let e = Policy::load(&path).unwrap_err();
+    assert!(matches!(e, goalpost_report::Error::Policy { .. }), "{e:?}");
+    assert_eq!(
+        e.with_causes(),
+        format!("{}: not a usable policy: rule `pass_rate.min`: 1.5 is not in [0, 1]", path.display())
+    );
+    let missing = Policy::load(&tmp.path().join("none.toml")).unwrap_err();
+    assert!(matches!(missing, goalpost_report::Error::Read { .. }), "{missing:?}");
+    for e in [e, missing] {
+        let mut cause = std::error::Error::source(&e);
+        assert!(cause.is_some(), "{e:?}");
+        while let Some(c) = cause {
+            assert!(!e.to_string().contains(&c.to_string()), "`{e}` repeats its cause `{c}`");
+            cause = c.source();
+        }
+    }
+}

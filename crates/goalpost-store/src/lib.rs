@@ -32,16 +32,55 @@ pub use verify::{VerifyResult, verify};
 /// Where the store lives unless told otherwise.
 pub const DEFAULT_DIR: &str = "scenarios/regressions";
 
+/// What can go wrong with the store. A variant that wraps a cause says what failed and
+/// where; the cause's own message follows in the chain.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// Reading or writing a file or directory of the store (the error names it).
     #[error(transparent)]
     Io(#[from] std::io::Error),
-    #[error("{}: {message}", path.display())]
-    Corrupt { path: PathBuf, message: String },
+    /// A file replaced atomically (`entry.json`).
+    #[error("cannot write {}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: not a valid store configuration", path.display())]
+    Config {
+        path: PathBuf,
+        #[source]
+        source: toml::de::Error,
+    },
+    /// The run directory is not a finished run.
+    #[error(transparent)]
+    RunDir(#[from] goalpost_grade::manifest::RunDirError),
+    /// A line of a run's `results.jsonl` that is not a results row.
+    #[error("{}:{line}: not a goalpost results row", path.display())]
+    ResultsRow {
+        path: PathBuf,
+        line: usize,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The id (control characters escaped) names no entry.
     #[error("no regression `{0}` in the store")]
     Unknown(String),
-    #[error("{0}")]
-    Invalid(String),
+    /// The id (control characters escaped) is not one the store makes, so never a path.
+    #[error("`{0}` is not a regression id")]
+    NotAnId(String),
+    #[error("cannot serialise the entry of regression `{id}`")]
+    Entry {
+        id: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("cannot serialise the scenario of regression `{id}`")]
+    Scenario {
+        id: String,
+        #[source]
+        source: toml::ser::Error,
+    },
 }
 
 /// `store.toml`.
@@ -186,12 +225,13 @@ pub struct Lock {
 pub fn lock(dir: &Path) -> Result<Lock, StoreError> {
     fs_err::create_dir_all(dir)?;
     let file = fs_err::OpenOptions::new().create(true).truncate(false).write(true).open(dir.join(".lock"))?;
-    file.file().lock()?;
+    file.lock()?;
     Ok(Lock { _file: file })
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    goalpost_grade::write_atomic(path, |w| w.write_all(bytes)).map_err(StoreError::from)
+    goalpost_grade::write_atomic(path, |w| w.write_all(bytes))
+        .map_err(|e| StoreError::Write { path: path.to_owned(), source: e })
 }
 
 fn hash(bytes: &[u8]) -> String {
@@ -210,8 +250,8 @@ impl Store {
         let config_path = dir.join(goalpost_spec::STORE_CONFIG);
         if config_path.is_file() {
             let text = fs_err::read_to_string(&config_path)?;
-            store.config = toml::from_str(&text)
-                .map_err(|e| StoreError::Corrupt { path: config_path.clone(), message: e.to_string() })?;
+            store.config =
+                toml::from_str(&text).map_err(|e| StoreError::Config { path: config_path.clone(), source: e })?;
         }
         let mut dirs: Vec<PathBuf> = fs_err::read_dir(dir)?
             .filter_map(|e| e.ok())
@@ -242,14 +282,14 @@ impl Store {
 
     fn save(&self, e: &Entry) -> Result<(), StoreError> {
         let dir = self.entry_dir(&e.id)?;
-        let text = serde_json::to_string_pretty(e).map_err(|x| StoreError::Invalid(x.to_string()))?;
+        let text = serde_json::to_string_pretty(e).map_err(|x| StoreError::Entry { id: e.id.clone(), source: x })?;
         write_atomic(&dir.join("entry.json"), format!("{text}\n").as_bytes())
     }
 
     /// The directory of an entry; refuses any id that is not a store id.
     fn entry_dir(&self, id: &str) -> Result<PathBuf, StoreError> {
         if !signature::is_store_id(id) {
-            return Err(StoreError::Invalid(format!("`{}` is not a regression id", signature::printable(id))));
+            return Err(StoreError::NotAnId(signature::printable(id)));
         }
         Ok(self.dir.join(id))
     }
@@ -512,7 +552,7 @@ fn create(
                 .collect(),
         }),
     });
-    let toml = toml::to_string_pretty(&s).map_err(|e| StoreError::Invalid(format!("writing scenario {id}: {e}")))?;
+    let toml = toml::to_string_pretty(&s).map_err(|e| StoreError::Scenario { id: id.clone(), source: e })?;
     let header = "# A regression scenario written by `goalpost promote`: the original scenario, with the\n\
                   # criteria it failed pinned as gating. Review it like any scenario.\n";
     fs_err::write(tmp.path().join("scenario.toml"), format!("{header}{toml}"))?;
@@ -542,7 +582,7 @@ fn create(
         history: vec![opened],
         observed: BTreeSet::from([key]),
     };
-    let text = serde_json::to_string_pretty(&e).map_err(|x| StoreError::Invalid(x.to_string()))?;
+    let text = serde_json::to_string_pretty(&e).map_err(|x| StoreError::Entry { id: id.clone(), source: x })?;
     fs_err::write(tmp.path().join("entry.json"), format!("{text}\n"))?;
     // The whole entry appears at once, or not at all.
     let staged = tmp.keep();
@@ -552,7 +592,8 @@ fn create(
 
 /// The failing trajectory, read again and checked against the hash the run recorded.
 fn golden_copy(v: &VerdictLine) -> Result<String, String> {
-    let found = goalpost_trajectory::read_back(Path::new(&v.file), &[v.trajectory.as_str()])?;
+    let found =
+        goalpost_trajectory::read_back(Path::new(&v.file), &[v.trajectory.as_str()]).map_err(|e| e.to_string())?;
     match found.first() {
         Some(t) if t.content_hash != v.content_hash => Err("the file changed since the run graded it".into()),
         Some(t) => Ok(goalpost_trajectory::to_jsonl(t)),

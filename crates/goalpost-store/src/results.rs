@@ -26,16 +26,18 @@ impl RunView {
     /// Reads `results.jsonl` and `manifest.json` of a run directory.
     pub fn load(dir: &Path) -> Result<RunView, StoreError> {
         // A run without a whole manifest did not finish: never promote part of a run.
-        let m = goalpost_grade::manifest::Manifest::load(dir)
-            .map_err(|e| StoreError::Corrupt { path: dir.join("manifest.json"), message: e.to_string() })?;
+        let m = goalpost_grade::manifest::Manifest::load(dir)?;
         let results = dir.join("results.jsonl");
         let mut verdicts = Vec::new();
         for (i, line) in fs_err::read_to_string(&results)?.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
-            let parsed: ResultRow = serde_json::from_str(line)
-                .map_err(|e| StoreError::Corrupt { path: results.clone(), message: format!("line {}: {e}", i + 1) })?;
+            let parsed: ResultRow = serde_json::from_str(line).map_err(|e| StoreError::ResultsRow {
+                path: results.clone(),
+                line: i + 1,
+                source: e,
+            })?;
             if let ResultRow::Verdict(v) = parsed {
                 verdicts.push(*v);
             }

@@ -271,3 +271,44 @@ fn advisory_failures_only_when_asked_and_criteria_filter() {
     assert_eq!(r.created.len(), 1);
     assert_eq!(Store::open(&w.store).unwrap().entries[0].criteria, ["approved-tools"]);
 }
+
+/// The message, and each cause's after it; no message repeats its cause's.
+fn chain(e: &goalpost_store::StoreError) -> String {
+    let mut out = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        assert!(!out.contains(&c.to_string()), "`{out}` repeats its cause `{c}`");
+        out = format!("{out}: {c}");
+        cause = c.source();
+    }
+    out
+}
+
+#[test]
+fn errors_name_the_file_and_line_and_leave_the_cause_to_the_chain() {
+    use goalpost_store::StoreError;
+    let w = workspace();
+    // A run that did not finish: said once, not wrapped in a second path.
+    let run = w.trajectories.join("run");
+    fs_err::create_dir_all(&run).unwrap();
+    let err = RunView::load(&run).unwrap_err();
+    assert!(matches!(err, StoreError::RunDir(_)), "{err:?}");
+    assert!(chain(&err).starts_with(&format!("{}: no manifest.json", run.display())), "{}", chain(&err));
+    // A results line that is not a results row: its file and line.
+    goalpost_grade::manifest::Manifest::new("run", "2026-11-25T00:00:00Z", Default::default()).write(&run).unwrap();
+    fs_err::write(run.join("results.jsonl"), "\n{\"type\": \"verdict\"}\n").unwrap();
+    let err = RunView::load(&run).unwrap_err();
+    assert!(matches!(err, StoreError::ResultsRow { line: 2, .. }), "{err:?}");
+    let text = chain(&err);
+    assert!(
+        text.starts_with(&format!("{}:2: not a goalpost results row: ", run.join("results.jsonl").display())),
+        "{text}"
+    );
+    // A store configuration that does not parse.
+    fs_err::create_dir_all(&w.store).unwrap();
+    fs_err::write(w.store.join(goalpost_spec::STORE_CONFIG), "fixed_after = \"soon\"\n").unwrap();
+    let err = Store::open(&w.store).unwrap_err();
+    assert!(matches!(err, StoreError::Config { .. }), "{err:?}");
+    assert!(chain(&err).contains("not a valid store configuration: "), "{}", chain(&err));
+    assert!(chain(&err).contains("fixed_after"), "{}", chain(&err));
+}

@@ -485,14 +485,14 @@ fn peek(path: &Path) -> std::io::Result<(Vec<u8>, Vec<u8>, u64)> {
 
 /// Reads the trajectories named `ids` from `path` again, in whatever format it is (reports and
 /// the regression store look back at what a run graded). Callers compare `content_hash` with
-/// what the run recorded. An unreadable or unrecognised file is an error.
-pub fn read_back(path: &Path, ids: &[&str]) -> Result<Vec<Trajectory>, String> {
+/// what the run recorded. An unreadable or unrecognised file is an error naming it.
+pub fn read_back(path: &Path, ids: &[&str]) -> Result<Vec<Trajectory>, IngestError> {
     let (inputs, errors) = discover(&[path.to_owned()]);
-    if let Some(e) = errors.first() {
-        return Err(e.to_string());
+    if let Some(e) = errors.into_iter().next() {
+        return Err(e);
     }
     if inputs.is_empty() {
-        return Err("not found".into());
+        return Err(IngestError::new(path, None, "not found"));
     }
     Ok(inputs
         .iter()
