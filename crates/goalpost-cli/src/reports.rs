@@ -206,7 +206,12 @@ fn store_view(dir: &Path, run: &Path) -> Result<Vec<gt::StoreEntry>> {
         .zip(outcomes)
         .map(|(e, (_, failed))| gt::StoreEntry {
             id: e.id.clone(),
-            state: e.state_before(&view.run_id).map_or("new", |s| s.as_str()).to_owned(),
+            state: match e.state_before(&view.run_id) {
+                None => gt::EntryState::New,
+                Some(goalpost_store::State::Open) => gt::EntryState::Open,
+                Some(goalpost_store::State::Fixed) => gt::EntryState::Fixed,
+                Some(goalpost_store::State::Retired) => gt::EntryState::Retired,
+            },
             failed,
         })
         .collect())

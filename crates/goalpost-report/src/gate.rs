@@ -25,13 +25,23 @@ pub struct RuleResult {
     pub details: Vec<String>,
 }
 
+/// A regression-store entry's state before the run, as the gate sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryState {
+    /// Created by this run.
+    New,
+    Open,
+    Fixed,
+    Retired,
+}
+
 /// A regression-store entry as the store reports it to the gate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoreEntry {
     /// The entry's id (its regression scenario's id).
     pub id: String,
-    /// `open`, `fixed` or `retired` before this run; `new` when this run created it.
-    pub state: String,
+    pub state: EntryState,
     /// Whether the run failed one of its pinned criteria (`None`: the run did not grade it).
     pub failed: Option<bool>,
 }
@@ -275,14 +285,22 @@ pub fn evaluate(
     }
 
     if let Some(r) = &policy.regressions {
-        let live: Vec<&StoreEntry> = store.unwrap_or_default().iter().filter(|e| e.state != "retired").collect();
+        let live: Vec<&StoreEntry> = store
+            .unwrap_or_default()
+            .iter()
+            .filter(|e| match e.state {
+                EntryState::Retired => false,
+                EntryState::New | EntryState::Open | EntryState::Fixed => true,
+            })
+            .collect();
         let mut reopened = Vec::new();
         let mut failing = Vec::new();
-        for e in &live {
-            match (e.state.as_str(), e.failed) {
-                ("fixed", Some(true)) => reopened.push(format!("re-opened: {} (was fixed, fails again)", e.id)),
-                (_, Some(true)) => failing.push(format!("still failing: {}", e.id)),
-                _ => {}
+        for e in live.iter().filter(|e| e.failed == Some(true)) {
+            match e.state {
+                EntryState::Fixed => reopened.push(format!("re-opened: {} (was fixed, fails again)", e.id)),
+                EntryState::New | EntryState::Open | EntryState::Retired => {
+                    failing.push(format!("still failing: {}", e.id))
+                }
             }
         }
         let graded = live.iter().filter(|e| e.failed.is_some()).count();

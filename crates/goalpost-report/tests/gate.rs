@@ -3,7 +3,7 @@
 
 mod rows;
 
-use goalpost_report::gate::{StoreEntry, evaluate, junit};
+use goalpost_report::gate::{EntryState, StoreEntry, evaluate, junit};
 use goalpost_report::policy::Policy;
 use rows::{criterion, row};
 
@@ -100,11 +100,11 @@ fn a_fixed_regression_that_fails_again_reopens_and_fails_the_gate() {
     let run =
         vec![row("r", "v", "reg-1", 1, "fail"), row("r", "v", "reg-2", 1, "fail"), row("r", "v", "reg-3", 1, "fail")];
     let store = vec![
-        StoreEntry { id: "reg-1".into(), state: "fixed".into(), failed: Some(true) },
-        StoreEntry { id: "reg-2".into(), state: "open".into(), failed: Some(true) },
-        StoreEntry { id: "reg-3".into(), state: "retired".into(), failed: Some(true) },
-        StoreEntry { id: "reg-4".into(), state: "fixed".into(), failed: Some(false) },
-        StoreEntry { id: "reg-5".into(), state: "new".into(), failed: Some(true) },
+        StoreEntry { id: "reg-1".into(), state: EntryState::Fixed, failed: Some(true) },
+        StoreEntry { id: "reg-2".into(), state: EntryState::Open, failed: Some(true) },
+        StoreEntry { id: "reg-3".into(), state: EntryState::Retired, failed: Some(true) },
+        StoreEntry { id: "reg-4".into(), state: EntryState::Fixed, failed: Some(false) },
+        StoreEntry { id: "reg-5".into(), state: EntryState::New, failed: Some(true) },
     ];
     let g = evaluate(&policy, &run, &[], None, Some(&store));
     let rule = g.rules.iter().find(|r| r.rule == "regressions.no_reopened").unwrap();
