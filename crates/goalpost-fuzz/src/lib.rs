@@ -8,6 +8,7 @@
 //! against the real scenarios and rubrics, and `to_jsonl` read back, which must give the same
 //! trajectory. A panic anywhere is caught, located and kept with the seed of its mutant.
 
+pub mod archive;
 pub mod mutate;
 pub mod rng;
 
@@ -577,7 +578,9 @@ pub fn run(corpus: &Corpus, specs: &Specs, config: &Config) -> Report {
                     let group: PathBuf =
                         rel.components().take(if rel.starts_with("fixtures/formats") { 3 } else { 2 }).collect();
                     let traj = outcome.result.as_ref().map_or(0, |s| s.trajectories as u64);
-                    let g = r.per_group.entry(group.display().to_string()).or_default();
+                    // `.eval` archives apart: they go through the zip-aware mutations.
+                    let eval = if rel.extension().is_some_and(|e| e == "eval") { " (.eval)" } else { "" };
+                    let g = r.per_group.entry(format!("{}{eval}", group.display())).or_default();
                     g.0 += 1;
                     g.1 += traj;
                     if outcome.elapsed > config.slow {

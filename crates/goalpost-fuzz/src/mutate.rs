@@ -4,7 +4,8 @@
 //! Lines); JSON-aware edits that find a value by its exact byte span (so the rest of the file,
 //! key order and pretty printing included, stays as it was) and replace it with numbers at type
 //! limits, odd Unicode, wrong types, deep nesting or duplicated keys; and shell-aware edits of
-//! strings that look like commands. Every choice comes from one [`Rng`], so a seed reproduces a
+//! strings that look like commands; a zip (an Inspect `.eval`) is opened and mutated as one by
+//! [`crate::archive`]. Every choice comes from one [`Rng`], so a seed reproduces a
 //! mutant exactly.
 
 use serde_json::Value;
@@ -235,8 +236,20 @@ pub struct Mutant {
 /// mutant of a large session is read in milliseconds, not seconds.
 const SHRINK_ABOVE: usize = 160 << 10;
 
-/// Mutates `data` with one to three mutations.
+/// Mutates `data` with one to three mutations; a zip (an Inspect `.eval`) is mostly mutated as
+/// a zip, by [`crate::archive`].
 pub fn mutate(rng: &mut Rng, data: &[u8]) -> Mutant {
+    if crate::archive::is_zip(data)
+        && rng.chance(7, 8)
+        && let Some(m) = crate::archive::mutate(rng, data)
+    {
+        return m;
+    }
+    mutate_plain(rng, data)
+}
+
+/// Mutates `data` as bytes, lines, text and JSON, whatever it is.
+pub(crate) fn mutate_plain(rng: &mut Rng, data: &[u8]) -> Mutant {
     let mut m = Mutant { bytes: data.to_vec(), log: Vec::new() };
     if m.bytes.len() > SHRINK_ABOVE && rng.chance(7, 8) {
         shrink_lines(rng, &mut m);
@@ -588,7 +601,7 @@ pub(crate) fn scan(text: &[u8]) -> Option<Vec<Node>> {
 }
 
 /// Finds one JSON document (the file, or one of its lines) and mutates one value in it.
-fn json_mutation(rng: &mut Rng, m: &mut Mutant) -> bool {
+pub(crate) fn json_mutation(rng: &mut Rng, m: &mut Mutant) -> bool {
     let (offset, nodes) = if let Some(nodes) = scan(&m.bytes) {
         (0, nodes)
     } else {
