@@ -28,9 +28,10 @@ pub(crate) fn clean(s: &str, max: usize) -> String {
 }
 
 pub(crate) fn error(e: &anyhow::Error) {
-    let mut msg = format!("error: {e}");
+    // Errors name paths and values that may come from a trajectory or a hostile file name.
+    let mut msg = format!("error: {}", clean(&e.to_string(), 4000));
     for cause in e.chain().skip(1) {
-        let _ = write!(msg, "\n  caused by: {cause}");
+        let _ = write!(msg, "\n  caused by: {}", clean(&cause.to_string(), 4000));
     }
     eprintln!("{msg}");
 }

@@ -87,8 +87,12 @@ pub enum RunDirError {
         resume_hint(dir)
     )]
     Unfinished { dir: PathBuf },
-    #[error("{}: unreadable ({message}): the run did not finish writing it{}", path.display(), resume_hint(path.parent().unwrap_or(path)))]
-    Corrupt { path: PathBuf, message: String },
+    #[error("{}: unreadable: the run did not finish writing it{}", path.display(), resume_hint(path.parent().unwrap_or(path)))]
+    Corrupt {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
     #[error("{}", path.display())]
     Io {
         path: PathBuf,
@@ -137,7 +141,7 @@ impl Manifest {
             }
             Err(e) => return Err(RunDirError::Io { path, source: e }),
         };
-        serde_json::from_str(&text).map_err(|e| RunDirError::Corrupt { path, message: e.to_string() })
+        serde_json::from_str(&text).map_err(|source| RunDirError::Corrupt { path, source })
     }
 
     /// Writes `dir/manifest.json` atomically: whole or absent.
