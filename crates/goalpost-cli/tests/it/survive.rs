@@ -260,3 +260,71 @@ fn hostile_commands_in_every_format_are_graded_and_shown_escaped() {
         assert_clean("explain", &text(&e.stdout));
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_walk_with_symlink_loops_a_pipe_and_empty_files_ends_and_counts_each_file_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("trajs");
+    fs_err::create_dir_all(dir.join("sub")).unwrap();
+    for f in ["fix-login-redirect--good.jsonl", "release-notes--good.jsonl"] {
+        fs_err::copy(root().join("examples/trajectories").join(f), dir.join(f)).unwrap();
+    }
+    fs_err::copy(root().join("examples/trajectories/auth-latency-p95--good.jsonl"), dir.join("sub/a.jsonl")).unwrap();
+    std::os::unix::fs::symlink(".", dir.join("self")).unwrap();
+    std::os::unix::fs::symlink("..", dir.join("sub/up")).unwrap();
+    fs_err::write(dir.join("empty.jsonl"), "").unwrap();
+    fs_err::write(dir.join("blank.json"), " \n\t\n").unwrap();
+    let fifo = dir.join("pipe.jsonl");
+    let made = Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    let out = tmp.path().join("run");
+    // A run that hung on the pipe or looped on the links would never return: bounded here.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_goalpost"))
+        .args(["run", "-q", "--out", out.to_str().unwrap(), "--trajectories", dir.to_str().unwrap()])
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("the run did not end");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "the empty files are errors: {}", text(&o.stderr));
+    let rows = rows(&out.join("results.jsonl"));
+    let graded: Vec<_> = rows.iter().filter(|r| r["type"] == "verdict").collect();
+    assert_eq!(graded.len(), 3, "each real file once: {graded:#?}");
+    let errors: Vec<String> =
+        rows.iter().filter(|r| r["type"] == "error").map(|r| format!("{} {}", r["file"], r["message"])).collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors.iter().any(|e| e.contains("empty.jsonl") && e.contains("empty file")), "{errors:?}");
+    assert!(errors.iter().any(|e| e.contains("blank.json") && e.contains("only whitespace")), "{errors:?}");
+    if made {
+        let stderr = text(&o.stderr);
+        assert!(stderr.contains("pipe.jsonl") && stderr.contains("named pipe"), "{stderr}");
+        let manifest: serde_json::Value =
+            serde_json::from_str(&fs_err::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+        assert!(manifest["skipped"].to_string().contains("pipe.jsonl"), "{manifest}");
+    }
+}
+
+#[test]
+fn report_refuses_a_run_whose_manifest_was_cut() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    assert!(goalpost_env(&["run", "-q", "--out", run.to_str().unwrap()], &[]).status.success());
+    let manifest = fs_err::read_to_string(run.join("manifest.json")).unwrap();
+    fs_err::write(run.join("manifest.json"), &manifest[..manifest.len() / 3]).unwrap();
+    let store = tmp.path().join("store");
+    let promote = vec!["promote", run.to_str().unwrap(), "--store", store.to_str().unwrap()];
+    for args in [vec!["report", run.to_str().unwrap()], promote] {
+        let o = goalpost_env(&args, &[]);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
+        assert!(text(&o.stderr).contains("manifest.json: unreadable"), "{args:?}: {}", text(&o.stderr));
+    }
+}
