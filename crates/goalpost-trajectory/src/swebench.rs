@@ -375,7 +375,7 @@ fn push_actions(
         }
     }
     let observed = |o: &MiniMessage| {
-        let at = o.extra.get("timestamp").and_then(serde_json::Value::as_f64);
+        let at = o.extra.get("timestamp").and_then(crate::formats::time::seconds);
         Observation::of(o, t0.zip(at).map(|(t0, ts)| ts - t0))
     };
     let mut done = vec![false; actions.len()];
@@ -517,8 +517,8 @@ pub fn read_mini_trajectory(path: &Path, report: Option<(&Report, &Path)>) -> Re
                 let created = m
                     .extra
                     .get("timestamp")
-                    .and_then(serde_json::Value::as_f64)
-                    .or_else(|| response.and_then(|r| r.get("created")).and_then(serde_json::Value::as_f64));
+                    .and_then(crate::formats::time::seconds)
+                    .or_else(|| response.and_then(|r| r.get("created")).and_then(crate::formats::time::seconds));
                 let elapsed = created.map(|c| c - *t0.get_or_insert(c));
                 last_elapsed = elapsed.or(last_elapsed);
                 push(Record::Message(Message { role: Role::Assistant, content: content.clone(), elapsed_s: elapsed }));

@@ -111,11 +111,8 @@ fn read_one(path: &Path, limits: &Limits) -> Result<Trajectory, IngestError> {
             continue;
         }
         if header.started_at.is_none() {
-            header.started_at = step
-                .get("timestamp")
-                .and_then(Value::as_str)
-                .filter(|t| super::util::epoch_seconds(t).is_some())
-                .map(str::to_owned);
+            header.started_at =
+                step.get("timestamp").and_then(Value::as_str).filter(|t| super::time::has_offset(t)).map(str::to_owned);
         }
         read_step(&mut b, &doc, i, line, agent_model.as_deref(), &mut sums);
     }
@@ -215,7 +212,7 @@ struct Totals {
 fn read_step(b: &mut Builder, doc: &Value, i: usize, line: Option<u64>, agent_model: Option<&str>, sums: &mut Totals) {
     let p = |rest: &str| format!("/steps/{i}/{rest}");
     let elapsed = match b.str(doc, &p("timestamp"), line) {
-        Some(ts) => b.elapsed_rfc3339(Some(ts), line, &format!("steps[{i}].timestamp")),
+        Some(ts) => b.elapsed_timestamp(Some(ts), line, &format!("steps[{i}].timestamp")),
         None => None,
     };
     let role = match b.str(doc, &p("source"), line) {
@@ -702,8 +699,8 @@ fn trial_result(b: &mut Builder, result: &Value) -> Trial {
         Some(_) => b.warn(None, "result.json: verifier_result.rewards", "expected an object; ignored"),
     }
     let span = |start: &str, end: &str| {
-        let s = result.pointer(start).and_then(Value::as_str).and_then(harbor_seconds)?;
-        let e = result.pointer(end).and_then(Value::as_str).and_then(harbor_seconds)?;
+        let s = result.pointer(start).and_then(super::time::seconds)?;
+        let e = result.pointer(end).and_then(super::time::seconds)?;
         (e >= s).then_some(e - s)
     };
     let wall_time_s = span("/agent_execution/started_at", "/agent_execution/finished_at")
@@ -780,17 +777,6 @@ fn verifier_rewards(b: &mut Builder, verifier: &Path, limits: &Limits) -> Vec<So
     }
 }
 
-/// Seconds of a Harbor timestamp: RFC 3339, or the naive `2025-11-20T09:59:41.003117` pydantic
-/// writes for local datetimes (taken as UTC: only differences are used).
-fn harbor_seconds(ts: &str) -> Option<f64> {
-    if let Some(s) = super::util::epoch_seconds(ts) {
-        return Some(s);
-    }
-    let civil: jiff::civil::DateTime = ts.trim().parse().ok()?;
-    let t = civil.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok()?.timestamp();
-    Some(t.as_millisecond() as f64 / 1000.0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -831,8 +817,9 @@ mod tests {
 
     #[test]
     fn naive_harbor_timestamps_are_read() {
-        let a = harbor_seconds("2025-11-20T10:00:05.398812").unwrap();
-        let b = harbor_seconds("2025-11-20T10:02:05.412301").unwrap();
+        // The naive `2025-11-20T09:59:41.003117` pydantic writes for local datetimes.
+        let a = super::super::time::seconds("2025-11-20T10:00:05.398812").unwrap();
+        let b = super::super::time::seconds("2025-11-20T10:02:05.412301").unwrap();
         assert!((b - a - 120.013).abs() < 0.01, "{}", b - a);
     }
 

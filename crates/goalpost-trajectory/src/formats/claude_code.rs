@@ -61,8 +61,7 @@ use serde_json::Value;
 
 use super::Peek;
 use super::util::{
-    Builder, HeaderParts, cap, epoch_seconds, json_lines_from, json_type, pointer_to_field, read_bounded, snippet_diff,
-    split_mcp,
+    Builder, HeaderParts, cap, json_lines_from, json_type, pointer_to_field, read_bounded, snippet_diff, split_mcp,
 };
 use crate::model::{
     Command, EditOp, ErrorEvent, ErrorKind, FileEdit, Message, Record, Role, ToolCall, ToolResult, Usage,
@@ -160,7 +159,7 @@ fn read_session(path: &Path, limits: &Limits) -> Result<Trajectory, IngestError>
         model: reader.model.take(),
         scenario: None,
         attempt: None,
-        started_at: started.map(|s| s.1),
+        started_at: started.map(|s| s.1).filter(|s| super::time::has_offset(s)),
     };
     reader.b.finish(header, None, &content, 0)
 }
@@ -171,7 +170,7 @@ fn load(path: &Path, bytes: Vec<u8>, file: usize, limits: &Limits) -> Result<Vec
     let mut at = f64::NEG_INFINITY;
     for item in json_lines_from(path, bytes, limits) {
         let (line, v) = item?;
-        let ts = v.get("timestamp").and_then(Value::as_str).and_then(epoch_seconds);
+        let ts = v.get("timestamp").and_then(Value::as_str).and_then(super::time::seconds);
         if let Some(t) = ts {
             at = t;
         }
@@ -300,7 +299,7 @@ impl Reader<'_> {
         if let Some(ts) = self.str(v, "/timestamp")
             && rec.ts.is_none()
         {
-            self.warn("/timestamp", format!("`{}` is not an RFC 3339 timestamp", ts.escape_debug()));
+            self.warn("/timestamp", format!("`{}` is not a timestamp", ts.escape_debug()));
         }
         if let Some(version) = self.str(v, "/version") {
             self.check_version(version);

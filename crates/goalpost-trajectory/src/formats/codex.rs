@@ -211,7 +211,7 @@ impl Reader {
 
     fn run(mut self, recs: &[Rec], bytes: &[u8]) -> Result<Trajectory, IngestError> {
         for (i, r) in recs.iter().enumerate() {
-            let elapsed = self.b.elapsed_rfc3339(r.timestamp.as_deref(), Some(r.line), "timestamp");
+            let elapsed = self.b.elapsed_timestamp(r.timestamp.as_deref(), Some(r.line), "timestamp");
             match r.kind {
                 Kind::SessionMeta => self.session_meta(r),
                 Kind::TurnContext => self.turn_context(r),
@@ -264,7 +264,7 @@ impl Reader {
             self.header.agent_revision = Some(v.to_owned());
         }
         let started = self.str(r, "/timestamp").or(r.timestamp.as_deref());
-        self.header.started_at = started.filter(|t| super::util::epoch_seconds(t).is_some()).map(str::to_owned);
+        self.header.started_at = started.filter(|t| super::time::has_offset(t)).map(str::to_owned);
         self.session_cwd = self.str(r, "/cwd").map(str::to_owned);
         if let Some(m) = self.str(r, "/model") {
             self.model = Some(m.to_owned());

@@ -99,7 +99,8 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::Peek;
-use super::util::{Builder, HeaderParts, cap, epoch_seconds, hash, parse_json, read_bounded, snippet_diff, split_mcp};
+use super::time::seconds;
+use super::util::{Builder, HeaderParts, cap, hash, parse_json, read_bounded, snippet_diff, split_mcp};
 use crate::model::{
     Command, EditOp, ErrorEvent, ErrorKind, FileEdit, FinalState, Message, Record, Role, SourceScore, ToolCall,
     ToolResult, Usage,
@@ -1160,7 +1161,7 @@ impl<'a> SampleReader<'a> {
     /// Seconds since the sample's first event, from a timestamp at `p` + `rel`.
     fn time(&mut self, p: &str, rel: &str) -> Option<f64> {
         let ts = self.str(p, rel)?;
-        if self.b.t0().is_none() && epoch_seconds(ts).is_some() {
+        if self.b.t0().is_none() && super::time::has_offset(ts) {
             self.started_at = Some(ts.to_owned());
         }
         let secs = seconds(ts);
@@ -1304,12 +1305,6 @@ fn limit_kind(kind: &str) -> ErrorKind {
     }
 }
 
-/// Seconds since the Unix epoch of an RFC 3339 timestamp, or of an offset-less one (old logs),
-/// read as UTC: only differences between them are used.
-fn seconds(ts: &str) -> Option<f64> {
-    epoch_seconds(ts).or_else(|| epoch_seconds(&format!("{}Z", ts.trim())))
-}
-
 /// A key as one JSON pointer segment.
 fn escape_pointer(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
@@ -1349,12 +1344,5 @@ mod tests {
     fn hunks_keep_a_and_b_headers_for_deletions() {
         assert_eq!(hunk("x.py", 3, "", 4, "a\nb"), "--- a/x.py\n+++ b/x.py\n@@ -3,0 +4,2 @@\n+a\n+b\n");
         assert_eq!(hunk("x.py", 1, "gone", 1, ""), "--- a/x.py\n+++ b/x.py\n@@ -1,1 +1,0 @@\n-gone\n");
-    }
-
-    #[test]
-    fn offsetless_timestamps_are_read() {
-        assert_eq!(seconds("2024-05-05T07:59:35"), Some(1_714_895_975.0));
-        assert_eq!(seconds("2024-05-05T07:59:35+00:00"), Some(1_714_895_975.0));
-        assert_eq!(seconds("soon"), None);
     }
 }

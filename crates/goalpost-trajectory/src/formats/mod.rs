@@ -23,6 +23,7 @@ pub(crate) mod otel;
 pub(crate) mod swe_agent;
 pub(crate) mod terminal_bench;
 pub mod testlog;
+pub(crate) mod time;
 pub(crate) mod util;
 
 /// The beginning and end of a file, as read for format detection.

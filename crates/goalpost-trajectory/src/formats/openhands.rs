@@ -67,8 +67,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::util::{
-    Builder, HeaderParts, cap, epoch_seconds, hash, json_lines, parse_json, pointer_to_field, read_bounded,
-    snippet_diff,
+    Builder, HeaderParts, cap, hash, json_lines, parse_json, pointer_to_field, read_bounded, snippet_diff,
 };
 use super::{Peek, has_key};
 use crate::model::{
@@ -610,10 +609,10 @@ impl<'a> Conv<'a> {
         let ptr = ev.at("/timestamp");
         let Some(ts) = self.str(&ptr) else { return (None, None) };
         let first = !std::mem::replace(&mut self.seen_time, true);
-        if first && epoch_seconds(ts).is_some() {
+        if first && super::time::has_offset(ts) {
             self.started_at = Some(ts.to_owned());
         }
-        match epoch(ts) {
+        match super::time::seconds(ts) {
             Some(secs) => (Some(secs), self.b.elapsed_epoch(Some(secs))),
             None => {
                 let l = self.l();
@@ -992,16 +991,6 @@ fn insert_diff(path: &str, after: u64, text: &str) -> String {
     out
 }
 
-/// Seconds since the Unix epoch of an OpenHands timestamp; naive ones (no offset, the usual
-/// case) are taken as UTC, which is enough for elapsed times.
-fn epoch(ts: &str) -> Option<f64> {
-    epoch_seconds(ts).or_else(|| {
-        let dt: jiff::civil::DateTime = ts.trim().parse().ok()?;
-        let t = jiff::tz::TimeZone::UTC.to_timestamp(dt).ok()?;
-        Some(t.as_microsecond() as f64 / 1e6)
-    })
-}
-
 /// Whose fault an instance's `error` was.
 fn error_kind(message: &str) -> ErrorKind {
     let lower = message.to_ascii_lowercase();
@@ -1052,15 +1041,6 @@ mod tests {
     fn an_insert_line_at_the_limit_saturates() {
         let max = u64::MAX;
         assert_eq!(insert_diff("a.py", max, "x\n"), format!("--- a/a.py\n+++ b/a.py\n@@ -{max},0 +{max},1 @@\n+x\n"));
-    }
-
-    #[test]
-    fn naive_timestamps_give_elapsed_times() {
-        let a = epoch("2025-04-30T16:32:54.707474").unwrap();
-        let b = epoch("2025-04-30T16:32:57.821635").unwrap();
-        assert!((b - a - 3.114161).abs() < 1e-6, "{}", b - a);
-        assert_eq!(epoch("2025-01-01T00:00:00Z"), Some(1_735_689_600.0));
-        assert_eq!(epoch("soon"), None);
     }
 
     #[test]

@@ -74,14 +74,14 @@ fn read_trial(path: &Path, limits: &Limits) -> Result<Trajectory, IngestError> {
         scenario: b.str(&doc, "/task_id", line("task_id")).map(str::to_owned),
         attempt: trial_name.as_deref().and_then(attempt_of),
         started_at: (doc.get("trial_started_at").and_then(Value::as_str))
-            .filter(|ts| super::util::epoch_seconds(ts).is_some())
+            .filter(|ts| super::time::has_offset(ts))
             .map(str::to_owned),
     };
 
     // The trial's start is time zero; the agent's window is the run's wall time.
     let at = |b: &mut Builder, key: &str| {
         let ts = b.str(&doc, &format!("/{key}"), line(key)).map(str::to_owned);
-        b.elapsed_rfc3339(ts.as_deref(), line(key), key)
+        b.elapsed_timestamp(ts.as_deref(), line(key), key)
     };
     let trial_start = at(&mut b, "trial_started_at");
     let agent_start = at(&mut b, "agent_started_at");

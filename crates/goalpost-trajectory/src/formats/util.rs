@@ -179,12 +179,6 @@ pub(crate) fn hash(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex().to_string()
 }
 
-/// Seconds since the Unix epoch of an RFC 3339 timestamp (`2025-06-01T12:00:00.123Z`).
-pub(crate) fn epoch_seconds(ts: &str) -> Option<f64> {
-    let t: jiff::Timestamp = ts.trim().parse().ok()?;
-    Some(t.as_millisecond() as f64 / 1000.0)
-}
-
 /// The parts of a header a reader knows; the format tag and source are filled in by
 /// [`Builder::finish`].
 #[derive(Debug, Clone, Default)]
@@ -256,14 +250,15 @@ impl Builder {
         });
     }
 
-    /// Seconds since the first time seen, from an RFC 3339 timestamp; remembered as the
-    /// latest elapsed time. A timestamp that does not parse is a warning.
-    pub(crate) fn elapsed_rfc3339(&mut self, ts: Option<&str>, line: Option<u64>, field: &str) -> Option<f64> {
+    /// Seconds since the first time seen, from a timestamp in any form [`super::time`]
+    /// accepts; remembered as the latest elapsed time. A timestamp that does not parse is a
+    /// warning.
+    pub(crate) fn elapsed_timestamp(&mut self, ts: Option<&str>, line: Option<u64>, field: &str) -> Option<f64> {
         let ts = ts?;
-        match epoch_seconds(ts) {
+        match super::time::seconds(ts) {
             Some(s) => self.elapsed_epoch(Some(s)),
             None => {
-                self.warn(line, field, format!("`{}` is not an RFC 3339 timestamp", ts.escape_debug()));
+                self.warn(line, field, format!("`{}` is not a timestamp", ts.escape_debug()));
                 None
             }
         }
@@ -536,9 +531,9 @@ mod tests {
     #[test]
     fn elapsed_is_relative_to_the_first_timestamp() {
         let mut b = Builder::new(Path::new("x"), "test", &Limits::default());
-        assert_eq!(b.elapsed_rfc3339(Some("2025-01-01T00:00:10Z"), None, "ts"), Some(0.0));
-        assert_eq!(b.elapsed_rfc3339(Some("2025-01-01T00:01:10.5Z"), None, "ts"), Some(60.5));
-        assert_eq!(b.elapsed_rfc3339(Some("yesterday"), Some(2), "timestamp"), None);
+        assert_eq!(b.elapsed_timestamp(Some("2025-01-01T00:00:10Z"), None, "ts"), Some(0.0));
+        assert_eq!(b.elapsed_timestamp(Some("2025-01-01T00:01:10.5Z"), None, "ts"), Some(60.5));
+        assert_eq!(b.elapsed_timestamp(Some("yesterday"), Some(2), "timestamp"), None);
         assert_eq!(b.last_elapsed(), Some(60.5));
         assert_eq!(b.warnings.len(), 1);
     }
