@@ -71,9 +71,6 @@ pub(crate) struct Facts {
     pub(crate) reverts: Vec<u32>,
 }
 
-/// Tools whose calls run shell commands; their `command` argument is read as one.
-const SHELL_TOOLS: [&str; 6] = ["bash", "shell", "Bash", "execute_bash", "run_shell_command", "exec_command"];
-
 impl Facts {
     pub(crate) fn gather(t: &Trajectory, plan: &Plan) -> Facts {
         let workspace = workspace_root(plan);
@@ -108,7 +105,8 @@ impl Facts {
                         f.actions.push(n);
                     }
                     f.tools.push((n, c.tool.clone(), c.plugin.clone()));
-                    if SHELL_TOOLS.contains(&c.tool.as_str())
+                    // A shell tool's (`goalpost_trajectory::tools`) `command` argument is read as one.
+                    if goalpost_trajectory::tools::is_shell_tool(&c.tool)
                         && !c.call_id.as_deref().is_some_and(|id| recorded.contains(id))
                         && let Some(cmd) = c.arguments.get("command").and_then(|v| v.as_str())
                     {

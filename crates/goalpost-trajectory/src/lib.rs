@@ -12,7 +12,7 @@
 //! External formats are turned into the same types by importers: [`swebench`] reads a
 //! SWE-bench run of mini-swe-agent (`trajs/` + `logs/*/report.json`) and derives one scenario
 //! per instance. [`discover`] finds the inputs under the paths a user gives and tells formats
-//! apart by content, not by name.
+//! apart by content, not by name. [`tools`] names the tools that run shell commands.
 
 mod error;
 pub mod formats;
@@ -21,6 +21,7 @@ mod model;
 mod read;
 pub mod swebench;
 pub mod text;
+pub mod tools;
 mod write;
 
 pub use error::{IngestError, IngestWarning};

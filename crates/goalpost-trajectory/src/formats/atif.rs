@@ -466,32 +466,8 @@ fn shell_command(name: &str, args: &Value) -> Option<String> {
             let command = keys.trim_end_matches(['\n', '\r']);
             (!command.trim().is_empty()).then(|| command.to_owned())
         }
-        "Bash" | "bash" | "execute_bash" | "shell" | "local_shell" | "exec_command" | "run_shell_command"
-        | "execute_command" | "run_command" | "terminal" => {
-            if matches!(args.get("is_input"), Some(Value::Bool(true)))
-                || args.get("is_input").and_then(Value::as_str) == Some("true")
-            {
-                return None; // Input to a running process, not a command.
-            }
-            let command = match args.get("command").or_else(|| args.get("cmd"))? {
-                Value::String(s) => s.clone(),
-                Value::Array(parts) => {
-                    let parts: Vec<&str> = parts.iter().filter_map(Value::as_str).collect();
-                    match parts.as_slice() {
-                        [sh, flag, script] if is_shell(sh) && matches!(*flag, "-c" | "-lc") => (*script).to_owned(),
-                        _ => parts.join(" "),
-                    }
-                }
-                _ => return None,
-            };
-            (!command.trim().is_empty()).then_some(command)
-        }
-        _ => None,
+        other => crate::tools::shell_command(other, args),
     }
-}
-
-fn is_shell(program: &str) -> bool {
-    matches!(program.rsplit('/').next(), Some("bash" | "sh" | "zsh"))
 }
 
 /// The file edits an editing tool made: `(path, op, diff)`.

@@ -31,7 +31,7 @@
 //!   system messages.
 //! - Tool calls paired with their results by `tool_use_id`, `is_error` as recorded (absent stays
 //!   `None`). MCP tools `mcp__server__tool` are tool `tool` of plugin `server`.
-//! - Commands: a `Bash`/`PowerShell` call is also a [`Command`] at its result. Output comes from
+//! - Commands: a `Bash`/`PowerShell` call (a shell tool: [`crate::tools`]) is also a [`Command`] at its result. Output comes from
 //!   `toolUseResult.stdout`/`stderr`, else the result text. `timed_out` only when the result
 //!   says `Command timed out`; an interrupted command (`interrupted: true`) ran and is not a
 //!   timeout. A call refused before it ran (the user rejected or interrupted it at the prompt,
@@ -465,7 +465,7 @@ impl Reader<'_> {
             Value::String(s) => super::util::embedded_json(&s).unwrap_or(Value::String(s)),
             other => other,
         };
-        let command = is_shell(name).then(|| self.str(v, &format!("{p}/input/command"))).flatten();
+        let command = crate::tools::is_shell_tool(name).then(|| self.str(v, &format!("{p}/input/command"))).flatten();
         let (tool, plugin) = split_mcp(name);
         self.push(Record::ToolCall(ToolCall {
             call_id: id.map(str::to_owned),
@@ -506,7 +506,7 @@ impl Reader<'_> {
             if matches!(tool.as_str(), "Task" | "Agent") && details.is_some() {
                 self.subagent_done(v);
             }
-            if is_shell(&tool) {
+            if crate::tools::is_shell_tool(&tool) {
                 self.command(v, &answer, command, cwd);
             } else if matches!(tool.as_str(), "Edit" | "MultiEdit" | "Write" | "NotebookEdit") {
                 self.edit(v, &answer, &tool, &input);
@@ -737,10 +737,6 @@ impl Reader<'_> {
     fn array<'v>(&mut self, v: &'v Value, ptr: &str) -> &'v [Value] {
         self.typed(v, ptr, "an array", Value::is_array).and_then(Value::as_array).map_or(&[], Vec::as_slice)
     }
-}
-
-fn is_shell(tool: &str) -> bool {
-    matches!(tool, "Bash" | "bash" | "PowerShell")
 }
 
 /// Whether a tool result says the call never ran: the user rejected it, or Claude Code refused

@@ -528,39 +528,11 @@ pub(super) fn split_mcp(name: &str) -> (String, Option<String>) {
     }
 }
 
-/// The command of a shell tool call, as a readable command line.
+/// The command of a shell tool call, as a readable command line, and its `workdir`.
 fn shell_call(name: &str, args: &Value) -> Option<ShellCall> {
-    let (command, cwd) = match name {
-        "shell" | "container.exec" | "shell_command" => (args.get("command")?, args.get("workdir")),
-        "exec_command" => (args.get("cmd").or_else(|| args.get("command"))?, args.get("workdir")),
-        "local_shell" => (args.get("command")?, args.get("working_directory")),
-        _ => return None,
-    };
-    let command = match command {
-        Value::String(s) => s.clone(),
-        Value::Array(argv) => command_line(argv)?,
-        _ => return None,
-    };
+    let command = crate::tools::shell_command(name, args)?;
+    let cwd = args.get("workdir").or_else(|| args.get("working_directory"));
     Some(ShellCall { command, cwd: cwd.and_then(Value::as_str).map(str::to_owned) })
-}
-
-/// `["bash", "-lc", "script"]` → `script`; any other argv joined, quoting what needs it.
-pub(super) fn command_line(argv: &[Value]) -> Option<String> {
-    let args: Vec<&str> = argv.iter().map(Value::as_str).collect::<Option<_>>()?;
-    if let [shell, flag, script] = args.as_slice() {
-        let shell = shell.rsplit('/').next().unwrap_or(shell);
-        if matches!(shell, "bash" | "sh" | "zsh" | "dash") && matches!(*flag, "-lc" | "-c") {
-            return Some((*script).to_owned());
-        }
-    }
-    let quoted: Vec<String> = args
-        .iter()
-        .map(|a| {
-            let plain = !a.is_empty() && a.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b));
-            if plain { (*a).to_owned() } else { format!("'{}'", a.replace('\'', "'\\''")) }
-        })
-        .collect();
-    Some(quoted.join(" "))
 }
 
 /// The patch of an `apply_patch` run through the shell (`apply_patch <<'EOF' … EOF`, or the
@@ -705,16 +677,6 @@ mod tests {
         let o = parse_output("Exit code: 0 is what I would print\nbut this is plain output");
         assert_eq!((o.exit_code, o.duration_s), (None, None));
         assert_eq!(parse_output("README.md").body, "README.md");
-    }
-
-    #[test]
-    fn argv_commands_read_as_command_lines() {
-        let c = |v: Value| command_line(v.as_array().unwrap());
-        assert_eq!(c(json!(["bash", "-lc", "ls -la && cat x"])).as_deref(), Some("ls -la && cat x"));
-        assert_eq!(c(json!(["/bin/zsh", "-lc", "pwd"])).as_deref(), Some("pwd"));
-        assert_eq!(c(json!(["rg", "-n", "foo bar", "src/"])).as_deref(), Some("rg -n 'foo bar' src/"));
-        assert_eq!(c(json!(["echo", "it's"])).as_deref(), Some("echo 'it'\\''s'"));
-        assert_eq!(c(json!(["ls", 3])), None);
     }
 
     #[test]

@@ -904,7 +904,7 @@ impl<'a> SampleReader<'a> {
         {
             let exec = o.exec.unwrap_or_default();
             self.push(Record::Command(Command {
-                command: command.to_owned(),
+                command,
                 exit_code: exec.exit_code,
                 duration_s: exec.duration_s,
                 cwd: exec.cwd.map(str::to_owned),
@@ -1268,9 +1268,10 @@ fn s<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
     v.get(key)?.as_str()
 }
 
-/// Inspect's tools that run shell commands or code.
+/// Inspect's tools that run shell commands (`bash`, `bash_session`, any other shell tool) or
+/// code (`python`).
 fn is_shell(function: &str) -> bool {
-    matches!(function, "bash" | "python" | "bash_session")
+    crate::tools::is_shell_tool(function) || function == "python"
 }
 
 /// Inspect's file editor (and the names Anthropic's and SWE-agent's versions of it use).
@@ -1278,18 +1279,17 @@ fn is_editor(function: &str) -> bool {
     matches!(function, "text_editor" | "str_replace_editor" | "str_replace_based_edit_tool")
 }
 
-/// The command a shell tool call ran: `bash` `cmd`, `python` `code`, a `bash_session` input
-/// that was submitted.
-fn shell_command<'v>(function: &str, args: &'v Value) -> Option<&'v str> {
-    let arg = |k: &str| args.get(k).and_then(Value::as_str);
+/// The command a shell tool call ran: `python` `code`, a `bash_session` input that was
+/// submitted, any other shell tool's `command` or `cmd` (`bash` has `cmd`).
+fn shell_command(function: &str, args: &Value) -> Option<String> {
+    let arg = |k: &str| args.get(k).and_then(Value::as_str).map(str::to_owned);
     match function {
-        "bash" => arg("cmd").or_else(|| arg("command")),
         "python" => arg("code"),
-        "bash_session" => match arg("action") {
+        "bash_session" => match arg("action").as_deref() {
             None | Some("type_submit") => arg("input").or_else(|| arg("command")),
             Some(_) => None,
         },
-        _ => None,
+        _ => crate::tools::shell_command(function, args),
     }
 }
 

@@ -32,7 +32,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::Peek;
-use super::codex::{PatchFile, command_line, parse_patch, split_mcp};
+use super::codex::{PatchFile, parse_patch, split_mcp};
 use super::util::{Builder, HeaderParts, cap, pointer_to_field, read_bounded, snippet_diff};
 use crate::model::{
     Command, EditOp, ErrorEvent, ErrorKind, FileEdit, FinalState, Message, Record, Role, ToolCall, ToolResult, Usage,
@@ -513,7 +513,7 @@ impl TraceReader {
             }
             for (id, name, arguments) in m.calls {
                 let (tool, plugin) = split_mcp(&name);
-                let command = shell_command(&tool, &arguments);
+                let command = crate::tools::shell_command(&tool, &arguments);
                 let call = ToolCall { call_id: id.clone(), tool, plugin, arguments, elapsed_s: elapsed };
                 self.b.push(line, Record::ToolCall(call));
                 match id {
@@ -569,7 +569,7 @@ impl TraceReader {
             .unwrap_or_default();
         let is_error = if s.attr("error.type").is_some() { Some(true) } else { s.error };
         let (tool, plugin) = split_mcp(&name);
-        let command = shell_command(&tool, &arguments);
+        let command = crate::tools::shell_command(&tool, &arguments);
         let edits = if is_error == Some(true) { Vec::new() } else { file_edits(&tool, &arguments) };
         let call =
             ToolCall { call_id: call_id.clone(), tool, plugin, arguments: arguments.clone(), elapsed_s: elapsed };
@@ -880,37 +880,6 @@ fn indexed(attrs: &Value, prefix: &str, out: &mut Vec<Msg>) {
     }
 }
 
-/// Tool names of shells.
-const SHELL_TOOLS: [&str; 15] = [
-    "bash",
-    "shell",
-    "sh",
-    "zsh",
-    "terminal",
-    "exec_command",
-    "shell_command",
-    "run_shell_command",
-    "run_terminal_cmd",
-    "run_in_terminal",
-    "run_command",
-    "execute_command",
-    "execute_bash",
-    "local_shell",
-    "container.exec",
-];
-
-/// The command line of a shell tool's arguments.
-fn shell_command(tool: &str, args: &Value) -> Option<String> {
-    if !SHELL_TOOLS.contains(&tool.to_ascii_lowercase().as_str()) {
-        return None;
-    }
-    match args.get("command").or_else(|| args.get("cmd"))? {
-        Value::String(s) => Some(s.clone()),
-        Value::Array(argv) => command_line(argv),
-        _ => None,
-    }
-}
-
 /// The file edits a tool call's arguments describe, for the edit tools whose arguments say
 /// enough: `apply_patch`, `str_replace_editor`-style tools, `Edit`.
 fn file_edits(tool: &str, args: &Value) -> Vec<PatchFile> {
@@ -1003,7 +972,7 @@ mod tests {
         assert_eq!((i[0].role, i[0].text.as_str()), (Some(Role::System), "Be brief."));
         assert_eq!(i[2].results, [(Some("c1".to_owned()), "ok".to_owned())]);
         assert_eq!(o[0].calls[0].1, "bash");
-        assert_eq!(shell_command("bash", &o[0].calls[0].2).as_deref(), Some("ls"));
+        assert_eq!(crate::tools::shell_command("bash", &o[0].calls[0].2).as_deref(), Some("ls"));
         let attrs = serde_json::json!({"gen_ai.prompt.0.role": "user", "gen_ai.prompt.0.content": "q", "gen_ai.prompt.1.role": "assistant", "gen_ai.prompt.1.content": "a"});
         let mut v = Vec::new();
         indexed(&attrs, "gen_ai.prompt", &mut v);
