@@ -43,10 +43,10 @@ use regex::Regex;
 use serde_json::{Map, Value, json};
 
 use super::Peek;
-use super::util::{Builder, HeaderParts, cap, parse_json, read_bounded, snippet_diff, split_mcp, text_of};
+use super::edits;
+use super::util::{Builder, HeaderParts, cap, parse_json, read_bounded, split_mcp, text_of};
 use crate::model::{
-    Command, EditOp, ErrorEvent, ErrorKind, FileEdit, FinalState, Message, Record, Role, SourceScore, ToolCall,
-    ToolResult, Usage,
+    Command, ErrorEvent, ErrorKind, FinalState, Message, Record, Role, SourceScore, ToolCall, ToolResult, Usage,
 };
 use crate::{IngestError, Limits, Trajectory};
 
@@ -437,18 +437,8 @@ fn emit_call_outcome(b: &mut Builder, call: &Call, output: Option<&str>, elapsed
         );
     }
     if !failed {
-        for (path, op, diff) in file_edits(&call.name, &call.arguments) {
-            b.push(
-                0,
-                Record::FileEdit(FileEdit {
-                    path,
-                    op,
-                    from: None,
-                    diff,
-                    call_id: call.call_id.clone(),
-                    elapsed_s: elapsed,
-                }),
-            );
+        for edit in edits::from_call(&split_mcp(&call.name).0, &call.arguments) {
+            b.push(0, Record::FileEdit(edit.file_edit(call.call_id.clone(), elapsed)));
         }
     }
 }
@@ -468,105 +458,6 @@ fn shell_command(name: &str, args: &Value) -> Option<String> {
         }
         other => crate::tools::shell_command(other, args),
     }
-}
-
-/// The file edits an editing tool made: `(path, op, diff)`.
-fn file_edits(name: &str, args: &Value) -> Vec<(String, EditOp, Option<String>)> {
-    let s = |key: &str| args.get(key).and_then(Value::as_str);
-    let path = s("path").or_else(|| s("file_path"));
-    let (tool, _) = split_mcp(name);
-    match tool.as_str() {
-        "str_replace_editor" | "str_replace_based_edit_tool" | "edit_file" => {
-            let Some(path) = path else { return Vec::new() };
-            match s("command") {
-                Some("create") => {
-                    let text = s("file_text").unwrap_or("");
-                    vec![(path.to_owned(), EditOp::Create, Some(snippet_diff(path, "", text)))]
-                }
-                Some("str_replace") => {
-                    let diff = snippet_diff(path, s("old_str").unwrap_or(""), s("new_str").unwrap_or(""));
-                    vec![(path.to_owned(), EditOp::Modify, Some(diff))]
-                }
-                Some("insert") => {
-                    let after = args.get("insert_line").and_then(Value::as_u64);
-                    let diff = after.map(|line| insertion_diff(path, line, s("new_str").unwrap_or("")));
-                    vec![(path.to_owned(), EditOp::Modify, diff)]
-                }
-                Some("undo_edit") => vec![(path.to_owned(), EditOp::Modify, None)],
-                _ => Vec::new(),
-            }
-        }
-        // Claude Code's and Gemini CLI's whole-file writes: whether the file existed is not
-        // recorded, so a write is taken as a creation of its whole content.
-        "Write" | "write_file" | "create_file" => {
-            let Some(path) = path else { return Vec::new() };
-            let text = s("content").unwrap_or("");
-            vec![(path.to_owned(), EditOp::Create, Some(snippet_diff(path, "", text)))]
-        }
-        "Edit" | "replace" => {
-            let Some(path) = path else { return Vec::new() };
-            let diff = snippet_diff(path, s("old_string").unwrap_or(""), s("new_string").unwrap_or(""));
-            vec![(path.to_owned(), EditOp::Modify, Some(diff))]
-        }
-        "MultiEdit" => {
-            let Some(path) = path else { return Vec::new() };
-            let diff: String = args
-                .get("edits")
-                .and_then(Value::as_array)
-                .map(|edits| {
-                    edits
-                        .iter()
-                        .map(|e| {
-                            let old = e.get("old_string").and_then(Value::as_str).unwrap_or("");
-                            let new = e.get("new_string").and_then(Value::as_str).unwrap_or("");
-                            snippet_diff(path, old, new)
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            vec![(path.to_owned(), EditOp::Modify, (!diff.is_empty()).then_some(diff))]
-        }
-        "apply_patch" => {
-            let patch = s("input").or_else(|| s("patch")).unwrap_or("");
-            patch_edits(patch)
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// The unified diff of inserting `text` after line `after`.
-fn insertion_diff(path: &str, after: u64, text: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut out =
-        format!("--- a/{path}\n+++ b/{path}\n@@ -{after},0 +{},{} @@\n", after.saturating_add(1), lines.len());
-    for l in lines {
-        out.push('+');
-        out.push_str(l);
-        out.push('\n');
-    }
-    out
-}
-
-/// The files a Codex-style `*** Begin Patch` names, with their operation (no unified diff: the
-/// envelope is not one).
-fn patch_edits(patch: &str) -> Vec<(String, EditOp, Option<String>)> {
-    let mut out: Vec<(String, EditOp, Option<String>)> = Vec::new();
-    for line in patch.lines() {
-        if let Some(p) = line.strip_prefix("*** Add File: ") {
-            out.push((p.trim().to_owned(), EditOp::Create, None));
-        } else if let Some(p) = line.strip_prefix("*** Update File: ") {
-            out.push((p.trim().to_owned(), EditOp::Modify, None));
-        } else if let Some(p) = line.strip_prefix("*** Delete File: ") {
-            out.push((p.trim().to_owned(), EditOp::Delete, None));
-        } else if let Some(p) = line.strip_prefix("*** Move to: ")
-            && let Some(last) = out.last_mut()
-        {
-            let from = std::mem::replace(&mut last.0, p.trim().to_owned());
-            last.1 = EditOp::Rename;
-            last.2 = Some(format!("rename from {from}"));
-        }
-    }
-    out
 }
 
 /// Whether a tool's output says the call failed (the text is all ATIF records).

@@ -60,9 +60,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::Peek;
-use super::util::{
-    Builder, HeaderParts, cap, json_lines_from, json_type, pointer_to_field, read_bounded, snippet_diff, split_mcp,
-};
+use super::edits;
+use super::util::{Builder, HeaderParts, cap, json_lines_from, json_type, pointer_to_field, read_bounded, split_mcp};
 use crate::model::{
     Command, EditOp, ErrorEvent, ErrorKind, FileEdit, Message, Record, Role, ToolCall, ToolResult, Usage,
 };
@@ -588,8 +587,8 @@ impl Reader<'_> {
                 let new = detail("content").or_else(|| arg("content")).unwrap_or_default();
                 let diff = match (created, detail("originalFile")) {
                     _ if patch.is_some() => patch,
-                    (true, _) => Some(snippet_diff(&path, "", new)),
-                    (false, Some(old)) => Some(snippet_diff(&path, old, new)),
+                    (true, _) => Some(edits::create(&path, new)),
+                    (false, Some(old)) => Some(edits::replace(&path, old, new)),
                     (false, None) => None,
                 };
                 (if created { EditOp::Create } else { EditOp::Modify }, diff)
@@ -597,19 +596,20 @@ impl Reader<'_> {
             "Edit" => {
                 let old = detail("oldString").or_else(|| arg("old_string")).unwrap_or_default();
                 let new = detail("newString").or_else(|| arg("new_string")).unwrap_or_default();
-                (EditOp::Modify, patch.or_else(|| Some(snippet_diff(&path, old, new))))
+                (EditOp::Modify, patch.or_else(|| Some(edits::replace(&path, old, new))))
             }
             "MultiEdit" => {
                 let snippets = || {
-                    let edits = input.get("edits")?.as_array()?;
-                    let diffs: Vec<String> = edits
+                    let pairs: Vec<(&str, &str)> = input
+                        .get("edits")?
+                        .as_array()?
                         .iter()
                         .map(|e| {
                             let s = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or_default();
-                            snippet_diff(&path, s("old_string"), s("new_string"))
+                            (s("old_string"), s("new_string"))
                         })
                         .collect();
-                    (!diffs.is_empty()).then(|| diffs.concat())
+                    (!pairs.is_empty()).then(|| edits::replace_each(&path, &pairs))
                 };
                 (EditOp::Modify, patch.or_else(snippets))
             }

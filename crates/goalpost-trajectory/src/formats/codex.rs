@@ -31,9 +31,7 @@ use serde_json::{Value, json};
 
 use super::Peek;
 use super::util::{Builder, HeaderParts, cap, json_lines, read_bounded, text_of};
-use crate::model::{
-    Command, EditOp, ErrorEvent, ErrorKind, FileEdit, Message, Record, Role, ToolCall, ToolResult, Usage,
-};
+use crate::model::{Command, ErrorEvent, ErrorKind, FileEdit, Message, Record, Role, ToolCall, ToolResult, Usage};
 use crate::{IngestError, Limits, Trajectory};
 
 /// Whether a file is in this format.
@@ -431,16 +429,9 @@ impl Reader {
         if failed {
             return Vec::new();
         }
-        parse_patch(&patch)
+        super::edits::apply_patch(&patch)
             .into_iter()
-            .map(|f| FileEdit {
-                path: f.path,
-                op: f.op,
-                from: f.from,
-                diff: Some(f.diff),
-                call_id: call_id.map(str::to_owned),
-                elapsed_s: elapsed,
-            })
+            .map(|e| e.file_edit(call_id.map(str::to_owned), elapsed))
             .collect()
     }
 
@@ -586,77 +577,6 @@ fn parse_output(text: &str) -> Output {
     Output { body: text.to_owned(), ..Output::default() }
 }
 
-/// One file of an `apply_patch` patch.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct PatchFile {
-    pub(super) path: String,
-    pub(super) op: EditOp,
-    pub(super) from: Option<String>,
-    /// A unified diff; hunk headers keep Codex's context anchors instead of line numbers.
-    pub(super) diff: String,
-}
-
-/// The files of a Codex patch (`*** Begin Patch` … `*** End Patch`), each with its diff.
-pub(super) fn parse_patch(patch: &str) -> Vec<PatchFile> {
-    let mut files: Vec<(PatchFile, Vec<&str>)> = Vec::new();
-    for line in patch.lines() {
-        let start = |op, path: &str| {
-            (PatchFile { path: path.trim().to_owned(), op, from: None, diff: String::new() }, Vec::new())
-        };
-        if let Some(p) = line.strip_prefix("*** Add File: ") {
-            files.push(start(EditOp::Create, p));
-        } else if let Some(p) = line.strip_prefix("*** Update File: ") {
-            files.push(start(EditOp::Modify, p));
-        } else if let Some(p) = line.strip_prefix("*** Delete File: ") {
-            files.push(start(EditOp::Delete, p));
-        } else if let Some(p) = line.strip_prefix("*** Move to: ") {
-            if let Some((f, _)) = files.last_mut() {
-                f.from = Some(std::mem::replace(&mut f.path, p.trim().to_owned()));
-                f.op = EditOp::Rename;
-            }
-        } else if line.starts_with("*** ") {
-            // `*** Begin Patch`, `*** End Patch`, `*** End of File`.
-        } else if let Some((_, body)) = files.last_mut() {
-            body.push(line);
-        }
-    }
-    files
-        .into_iter()
-        .filter(|(f, _)| !f.path.is_empty())
-        .map(|(mut f, body)| {
-            f.diff = match f.op {
-                EditOp::Create => {
-                    let added: Vec<&str> = body.iter().filter_map(|l| l.strip_prefix('+')).collect();
-                    let mut d = format!("--- /dev/null\n+++ b/{}\n@@ -0,0 +1,{} @@\n", f.path, added.len());
-                    for l in added {
-                        d.push('+');
-                        d.push_str(l);
-                        d.push('\n');
-                    }
-                    d
-                }
-                EditOp::Delete => format!("--- a/{}\n+++ /dev/null\n", f.path),
-                EditOp::Modify | EditOp::Rename => {
-                    let mut d = format!("--- a/{}\n+++ b/{}\n", f.from.as_deref().unwrap_or(&f.path), f.path);
-                    let mut in_hunk = false;
-                    for l in body {
-                        if l.starts_with("@@") {
-                            in_hunk = true;
-                        } else if !in_hunk {
-                            d.push_str("@@\n");
-                            in_hunk = true;
-                        }
-                        d.push_str(l);
-                        d.push('\n');
-                    }
-                    d
-                }
-            };
-            f
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -677,25 +597,6 @@ mod tests {
         let o = parse_output("Exit code: 0 is what I would print\nbut this is plain output");
         assert_eq!((o.exit_code, o.duration_s), (None, None));
         assert_eq!(parse_output("README.md").body, "README.md");
-    }
-
-    #[test]
-    fn patches_become_one_diff_per_file() {
-        let patch = "*** Begin Patch\n*** Add File: hello.txt\n+Hello\n+world\n*** Update File: src/app.py\n*** Move to: src/main.py\n@@ def greet():\n-print(\"Hi\")\n+print(\"Hello\")\n*** Delete File: obsolete.txt\n*** End Patch";
-        let files = parse_patch(patch);
-        assert_eq!(files.len(), 3);
-        assert_eq!((files[0].path.as_str(), files[0].op), ("hello.txt", EditOp::Create));
-        assert_eq!(files[0].diff, "--- /dev/null\n+++ b/hello.txt\n@@ -0,0 +1,2 @@\n+Hello\n+world\n");
-        assert_eq!(
-            (files[1].path.as_str(), files[1].op, files[1].from.as_deref()),
-            ("src/main.py", EditOp::Rename, Some("src/app.py"))
-        );
-        assert_eq!(
-            files[1].diff,
-            "--- a/src/app.py\n+++ b/src/main.py\n@@ def greet():\n-print(\"Hi\")\n+print(\"Hello\")\n"
-        );
-        assert_eq!((files[2].path.as_str(), files[2].op), ("obsolete.txt", EditOp::Delete));
-        assert_eq!(files[2].diff, "--- a/obsolete.txt\n+++ /dev/null\n");
     }
 
     #[test]

@@ -99,8 +99,9 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::Peek;
+use super::edits::{self, is_editor};
 use super::time::seconds;
-use super::util::{Builder, HeaderParts, cap, hash, parse_json, read_bounded, snippet_diff, split_mcp};
+use super::util::{Builder, HeaderParts, cap, hash, parse_json, read_bounded, split_mcp};
 use crate::model::{
     Command, EditOp, ErrorEvent, ErrorKind, FileEdit, FinalState, Message, Record, Role, SourceScore, ToolCall,
     ToolResult, Usage,
@@ -927,30 +928,9 @@ impl<'a> SampleReader<'a> {
 
     /// A file edit from `text_editor`-style arguments.
     fn edit(&mut self, args: &Value, id: Option<&str>, t: Option<f64>) {
-        let arg = |k: &str| args.get(k).and_then(Value::as_str);
-        let Some(path) = arg("path") else { return };
-        let (op, diff) = match arg("command") {
-            Some("create") => (EditOp::Create, Some(snippet_diff(path, "", arg("file_text").unwrap_or_default()))),
-            Some("str_replace") => {
-                (EditOp::Modify, arg("old_str").map(|old| hunk(path, 1, old, 1, arg("new_str").unwrap_or_default())))
-            }
-            Some("insert") => (
-                EditOp::Modify,
-                args.get("insert_line")
-                    .and_then(Value::as_u64)
-                    .map(|l| hunk(path, l, "", l.saturating_add(1), arg("new_str").unwrap_or_default())),
-            ),
-            Some("undo_edit") => (EditOp::Modify, None),
-            _ => return,
-        };
-        self.push(Record::FileEdit(FileEdit {
-            path: path.to_owned(),
-            op,
-            from: None,
-            diff,
-            call_id: id.map(str::to_owned),
-            elapsed_s: t,
-        }));
+        if let Some(edit) = edits::editor(args) {
+            self.push(Record::FileEdit(edit.file_edit(id.map(str::to_owned), t)));
+        }
     }
 
     /// A sandbox action; `owner` is the tool event whose span it ran in.
@@ -1274,11 +1254,6 @@ fn is_shell(function: &str) -> bool {
     crate::tools::is_shell_tool(function) || function == "python"
 }
 
-/// Inspect's file editor (and the names Anthropic's and SWE-agent's versions of it use).
-fn is_editor(function: &str) -> bool {
-    matches!(function, "text_editor" | "str_replace_editor" | "str_replace_based_edit_tool")
-}
-
 /// The command a shell tool call ran: `python` `code`, a `bash_session` input that was
 /// submitted, any other shell tool's `command` or `cmd` (`bash` has `cmd`).
 fn shell_command(function: &str, args: &Value) -> Option<String> {
@@ -1310,20 +1285,6 @@ fn escape_pointer(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-/// A unified diff replacing `old` at line `old_start` by `new` at line `new_start`.
-fn hunk(path: &str, old_start: u64, old: &str, new_start: u64, new: &str) -> String {
-    let (old, new): (Vec<&str>, Vec<&str>) = (old.lines().collect(), new.lines().collect());
-    let mut out = format!("--- a/{path}\n+++ b/{path}\n@@ -{old_start},{} +{new_start},{} @@\n", old.len(), new.len());
-    for (sign, lines) in [('-', &old), ('+', &new)] {
-        for line in lines {
-            out.push(sign);
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1338,11 +1299,5 @@ mod tests {
         );
         let (out, n) = quote_non_finite(b"{\"a\": 1}".to_vec());
         assert_eq!((out.as_slice(), n), (&b"{\"a\": 1}"[..], 0));
-    }
-
-    #[test]
-    fn hunks_keep_a_and_b_headers_for_deletions() {
-        assert_eq!(hunk("x.py", 3, "", 4, "a\nb"), "--- a/x.py\n+++ b/x.py\n@@ -3,0 +4,2 @@\n+a\n+b\n");
-        assert_eq!(hunk("x.py", 1, "gone", 1, ""), "--- a/x.py\n+++ b/x.py\n@@ -1,1 +1,0 @@\n-gone\n");
     }
 }

@@ -17,6 +17,7 @@ use crate::{IngestError, Limits, Trajectory};
 pub(crate) mod atif;
 pub(crate) mod claude_code;
 pub(crate) mod codex;
+pub(crate) mod edits;
 pub(crate) mod inspect;
 pub(crate) mod openhands;
 pub(crate) mod otel;

@@ -66,9 +66,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::util::{
-    Builder, HeaderParts, cap, hash, json_lines, parse_json, pointer_to_field, read_bounded, snippet_diff,
-};
+use super::edits;
+use super::util::{Builder, HeaderParts, cap, hash, json_lines, parse_json, pointer_to_field, read_bounded};
 use super::{Peek, has_key};
 use crate::model::{
     Command, EditOp, ErrorEvent, ErrorKind, FileEdit, FinalState, Message, Record, Role, SourceScore, ToolCall,
@@ -887,30 +886,24 @@ impl<'a> Conv<'a> {
             Some(path) => path,
             None => self.text(&ev.extra("/path"))?,
         };
-        let command = a.get("command").and_then(Value::as_str);
-        let op = match command {
-            Some("create") => EditOp::Create,
-            Some(_) => EditOp::Modify,
-            None if self.bool(&ev.extra("/prev_exist")) == Some(false) => EditOp::Create,
-            None => EditOp::Modify,
+        // The editor's commands (`create`, `str_replace`, …); an LLM-based edit has none.
+        let from_args = edits::editor_at(a, path);
+        let op = match (&from_args, a.get("command").and_then(Value::as_str)) {
+            (Some(e), _) => e.op,
+            (None, Some(_)) => EditOp::Modify,
+            (None, None) if self.bool(&ev.extra("/prev_exist")) == Some(false) => EditOp::Create,
+            (None, None) => EditOp::Modify,
         };
-        let field = |name: &str| a.get(name).and_then(Value::as_str).unwrap_or_default();
+        // OpenHands' own diff when it recorded one, else one built from the arguments.
         let diff = if let Some(d) = self.text(&ev.extra("/diff")) {
             Some(d.to_owned())
         } else if content.starts_with("--- ") {
             Some(content.to_owned())
         } else if let Some(new) = self.str(&ev.extra("/new_content")) {
             let old = self.str(&ev.extra("/old_content")).unwrap_or_default();
-            Some(snippet_diff(path, old, new))
+            Some(if op == EditOp::Create { edits::create(path, new) } else { edits::replace(path, old, new) })
         } else {
-            match command {
-                Some("create") => Some(snippet_diff(path, "", field("file_text"))),
-                Some("str_replace") => Some(snippet_diff(path, field("old_str"), field("new_str"))),
-                Some("insert") => {
-                    a.get("insert_line").and_then(Value::as_u64).map(|n| insert_diff(path, n, field("new_str")))
-                }
-                _ => None,
-            }
+            from_args.and_then(|e| e.diff)
         };
         Some(FileEdit {
             path: path.to_owned(),
@@ -978,19 +971,6 @@ fn agentskills_edit(output: &str) -> Option<(EditOp, &str)> {
     count.ends_with(" lines total after edit)]").then_some((EditOp::Modify, path))
 }
 
-/// The diff of inserting `text` after line `after` of `path`.
-fn insert_diff(path: &str, after: u64, text: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut out =
-        format!("--- a/{path}\n+++ b/{path}\n@@ -{after},0 +{},{} @@\n", after.saturating_add(1), lines.len());
-    for l in lines {
-        out.push('+');
-        out.push_str(l);
-        out.push('\n');
-    }
-    out
-}
-
 /// Whose fault an instance's `error` was.
 fn error_kind(message: &str) -> ErrorKind {
     let lower = message.to_ascii_lowercase();
@@ -1040,7 +1020,9 @@ mod tests {
     #[test]
     fn an_insert_line_at_the_limit_saturates() {
         let max = u64::MAX;
-        assert_eq!(insert_diff("a.py", max, "x\n"), format!("--- a/a.py\n+++ b/a.py\n@@ -{max},0 +{max},1 @@\n+x\n"));
+        let args = serde_json::json!({"command": "insert", "path": "a.py", "insert_line": max, "new_str": "x\n"});
+        let diff = edits::editor_at(&args, "a.py").and_then(|e| e.diff);
+        assert_eq!(diff, Some(format!("--- a/a.py\n+++ b/a.py\n@@ -{max},0 +{max},1 @@\n+x\n")));
     }
 
     #[test]

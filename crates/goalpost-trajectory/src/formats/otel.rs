@@ -19,7 +19,8 @@
 //! twice; every `execute_tool` span as a tool call (`gen_ai.tool.name`, `call.id`,
 //! `call.arguments`) and result (`is_error` from an ERROR status or `error.type`); a shell
 //! tool (bash, shell, exec_command, … with a `command` argument) also as a command; edits
-//! through `apply_patch`, `str_replace_editor`-style and `Edit` tools as file edits. When a
+//! through the editing tools `formats::edits` reads (`apply_patch`, the `str_replace_editor`
+//! family, `Write`, `Edit`, `MultiEdit`, …) as file edits. When a
 //! trace has no `execute_tool` span, the tool calls and results in the messages stand in.
 //!
 //! What it cannot: exit codes unless an attribute records one (`process.exit.code`); cost;
@@ -32,11 +33,10 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::Peek;
-use super::codex::{PatchFile, parse_patch, split_mcp};
-use super::util::{Builder, HeaderParts, cap, pointer_to_field, read_bounded, snippet_diff};
-use crate::model::{
-    Command, EditOp, ErrorEvent, ErrorKind, FileEdit, FinalState, Message, Record, Role, ToolCall, ToolResult, Usage,
-};
+use super::codex::split_mcp;
+use super::edits;
+use super::util::{Builder, HeaderParts, cap, pointer_to_field, read_bounded};
+use crate::model::{Command, ErrorEvent, ErrorKind, FinalState, Message, Record, Role, ToolCall, ToolResult, Usage};
 use crate::{IngestError, Limits, Trajectory};
 
 /// The newest semantic-conventions minor version this reader was written against.
@@ -570,7 +570,7 @@ impl TraceReader {
         let is_error = if s.attr("error.type").is_some() { Some(true) } else { s.error };
         let (tool, plugin) = split_mcp(&name);
         let command = crate::tools::shell_command(&tool, &arguments);
-        let edits = if is_error == Some(true) { Vec::new() } else { file_edits(&tool, &arguments) };
+        let edits = if is_error == Some(true) { Vec::new() } else { edits::from_call(&tool, &arguments) };
         let call =
             ToolCall { call_id: call_id.clone(), tool, plugin, arguments: arguments.clone(), elapsed_s: elapsed };
         self.b.push(s.line, Record::ToolCall(call));
@@ -591,16 +591,8 @@ impl TraceReader {
         }
         let result = ToolResult { call_id: call_id.clone(), is_error, output: cap(&output), elapsed_s: elapsed };
         self.b.push(s.line, Record::ToolResult(result));
-        for f in edits {
-            let e = FileEdit {
-                path: f.path,
-                op: f.op,
-                from: f.from,
-                diff: Some(f.diff),
-                call_id: call_id.clone(),
-                elapsed_s: elapsed,
-            };
-            self.b.push(s.line, Record::FileEdit(e));
+        for edit in edits {
+            self.b.push(s.line, Record::FileEdit(edit.file_edit(call_id.clone(), elapsed)));
         }
     }
 }
@@ -878,47 +870,6 @@ fn indexed(attrs: &Value, prefix: &str, out: &mut Vec<Msg>) {
         }
         out.push(m);
     }
-}
-
-/// The file edits a tool call's arguments describe, for the edit tools whose arguments say
-/// enough: `apply_patch`, `str_replace_editor`-style tools, `Edit`.
-fn file_edits(tool: &str, args: &Value) -> Vec<PatchFile> {
-    let s = |k: &str| args.get(k).and_then(Value::as_str);
-    let edit = |path: &str, op, diff| vec![PatchFile { path: path.to_owned(), op, from: None, diff }];
-    match tool {
-        "apply_patch" => s("input").or_else(|| s("patch")).map(parse_patch).unwrap_or_default(),
-        "str_replace_editor" | "str_replace_based_edit_tool" | "text_editor" => match (s("command"), s("path")) {
-            (Some("create"), Some(path)) => {
-                edit(path, EditOp::Create, snippet_diff(path, "", s("file_text").unwrap_or("")))
-            }
-            (Some("str_replace"), Some(path)) => {
-                edit(path, EditOp::Modify, modify_diff(path, s("old_str").unwrap_or(""), s("new_str").unwrap_or("")))
-            }
-            _ => Vec::new(),
-        },
-        "Edit" | "edit" => match (s("file_path"), s("old_string"), s("new_string")) {
-            (Some(path), Some(old), Some(new)) => edit(path, EditOp::Modify, modify_diff(path, old, new)),
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    }
-}
-
-/// The diff of replacing `old` by `new` inside an existing file.
-fn modify_diff(path: &str, old: &str, new: &str) -> String {
-    let (o, n): (Vec<&str>, Vec<&str>) = (old.lines().collect(), new.lines().collect());
-    let mut d = format!("--- a/{path}\n+++ b/{path}\n@@ -1,{} +1,{} @@\n", o.len(), n.len());
-    for l in o {
-        d.push('-');
-        d.push_str(l);
-        d.push('\n');
-    }
-    for l in n {
-        d.push('+');
-        d.push_str(l);
-        d.push('\n');
-    }
-    d
 }
 
 #[cfg(test)]

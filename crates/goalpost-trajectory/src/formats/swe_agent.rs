@@ -51,9 +51,10 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::Peek;
-use super::util::{Builder, HeaderParts, cap, json_lines_from, parse_json, read_bounded, snippet_diff, text_of};
+use super::edits::{self, Edit};
+use super::util::{Builder, HeaderParts, cap, json_lines_from, parse_json, read_bounded, text_of};
 use crate::{
-    Command, EditOp, ErrorEvent, ErrorKind, FileEdit, FinalState, IngestError, Limits, Message, Record, Role, ToolCall,
+    Command, EditOp, ErrorEvent, ErrorKind, FinalState, IngestError, Limits, Message, Record, Role, ToolCall,
     ToolResult, Trajectory, Usage,
 };
 
@@ -600,11 +601,8 @@ fn push_turn(b: &mut Builder, files: &mut Files, turn: &Turn<'_>, n: usize) {
         .map(|f| files.repo_path(&f, cwd.as_deref()))
         .or_else(|| files.open.clone());
     if !edit_failed(&tool, &turn.observation) {
-        for (path, op, diff) in edits(files, &tool, &arguments, open.as_deref(), cwd.as_deref()) {
-            b.push(
-                0,
-                Record::FileEdit(FileEdit { path, op, from: None, diff, call_id: call_id.clone(), elapsed_s: None }),
-            );
+        for edit in edits(files, &tool, &arguments, open.as_deref(), cwd.as_deref()) {
+            b.push(0, Record::FileEdit(edit.file_edit(call_id.clone(), None)));
         }
     }
     match tool.as_str() {
@@ -745,51 +743,34 @@ fn edit_failed(tool: &str, observation: &str) -> bool {
     .any(|p| out.starts_with(p))
 }
 
-/// The file edits an editing command made: `(path, op, diff)`.
-fn edits(
-    files: &Files,
-    tool: &str,
-    args: &Value,
-    open: Option<&str>,
-    cwd: Option<&str>,
-) -> Vec<(String, EditOp, Option<String>)> {
+/// The file edits an editing command made: `str_replace_editor` (through [`edits::editor_at`],
+/// on the path resolved against the shell's directory), and the windowed editor's `create`,
+/// `edit` and `insert` on the open file.
+fn edits(files: &Files, tool: &str, args: &Value, open: Option<&str>, cwd: Option<&str>) -> Vec<Edit> {
     let s = |k: &str| args.get(k).and_then(Value::as_str);
     let n = |k: &str| args.get(k).and_then(Value::as_u64);
+    let edit = |path: &str, op, diff| Edit { path: path.to_owned(), op, from: None, diff };
     match tool {
         "create" => s("filename")
             .map(|f| {
                 let path = files.repo_path(f, cwd);
-                let diff = create_diff(&path, "");
-                (path, EditOp::Create, Some(diff))
+                let diff = edits::create(&path, "");
+                edit(&path, EditOp::Create, Some(diff))
             })
             .into_iter()
             .collect(),
         "str_replace_editor" => {
-            let Some(path) = s("path").map(|p| files.repo_path(p, cwd)) else { return Vec::new() };
-            let edit = match s("command") {
-                Some("create") => (EditOp::Create, Some(create_diff(&path, s("file_text").unwrap_or_default()))),
-                Some("str_replace") => {
-                    (EditOp::Modify, s("old_str").map(|old| hunk(&path, 1, old, 1, s("new_str").unwrap_or_default())))
-                }
-                Some("insert") => (
-                    EditOp::Modify,
-                    n("insert_line").map(|l| {
-                        hunk(&path, l.saturating_add(1), "", l.saturating_add(1), s("new_str").unwrap_or_default())
-                    }),
-                ),
-                Some("undo_edit") => (EditOp::Modify, None),
-                _ => return Vec::new(),
-            };
-            vec![(path, edit.0, edit.1)]
+            let Some(path) = edits::editor_path(args).map(|p| files.repo_path(p, cwd)) else { return Vec::new() };
+            edits::editor_at(args, &path).into_iter().collect()
         }
         "edit" | "insert" => {
             let Some(path) = open else { return Vec::new() };
             let diff = if let (Some(search), Some(replace)) = (s("search"), s("replace")) {
-                Some(hunk(path, 1, search, 1, replace))
+                Some(edits::replace(path, search, replace))
             } else if tool == "insert" {
                 let text = s("text").unwrap_or_default();
                 let after = n("line").or_else(|| files.windows.get(path).and_then(|w| w.total));
-                after.map(|l| hunk(path, l.saturating_add(1), "", l.saturating_add(1), text))
+                after.map(|l| edits::insert_after(path, l, text))
             } else {
                 let text = s("replacement_text").unwrap_or_default();
                 let range = match (n("start_line"), n("end_line")) {
@@ -804,44 +785,13 @@ fn edits(
                     let end = end.min(total);
                     let old = if end < start { Vec::new() } else { files.displayed(path, start, end)? };
                     let old = old.iter().map(|l| format!("{l}\n")).collect::<String>();
-                    Some(hunk(path, start, &old, start, text))
+                    Some(edits::replace_at(path, start, &old, text))
                 })
             };
-            vec![(path.to_owned(), EditOp::Modify, diff)]
+            vec![edit(path, EditOp::Modify, diff)]
         }
         _ => Vec::new(),
     }
-}
-
-/// A unified diff replacing `old` (from line `old_start`) by `new` (from line `new_start`);
-/// an empty side is written as git does, as the line before it.
-fn hunk(path: &str, old_start: u64, old: &str, new_start: u64, new: &str) -> String {
-    let old: Vec<&str> = old.lines().collect();
-    let new: Vec<&str> = new.lines().collect();
-    let start = |s: u64, n: usize| if n == 0 { s.saturating_sub(1) } else { s };
-    let mut out = format!(
-        "--- a/{path}\n+++ b/{path}\n@@ -{},{} +{},{} @@\n",
-        start(old_start, old.len()),
-        old.len(),
-        start(new_start, new.len()),
-        new.len()
-    );
-    for l in old {
-        out.push('-');
-        out.push_str(l);
-        out.push('\n');
-    }
-    for l in new {
-        out.push('+');
-        out.push_str(l);
-        out.push('\n');
-    }
-    out
-}
-
-/// The diff creating a file with `text`.
-fn create_diff(path: &str, text: &str) -> String {
-    if text.is_empty() { format!("--- /dev/null\n+++ b/{path}\n") } else { snippet_diff(path, "", text) }
 }
 
 /// Words of a command line, unquoted the way a POSIX shell would (no expansions).
@@ -1048,11 +998,12 @@ mod tests {
         let max = u64::MAX;
         let args = serde_json::json!({"command": "insert", "path": "/repo/x.py", "insert_line": max, "new_str": "y"});
         let got = edits(&f, "str_replace_editor", &args, None, None);
-        let want = format!("--- a/x.py\n+++ b/x.py\n@@ -{},0 +{max},1 @@\n+y\n", max - 1);
-        assert_eq!(got[0].2.as_deref(), Some(want.as_str()));
+        // Inserted after line N: the old side is `N,0` (N + 1 saturates; N itself does not move).
+        let want = format!("--- a/x.py\n+++ b/x.py\n@@ -{max},0 +{max},1 @@\n+y\n");
+        assert_eq!(got[0].diff.as_deref(), Some(want.as_str()));
         let args = arguments_of("insert", &format!("insert y {max}"));
         let got = edits(&f, "insert", &args, Some("x.py"), None);
-        assert!(got[0].2.as_deref().is_some_and(|d| d.contains(&format!(" +{max},1 @@"))), "{got:?}");
+        assert!(got[0].diff.as_deref().is_some_and(|d| d.contains(&format!(" +{max},1 @@"))), "{got:?}");
     }
 
     #[test]
@@ -1073,6 +1024,6 @@ mod tests {
         let args = serde_json::json!({"start_line": 1, "end_line": 9, "replacement_text": "a\nb"});
         let got = edits(&f, "edit", &args, Some("x.py"), None);
         assert_eq!(got.len(), 1);
-        assert_eq!(got[0].2.as_deref(), Some("--- a/x.py\n+++ b/x.py\n@@ -1,1 +1,2 @@\n-\n+a\n+b\n"));
+        assert_eq!(got[0].diff.as_deref(), Some("--- a/x.py\n+++ b/x.py\n@@ -1,1 +1,2 @@\n-\n+a\n+b\n"));
     }
 }

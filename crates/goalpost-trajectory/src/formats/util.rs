@@ -437,38 +437,6 @@ pub(crate) fn text_of(content: &Value) -> String {
     }
 }
 
-/// The unified diff of replacing `old` by `new` in `path` (a whole-file or snippet edit);
-/// enough for the grader to count added and removed lines and read their content.
-pub(crate) fn snippet_diff(path: &str, old: &str, new: &str) -> String {
-    let old_lines: Vec<&str> = if old.is_empty() { Vec::new() } else { old.lines().collect() };
-    let new_lines: Vec<&str> = if new.is_empty() { Vec::new() } else { new.lines().collect() };
-    let (a, b) = if old.is_empty() {
-        ("/dev/null".to_owned(), format!("b/{path}"))
-    } else if new.is_empty() {
-        (format!("a/{path}"), "/dev/null".to_owned())
-    } else {
-        (format!("a/{path}"), format!("b/{path}"))
-    };
-    let mut out = format!(
-        "--- {a}\n+++ {b}\n@@ -{},{} +{},{} @@\n",
-        usize::from(!old_lines.is_empty()),
-        old_lines.len(),
-        usize::from(!new_lines.is_empty()),
-        new_lines.len()
-    );
-    for l in &old_lines {
-        out.push('-');
-        out.push_str(l);
-        out.push('\n');
-    }
-    for l in &new_lines {
-        out.push('+');
-        out.push_str(l);
-        out.push('\n');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -545,12 +513,5 @@ mod tests {
         assert_eq!(embedded_json(&deep(MAX_EMBEDDED_DEPTH + 1)), None);
         assert_eq!(embedded_json("{\"a\": {\"b\": 1}}"), Some(serde_json::json!({"a": {"b": 1}})));
         assert_eq!(embedded_json("not json"), None);
-    }
-
-    #[test]
-    fn snippet_diffs_count_lines() {
-        let d = snippet_diff("a.py", "x = 1\n", "x = 2\ny = 3\n");
-        assert!(d.starts_with("--- a/a.py\n+++ b/a.py\n@@ -1,1 +1,2 @@\n-x = 1\n+x = 2\n+y = 3\n"), "{d}");
-        assert!(snippet_diff("n.py", "", "a\n").starts_with("--- /dev/null\n+++ b/n.py\n@@ -0,0 +1,1 @@"));
     }
 }

@@ -8,6 +8,7 @@ mod atif;
 mod claude_code;
 mod codex;
 mod detect;
+mod edits;
 mod inspect;
 mod openhands;
 mod otel;
