@@ -204,6 +204,9 @@ mod tests {
             Some("2023-11-14T22:13:20.25Z")
         );
         assert_eq!(at("-1").as_deref(), Some("1969-12-31T23:59:59Z"));
+        assert_eq!(at("-1.5").as_deref(), Some("1969-12-31T23:59:58.5Z"));
+        assert_eq!(at("-0.0000000001").as_deref(), Some("1970-01-01T00:00:00Z"));
+        assert_eq!(at("0.9999999999").as_deref(), Some("1970-01-01T00:00:01Z"));
         assert_eq!(parse_timestamp(&json!(0)).map(|t| t.to_string()).as_deref(), Some("1970-01-01T00:00:00Z"));
         // A float number of seconds is kept as it is.
         assert_eq!(seconds(&json!(1_780_680_349.441_035_5)), Some(1_780_680_349.441_035_5));
