@@ -53,8 +53,11 @@ pub struct CorpusFile {
 pub struct Corpus {
     pub root: PathBuf,
     pub files: Vec<CorpusFile>,
-    /// Indices of `files` by format directory (`fixtures/formats/codex`, `examples/trajectories`).
+    /// Indices of `files` by format directory (`fixtures/formats/codex`, `examples/trajectories`):
+    /// the files that are mutated.
     pub groups: Vec<Vec<usize>>,
+    /// The pattern [`Corpus::only`] kept the mutated files to.
+    pub only: Option<String>,
 }
 
 const CORPUS_DIRS: &[&str] = &["fixtures/formats", "fixtures/swebench-run", "examples/trajectories"];
@@ -126,7 +129,24 @@ impl Corpus {
             let depth = if f.rel.starts_with("fixtures/formats") { 3 } else { 2 };
             by_dir.entry(f.rel.components().take(depth).collect()).or_default().push(i);
         }
-        Self { root, files, groups: by_dir.into_values().collect() }
+        Self { root, files, groups: by_dir.into_values().collect(), only: None }
+    }
+
+    /// Mutates only the files whose path contains `pattern` (`.eval`, `inspect/`); the others
+    /// stay in the mirror, read with them.
+    pub fn only(&mut self, pattern: &str) {
+        let files = &self.files;
+        for g in &mut self.groups {
+            g.retain(|&i| files[i].rel.to_string_lossy().contains(pattern));
+        }
+        self.groups.retain(|g| !g.is_empty());
+        self.only = Some(pattern.to_owned());
+    }
+
+    /// The environment that replays the mutant of `seed`.
+    pub fn replay_env(&self, seed: u64) -> String {
+        let only = self.only.as_ref().map(|p| format!("GOALPOST_FUZZ_ONLY='{p}' ")).unwrap_or_default();
+        format!("{only}GOALPOST_FUZZ_REPLAY={seed:#018x}")
     }
 }
 
@@ -409,6 +429,9 @@ pub struct Config {
     pub crashes: Option<PathBuf>,
     /// A mutant slower than this is reported as slow.
     pub slow: Duration,
+    /// Print each mutant's replay environment before it runs (to find the one that aborts the
+    /// process: a stack overflow, running out of memory).
+    pub trace: bool,
 }
 
 /// A distinct finding (a panic site or a round-trip difference), first seen with `seed`.
@@ -419,6 +442,8 @@ pub struct Finding {
     pub seed: u64,
     pub file: PathBuf,
     pub mutations: Vec<String>,
+    /// The environment that replays it.
+    pub replay: String,
     pub count: u64,
     pub saved: Option<PathBuf>,
 }
@@ -457,13 +482,13 @@ impl Report {
             for f in map.values() {
                 let _ = writeln!(
                     s,
-                    "\n{title} at {} ({} times)\n  message: {}\n  first from {} with seed {:#018x} (GOALPOST_FUZZ_REPLAY={:#018x})\n  mutations: {}",
+                    "\n{title} at {} ({} times)\n  message: {}\n  first from {} with seed {:#018x} ({})\n  mutations: {}",
                     f.key,
                     f.count,
                     f.message.chars().take(600).collect::<String>(),
                     f.file.display(),
                     f.seed,
-                    f.seed,
+                    f.replay,
                     f.mutations.join("; ")
                 );
                 if let Some(p) = &f.saved {
@@ -543,13 +568,13 @@ fn run_mutant(mirror: &Mirror, corpus: &Corpus, specs: &Specs, seed: u64) -> (Pa
     (file.rel.clone(), m, Outcome { result, elapsed: start.elapsed() })
 }
 
-fn save(dir: &Path, seed: u64, file: &Path, m: &mutate::Mutant, what: &str) -> Option<PathBuf> {
+fn save(dir: &Path, seed: u64, replay: &str, file: &Path, m: &mutate::Mutant, what: &str) -> Option<PathBuf> {
     fs_err::create_dir_all(dir).ok()?;
     let name = file.file_name()?.to_string_lossy().into_owned();
     let out = dir.join(format!("{seed:016x}-{name}"));
     fs_err::write(&out, &m.bytes).ok()?;
     let info = format!(
-        "seed: {seed:#018x}\nfile: {}\nfinding: {what}\nmutations:\n  {}\nreplay: GOALPOST_FUZZ_REPLAY={seed:#018x} cargo test -p goalpost-fuzz -- --nocapture\n",
+        "seed: {seed:#018x}\nfile: {}\nfinding: {what}\nmutations:\n  {}\nreplay: {replay} cargo test -p goalpost-fuzz -- --nocapture\n",
         file.display(),
         m.log.join("\n  ")
     );
@@ -572,6 +597,10 @@ pub fn run(corpus: &Corpus, specs: &Specs, config: &Config) -> Report {
                         break;
                     }
                     let seed = mutant_seed(config.seed, i);
+                    if config.trace {
+                        use std::io::Write as _;
+                        let _ = writeln!(std::io::stderr(), "mutant {i}: {}", corpus.replay_env(seed));
+                    }
                     let (rel, m, outcome) = run_mutant(&mirror, corpus, specs, seed);
                     let mut r = report.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                     r.tried += 1;
@@ -592,7 +621,10 @@ pub fn run(corpus: &Corpus, specs: &Specs, config: &Config) -> Report {
                             f.count += 1;
                             return;
                         }
-                        let saved = config.crashes.as_deref().and_then(|d| save(d, seed, &rel, &m, &key));
+                        let saved = config
+                            .crashes
+                            .as_deref()
+                            .and_then(|d| save(d, seed, &corpus.replay_env(seed), &rel, &m, &key));
                         map.insert(
                             key.clone(),
                             Finding {
@@ -601,6 +633,7 @@ pub fn run(corpus: &Corpus, specs: &Specs, config: &Config) -> Report {
                                 seed,
                                 file: rel.clone(),
                                 mutations: m.log.clone(),
+                                replay: corpus.replay_env(seed),
                                 count: 1,
                                 saved,
                             },
@@ -631,7 +664,7 @@ pub fn replay(corpus: &Corpus, specs: &Specs, seed: u64, save_to: Option<&Path>)
     let Ok(mirror) = Mirror::new(corpus) else { return "could not build the mirror".into() };
     let (rel, m, outcome) = run_mutant(&mirror, corpus, specs, seed);
     if let Some(dir) = save_to {
-        save(dir, seed, &rel, &m, "replay");
+        save(dir, seed, &corpus.replay_env(seed), &rel, &m, "replay");
     }
     let result = match &outcome.result {
         Ok(s) => format!(

@@ -3,7 +3,9 @@
 //! (location, message, the seed that reproduces it) and every round-trip difference.
 //!
 //! `GOALPOST_FUZZ_ITERATIONS` and `GOALPOST_FUZZ_SEED` make a longer run;
-//! `GOALPOST_FUZZ_REPLAY=<seed>` runs one mutant and prints what it did.
+//! `GOALPOST_FUZZ_ONLY=<pattern>` mutates only the fixtures whose path contains it;
+//! `GOALPOST_FUZZ_REPLAY=<seed>` runs one mutant and prints what it did; `GOALPOST_FUZZ_TRACE=1`
+//! prints each mutant's seed before it runs.
 
 use std::io::Write;
 use std::time::Duration;
@@ -26,8 +28,12 @@ fn env_u64(name: &str) -> Option<u64> {
 #[test]
 fn mutants_of_every_fixture_never_panic_and_round_trip() {
     let root = repo_root();
-    let corpus = Corpus::load(&root);
+    let mut corpus = Corpus::load(&root);
     assert!(corpus.files.len() > 100, "the fixtures were not found under {}", root.display());
+    if let Ok(pattern) = std::env::var("GOALPOST_FUZZ_ONLY") {
+        corpus.only(&pattern);
+        assert!(!corpus.groups.is_empty(), "no fixture path contains {pattern:?}");
+    }
     let specs = Specs::load(&root);
     assert!(specs.unscoped.is_some(), "the default rubric did not load");
     let mut err = std::io::stderr();
@@ -41,6 +47,7 @@ fn mutants_of_every_fixture_never_panic_and_round_trip() {
         workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
         crashes: Some(crashes_dir()),
         slow: Duration::from_secs(5),
+        trace: std::env::var_os("GOALPOST_FUZZ_TRACE").is_some(),
     };
     let report = run(&corpus, &specs, &config);
     let _ = writeln!(err, "seed {:#x}: {}", config.seed, report.render());
