@@ -252,6 +252,18 @@ fn read_eval(path: &Path, limits: &Limits) -> Result<Vec<Result<Trajectory, Inge
         obj.entry("status").or_insert_with(|| "started".into());
     }
     let mut out = Vec::new();
+    // Entries the zip library cannot give us: two entries under one name (it keeps one), or an
+    // end record that counts fewer entries than the central directory holds (it stops there).
+    let listed_entries = central_directory_entries(path, zip.central_directory_start(), limits);
+    if zip.has_duplicate_names() || listed_entries.is_some_and(|n| n != zip.len()) {
+        let holds = listed_entries.map_or(String::new(), |n| format!("holds {n} entries but "));
+        out.push(Err(err(format!(
+            "the archive's central directory {holds}gives {} readable ones{}: entries are duplicated or miscounted, so samples may be missing",
+            zip.len(),
+            if zip.has_duplicate_names() { " (some names appear twice)" } else { "" }
+        ))
+        .with_field("samples")));
+    }
     // The samples the log lists: `summaries.json` once finished, the journal's while running.
     let summary_entries: Vec<(usize, &str)> = match find("summaries.json") {
         Some(i) => vec![(i, "summaries.json")],
@@ -362,6 +374,32 @@ fn in_entry(mut e: IngestError, name: &str) -> IngestError {
         e.message = format!("{name}: {}", e.message);
     }
     e
+}
+
+/// How many entries the central directory starting at `start` really holds, walking its
+/// headers (`PK\x01\x02`, 46 bytes, then name, extra field and comment) up to the end record;
+/// `None` when it cannot be read or is larger than the limits allow.
+fn central_directory_entries(path: &Path, start: u64, limits: &Limits) -> Option<usize> {
+    use std::io::SeekFrom;
+    let mut f = fs_err::File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    let size = len.checked_sub(start)?;
+    // A central directory header is at least 46 bytes; names are at most 64 KiB each.
+    let cap = (limits.max_zip_entries as u64).saturating_mul(46 + 3 * 65_535).min(256 << 20);
+    if size > cap {
+        return None;
+    }
+    f.seek(SeekFrom::Start(start)).ok()?;
+    let mut cd = Vec::new();
+    f.take(size).read_to_end(&mut cd).ok()?;
+    let (mut at, mut n) = (0usize, 0usize);
+    while cd.get(at..at + 4) == Some(b"PK\x01\x02") {
+        let field = |o: usize| cd.get(at + o..at + o + 2).map(|b| usize::from(u16::from_le_bytes([b[0], b[1]])));
+        let (name, extra, comment) = (field(28)?, field(30)?, field(32)?);
+        at = at.checked_add(46 + name + extra + comment)?;
+        n += 1;
+    }
+    Some(n)
 }
 
 /// One entry's bytes. The outer error is the file's (a limit was passed: the whole archive is

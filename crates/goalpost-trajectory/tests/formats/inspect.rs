@@ -866,3 +866,53 @@ fn zstd_bombs_are_refused() {
     assert!(e.message.starts_with("samples/1_epoch_1.json: "), "{e}");
     assert!(e.message.contains("too much memory"), "{e}");
 }
+
+/// The offset of the end-of-central-directory record in `zip`.
+fn eocd(zip: &[u8]) -> usize {
+    (0..=zip.len() - 22).rev().find(|&i| zip[i..i + 4] == *b"PK\x05\x06").unwrap()
+}
+
+#[test]
+fn entries_the_zip_library_would_drop_are_an_error_row() {
+    let real = fs_err::read(inspect("current-bash.eval")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let u16_at = |b: &[u8], i: usize| usize::from(u16::from_le_bytes([b[i], b[i + 1]]));
+
+    // An end record that counts 1 entry: the library sees only the first.
+    let mut under = real.clone();
+    let e = eocd(&under);
+    assert!(u16_at(&under, e + 10) > 2);
+    under[e + 8..e + 10].copy_from_slice(&1u16.to_le_bytes());
+    under[e + 10..e + 12].copy_from_slice(&1u16.to_le_bytes());
+    let path = dir.path().join("undercount.eval");
+    fs_err::write(&path, &under).unwrap();
+    let items = read_as_inspect(&path, Limits::default());
+    let errors: Vec<String> = items.iter().filter_map(|i| i.as_ref().err()).map(|e| e.to_string()).collect();
+    assert!(
+        errors.iter().any(|e| e.contains("central directory holds") && e.contains("gives 1 readable")),
+        "{items:?}"
+    );
+
+    // A central directory entry listed twice (the library keeps one copy of the name).
+    let mut dup = real.clone();
+    let e = eocd(&dup);
+    let (cd_size, cd_start) = (
+        u32::from_le_bytes(dup[e + 12..e + 16].try_into().unwrap()) as usize,
+        u32::from_le_bytes(dup[e + 16..e + 20].try_into().unwrap()) as usize,
+    );
+    let first_len = 46 + u16_at(&dup, cd_start + 28) + u16_at(&dup, cd_start + 30) + u16_at(&dup, cd_start + 32);
+    let copy = dup[cd_start..cd_start + first_len].to_vec();
+    let n = u16_at(&dup, e + 10) as u16 + 1;
+    dup.splice(cd_start + cd_size..cd_start + cd_size, copy);
+    let e = eocd(&dup);
+    dup[e + 8..e + 10].copy_from_slice(&n.to_le_bytes());
+    dup[e + 10..e + 12].copy_from_slice(&n.to_le_bytes());
+    dup[e + 12..e + 16].copy_from_slice(&((cd_size + first_len) as u32).to_le_bytes());
+    let path = dir.path().join("duplicate.eval");
+    fs_err::write(&path, &dup).unwrap();
+    let items = read_as_inspect(&path, Limits::default());
+    let errors: Vec<String> = items.iter().filter_map(|i| i.as_ref().err()).map(|e| e.to_string()).collect();
+    assert!(errors.iter().any(|e| e.contains("some names appear twice")), "{items:?}");
+    // The samples that could be read are still there.
+    assert!(items.iter().any(|i| i.is_ok()), "{items:?}");
+}
