@@ -31,3 +31,7 @@ lint:
 # Benchmarks (prints trajectories/s and MB/s).
 bench:
     cargo bench -p goalpost-bench
+
+# A long fuzz run (the bounded one is part of `test`): GOALPOST_FUZZ_SEED and _ITERATIONS pick it.
+fuzz:
+    CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS=true CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS=true GOALPOST_FUZZ_ITERATIONS=${GOALPOST_FUZZ_ITERATIONS:-200000} cargo test --release -p goalpost-fuzz --test fuzz -- --nocapture
