@@ -176,7 +176,7 @@ pub(crate) struct RunArgs {
     pub(crate) out: Option<PathBuf>,
     /// Finish an interrupted run in its directory: the inputs, scenarios and rubrics it started
     /// with are read again, and only trajectories its partial results lack are graded.
-    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["trajectories", "scenario"])]
+    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["trajectories", "scenario", "scenarios", "rubrics"])]
     pub(crate) resume: Option<PathBuf>,
     /// Worker threads [default: all cores].
     #[arg(long, short = 'j')]

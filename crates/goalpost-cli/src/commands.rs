@@ -45,10 +45,10 @@ pub(crate) fn load_specs(a: &SpecArgs) -> Result<(SpecSet, usize)> {
 
 fn run(mut a: RunArgs) -> Result<Exit> {
     // A resumed run takes everything from how it started; paths are relative to where it did.
-    let resume = match a.resume.take() {
+    let resume = match a.resume.clone() {
         Some(dir) => {
             let dir = dir.canonicalize().with_context(|| format!("--resume `{}`", dir.display()))?;
-            if goalpost_grade::manifest::Manifest::load(&dir).is_ok() && !dir.join("run.json").exists() {
+            if goalpost_grade::manifest::Manifest::load(&dir).is_ok() {
                 render::hint(&format!("`{}` is a finished run: nothing to resume", dir.display()));
                 return Ok(Exit::Success);
             }
@@ -85,9 +85,16 @@ fn run(mut a: RunArgs) -> Result<Exit> {
     let specs_hash = manifest::specs_hash(&specs);
     let start = match resume {
         Some(start) => {
+            if start.goalpost_version != env!("CARGO_PKG_VERSION") {
+                bail!(
+                    "this run was started by goalpost {}, and this is {}: resuming would grade one run by two graders\nhint: start a new run instead",
+                    start.goalpost_version,
+                    env!("CARGO_PKG_VERSION")
+                );
+            }
             if start.specs_hash != specs_hash {
                 bail!(
-                    "the scenarios or rubrics changed since this run started: resuming would grade one run by two plans\nhint: start a new run instead"
+                    "the scenarios, rubrics or tool catalogs changed since this run started: resuming would grade one run by two plans\nhint: start a new run instead"
                 );
             }
             start
@@ -108,14 +115,22 @@ fn run(mut a: RunArgs) -> Result<Exit> {
         }
     };
     let started = start.started()?;
+    let resuming = a.resume.is_some();
     let out = a.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&start.run_id));
     fs_err::create_dir_all(&out)?;
     let partial = out.join("results.partial.jsonl");
+    if !resuming && out.join("run.json").exists() {
+        bail!(
+            "`{}` holds a run that did not finish\nhint: finish it with `goalpost run --resume {}`, or remove it",
+            out.display(),
+            out.display()
+        );
+    }
     // What an interrupted run already graded: its partial file, or, if it got as far as
     // writing results.jsonl, that. The partial file is rewritten with the rows that parse (a
     // kill leaves the last one torn), and grading appends to it.
     let mut reused = Vec::new();
-    if a.out.is_some() && out.join("run.json").is_file() {
+    if resuming {
         for f in [&partial, &out.join("results.jsonl")] {
             if f.is_file() {
                 let (rows, _torn) = goalpost_grade::read_rows(f)?;
@@ -130,7 +145,14 @@ fn run(mut a: RunArgs) -> Result<Exit> {
             }
         }
     }
-    start.write(&out)?;
+    // A finished run's manifest here would make this directory look finished while it is not.
+    match fs_err::remove_file(out.join("manifest.json")) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+        _ => {}
+    }
+    if !start.write(&out)? {
+        render::hint("a path of this run is not UTF-8: it cannot be resumed if it is interrupted");
+    }
     goalpost_grade::write_atomic(&partial, |w| {
         w.write_all(goalpost_grade::header_line().as_bytes())?;
         for v in &reused {

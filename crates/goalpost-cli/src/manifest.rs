@@ -80,30 +80,30 @@ pub(crate) struct RunStart {
     pub(crate) scenario: Option<String>,
     pub(crate) scenarios: PathBuf,
     pub(crate) rubrics: PathBuf,
-    /// blake3 over the scenarios' and rubrics' hashes: a resumed run must grade by the same plan.
+    /// blake3 over the loaded scenarios, rubrics and catalogs: a resumed run must grade by the
+    /// same plan.
     pub(crate) specs_hash: String,
 }
 
 pub(crate) fn specs_hash(specs: &SpecSet) -> String {
-    let (scenarios, rubrics) = self::specs(specs);
-    let mut h = blake3::Hasher::new();
-    for s in scenarios.iter().chain(&rubrics) {
-        for part in [&s.id, &s.path, &s.blake3] {
-            h.update(&(part.len() as u64).to_le_bytes());
-            h.update(part.as_bytes());
-        }
-    }
-    h.finalize().to_hex().to_string()
+    // Everything grading depends on, as loaded: scenarios, rubrics, their resolved criteria and
+    // the tool catalogs they read (a catalog is a file of its own). The set holds only ordered
+    // maps, so its debug form is deterministic.
+    blake3::hash(format!("{specs:?}").as_bytes()).to_hex().to_string()
 }
 
 impl RunStart {
-    pub(crate) fn write(&self, dir: &Path) -> Result<()> {
+    /// Writes `run.json`. Paths that are not UTF-8 cannot be recorded faithfully: then the run
+    /// goes on without it (and cannot be resumed), and the caller says so.
+    pub(crate) fn write(&self, dir: &Path) -> Result<bool> {
         let path = dir.join("run.json");
+        let Ok(text) = serde_json::to_string_pretty(self) else { return Ok(false) };
         goalpost_grade::write_atomic(&path, |w| {
-            serde_json::to_writer_pretty(&mut *w, self)?;
+            w.write_all(text.as_bytes())?;
             w.write_all(b"\n")
         })
-        .with_context(|| format!("writing {}", path.display()))
+        .with_context(|| format!("writing {}", path.display()))?;
+        Ok(true)
     }
 
     pub(crate) fn started(&self) -> Result<jiff::Timestamp> {

@@ -10,21 +10,14 @@ use goalpost_grade::{ErrorRow, Outcome, RunResults, Status, Totals, Verdict};
 use goalpost_spec::Diagnostic;
 use goalpost_trajectory::{IngestError, Trajectory};
 
-/// Escapes control characters (ANSI escapes, carriage returns) and caps the length.
+/// Escapes control characters (ANSI escapes, carriage returns, and newlines and tabs too: a
+/// trajectory string must not start a line of its own) and caps the length.
 pub(crate) fn clean(s: &str, max: usize) -> String {
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i >= max {
-            out.push('…');
-            break;
-        }
-        if goalpost_trajectory::text::is_hidden(c) {
-            out.push_str(&goalpost_trajectory::text::visible(c.encode_utf8(&mut [0; 4])));
-        } else {
-            out.push(c);
-        }
+    if s.contains(['\n', '\t']) {
+        goalpost_trajectory::text::visible_capped(&s.replace('\n', "\\n").replace('\t', "\\t"), max)
+    } else {
+        goalpost_trajectory::text::visible_capped(s, max)
     }
-    out
 }
 
 pub(crate) fn error(e: &anyhow::Error) {
@@ -46,7 +39,8 @@ pub(crate) fn ingest_error(e: &IngestError) {
 
 pub(crate) fn error_row(e: &ErrorRow) {
     let loc = e.line.map(|l| format!(":{l}")).unwrap_or_default();
-    eprintln!("error: {}{loc}: {}", clean(&e.file, 500), clean(&e.message, 2000));
+    let field = e.field.as_deref().map(|f| format!("field `{}`: ", clean(f, 200))).unwrap_or_default();
+    eprintln!("error: {}{loc}: {field}{}", clean(&e.file, 500), clean(&e.message, 2000));
 }
 
 pub(crate) fn hint(msg: &str) {

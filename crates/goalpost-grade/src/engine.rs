@@ -1,16 +1,16 @@
 //! Grading one trajectory, and many in parallel.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use goalpost_spec::{CriterionKind, Plan, SpecSet};
+use goalpost_trajectory::isolate::isolate;
 use goalpost_trajectory::{IngestError, Input, Limits, Trajectory};
 use rayon::prelude::*;
 
 use crate::criteria;
 use crate::facts::Facts;
-use crate::isolate::isolate;
 use crate::verdict::{CriterionResult, ErrorKind, ErrorRow, Outcome, RunResults, Status, Summary, Verdict};
 
 /// Hears about progress. The engine knows nothing of terminals; the CLI draws the bar.
@@ -43,34 +43,39 @@ pub struct RunOptions {
 
 /// Verdicts an interrupted run already made, keyed by file, trajectory id and content hash:
 /// a trajectory that matches all three is not graded again. Grading is pure, so a reused
-/// verdict is the one grading would give.
+/// verdict is the one grading would give. A file may hold the same trajectory twice (its
+/// verdicts differ only in what names their lines): each key keeps its verdicts in file order
+/// and hands them out in that order, as the file is read.
 #[derive(Debug, Default)]
 pub struct Reuse {
-    verdicts: HashMap<(String, String, String), Verdict>,
+    verdicts: Mutex<HashMap<(String, String, String), VecDeque<Verdict>>>,
+    len: usize,
 }
 
 impl Reuse {
+    /// `verdicts` in the order they were graded (within one file, file order).
     pub fn new(verdicts: impl IntoIterator<Item = Verdict>) -> Reuse {
-        Reuse {
-            verdicts: verdicts
-                .into_iter()
-                .map(|v| ((v.file.clone(), v.trajectory.clone(), v.content_hash.clone()), v))
-                .collect(),
+        let mut map: HashMap<(String, String, String), VecDeque<Verdict>> = HashMap::new();
+        let mut len = 0;
+        for v in verdicts {
+            len += 1;
+            map.entry((v.file.clone(), v.trajectory.clone(), v.content_hash.clone())).or_default().push_back(v);
         }
+        Reuse { verdicts: Mutex::new(map), len }
     }
 
     pub fn len(&self) -> usize {
-        self.verdicts.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.verdicts.is_empty()
+        self.len == 0
     }
 
-    fn get(&self, t: &Trajectory) -> Option<&Verdict> {
-        // Keyed by owned strings; a miss costs three small allocations next to a full grade.
+    fn take(&self, t: &Trajectory) -> Option<Verdict> {
         let key = (t.origin.path.display().to_string(), t.header.id.clone(), t.content_hash.clone());
-        self.verdicts.get(&key)
+        let mut map = self.verdicts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get_mut(&key)?.pop_front()
     }
 }
 
@@ -96,7 +101,7 @@ pub fn run(
                 let (mut ok, mut bad) = (0, 0);
                 for item in read_input(input, opts.limits) {
                     let reused = match (&item, &opts.reuse) {
-                        (Ok(t), Some(r)) => r.get(t).cloned(),
+                        (Ok(t), Some(r)) => r.take(t),
                         _ => None,
                     };
                     let row = match reused {
@@ -137,7 +142,7 @@ pub fn run(
 
 fn error_row(e: &IngestError, trajectory: Option<&str>) -> ErrorRow {
     ErrorRow {
-        kind: ErrorKind::Input,
+        kind: if e.bug { ErrorKind::Grader } else { ErrorKind::Input },
         file: e.path.display().to_string(),
         line: e.line,
         field: e.field.clone(),

@@ -105,12 +105,12 @@ impl Facts {
                         f.actions.push(n);
                     }
                     f.tools.push((n, c.tool.clone(), c.plugin.clone()));
-                    // A shell tool's (`goalpost_trajectory::tools`) `command` argument is read as one.
-                    if goalpost_trajectory::tools::is_shell_tool(&c.tool)
-                        && !c.call_id.as_deref().is_some_and(|id| recorded.contains(id))
-                        && let Some(cmd) = c.arguments.get("command").and_then(|v| v.as_str())
+                    // A shell tool's command, read by the same rule the readers use
+                    // (`goalpost_trajectory::tools`), unless it is also recorded as a command.
+                    if !c.call_id.as_deref().is_some_and(|id| recorded.contains(id))
+                        && let Some(cmd) = goalpost_trajectory::tools::shell_command(&c.tool, &c.arguments)
                     {
-                        f.add_command(n, cmd, None, None, &workspace, &sandbox);
+                        f.add_command(n, &cmd, None, None, &workspace, &sandbox);
                     }
                     if let Some(url) = c.arguments.get("url").and_then(|v| v.as_str())
                         && let Some(h) = shell::host_of_url(url)

@@ -19,7 +19,6 @@ mod diff;
 mod engine;
 mod facts;
 mod fault;
-mod isolate;
 pub mod manifest;
 mod output;
 mod shell;

@@ -82,7 +82,7 @@ pub struct Manifest {
 #[derive(Debug, thiserror::Error)]
 pub enum RunDirError {
     #[error(
-        "{}: no manifest.json: the run did not finish (killed, or still running){}",
+        "{}: the run did not finish (killed, or still running): no whole manifest.json{}",
         dir.display(),
         resume_hint(dir)
     )]
@@ -133,6 +133,11 @@ impl Manifest {
 
     /// Reads the manifest of the run directory `dir`.
     pub fn load(dir: &Path) -> Result<Manifest, RunDirError> {
+        // A run writing into this directory (or killed while it did) makes any manifest here a
+        // leftover: it never stands for the results beside it.
+        if dir.join("run.json").exists() {
+            return Err(RunDirError::Unfinished { dir: dir.to_owned() });
+        }
         let path = dir.join("manifest.json");
         let text = match fs_err::read_to_string(&path) {
             Ok(t) => t,

@@ -51,11 +51,12 @@ fn line(l: &Line<'_>) -> String {
 /// The rows of a results file (`results.jsonl` or a partial one). A line that does not parse
 /// is counted, not fatal: a killed run leaves its last line torn.
 pub fn read_rows(path: &Path) -> io::Result<(Vec<ResultRow>, usize)> {
-    let text = fs_err::read_to_string(path)?;
+    // Bytes, not text: a write cut inside a multibyte character leaves a line that is not UTF-8.
+    let bytes = fs_err::read(path)?;
     let mut rows = Vec::new();
     let mut bad = 0;
-    for l in text.lines().filter(|l| !l.trim().is_empty()) {
-        match serde_json::from_str(l) {
+    for l in bytes.split(|b| *b == b'\n').filter(|l| !l.trim_ascii().is_empty()) {
+        match serde_json::from_slice(l) {
             Ok(r) => rows.push(r),
             Err(_) => bad += 1,
         }

@@ -148,10 +148,12 @@ pub struct Verdict {
 }
 
 /// Whose fault an error row is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
-    /// The input is unreadable, malformed, or names something that does not exist.
+    /// The input is unreadable, malformed, or names something that does not exist (and what
+    /// results files before `goalpost-results/1.1`, which had no kind, meant).
+    #[default]
     Input,
     /// goalpost failed on this input (a panic caught at the trajectory's boundary): a bug to
     /// report, not a fault of the agent or its log.
@@ -194,6 +196,7 @@ impl Verdict {
 /// An input that could not be graded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorRow {
+    #[serde(default)]
     pub kind: ErrorKind,
     pub file: String,
     pub line: Option<u64>,

@@ -47,7 +47,7 @@ fn a_run_without_a_whole_manifest_is_refused_not_reported() {
     fs_err::remove_file(run.join("manifest.json")).unwrap();
     fs_err::write(run.join("results.partial.jsonl"), "").unwrap();
     let err = dataset::load_run(&run).unwrap_err().to_string();
-    assert!(err.contains("no manifest.json: the run did not finish"), "{err}");
+    assert!(err.contains("the run did not finish (killed, or still running): no whole manifest.json"), "{err}");
     assert!(err.contains("goalpost run --resume"), "{err}");
     // In a history, the unfinished run is named and the finished ones still load.
     write_run(tmp.path(), "20261126T010000Z-done", "2026-11-26T01:00:00Z");

@@ -90,15 +90,7 @@ pub(crate) fn is_store_id(id: &str) -> bool {
         && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// An untrusted string made safe to show in a message: control characters escaped, capped.
+/// An untrusted string made safe to show in a message: hidden characters escaped, capped.
 pub(crate) fn printable(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .take(200)
-        .flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] })
-        .collect();
-    if s.chars().count() > 200 {
-        out.push('…');
-    }
-    out
+    goalpost_trajectory::text::visible_capped(s, 200)
 }

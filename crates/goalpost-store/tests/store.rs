@@ -293,7 +293,7 @@ fn errors_name_the_file_and_line_and_leave_the_cause_to_the_chain() {
     fs_err::create_dir_all(&run).unwrap();
     let err = RunView::load(&run).unwrap_err();
     assert!(matches!(err, StoreError::RunDir(_)), "{err:?}");
-    assert!(chain(&err).starts_with(&format!("{}: no manifest.json", run.display())), "{}", chain(&err));
+    assert!(chain(&err).starts_with(&format!("{}: the run did not finish", run.display())), "{}", chain(&err));
     // A results line that is not a results row: its file and line.
     goalpost_grade::manifest::Manifest::new("run", "2026-11-25T00:00:00Z", Default::default()).write(&run).unwrap();
     fs_err::write(run.join("results.jsonl"), "\n{\"type\": \"verdict\"}\n").unwrap();

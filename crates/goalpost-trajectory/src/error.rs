@@ -8,11 +8,26 @@ pub struct IngestError {
     pub line: Option<u64>,
     pub field: Option<String>,
     pub message: String,
+    /// goalpost itself failed on this item (a panic caught at its boundary): a bug to report,
+    /// not a fault of the input.
+    pub bug: bool,
 }
 
 impl IngestError {
     pub fn new(path: impl Into<PathBuf>, line: Option<u64>, message: impl Into<String>) -> Self {
-        Self { path: path.into(), line, field: None, message: message.into() }
+        Self { path: path.into(), line, field: None, message: message.into(), bug: false }
+    }
+
+    /// A reader's panic on one item of `path` (`what`: "sample 3", "trace ab12").
+    pub fn reader_bug(path: impl Into<PathBuf>, what: &str, panic: &str) -> Self {
+        Self {
+            bug: true,
+            ..Self::new(
+                path,
+                None,
+                format!("the reader failed on {what}: {panic} (a bug in goalpost; please report it with this file)"),
+            )
+        }
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {

@@ -494,10 +494,14 @@ pub fn read_back(path: &Path, ids: &[&str]) -> Result<Vec<Trajectory>, IngestErr
     if inputs.is_empty() {
         return Err(IngestError::new(path, None, "not found"));
     }
-    Ok(inputs
-        .iter()
-        .flat_map(|i| i.read(Limits::default()))
-        .flatten()
-        .filter(|t| ids.contains(&t.header.id.as_str()))
-        .collect())
+    // Behind the panic boundary: a reader bug another trajectory of the file trips must not end
+    // the report or the promote that looks back.
+    let mut found = Vec::new();
+    for i in &inputs {
+        let read = crate::isolate::isolate(|| {
+            i.read(Limits::default()).flatten().filter(|t| ids.contains(&t.header.id.as_str())).collect::<Vec<_>>()
+        });
+        found.extend(read.map_err(|panic| IngestError::reader_bug(&i.path, "re-reading it", &panic))?);
+    }
+    Ok(found)
 }

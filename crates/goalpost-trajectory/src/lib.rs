@@ -17,6 +17,7 @@
 mod error;
 pub mod formats;
 mod input;
+pub mod isolate;
 mod model;
 mod read;
 pub mod swebench;

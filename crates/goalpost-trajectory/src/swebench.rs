@@ -96,6 +96,19 @@ pub fn read_instance(
     if let Some(log_path) = test_output_path {
         apply_test_log(&mut t, report.as_ref().map(|(r, _)| r), log_path);
     }
+    // The verdict rests on the report and the test log as much as on the trajectory: the
+    // content hash covers them, so a changed report is never mistaken for the graded one.
+    let companions: Vec<&Path> = [report_path, test_output_path].into_iter().flatten().collect();
+    if !companions.is_empty() {
+        let mut h = blake3::Hasher::new();
+        h.update(t.content_hash.as_bytes());
+        for p in companions {
+            let bytes = read_bounded_bytes(p).unwrap_or_default();
+            h.update(p.file_name().unwrap_or_default().as_encoded_bytes());
+            h.update(blake3::hash(&bytes).as_bytes());
+        }
+        t.content_hash = h.finalize().to_hex().to_string();
+    }
     Ok(t)
 }
 

@@ -10,7 +10,35 @@ use std::borrow::Cow;
 /// Whether `c` would act on a terminal or hide or reorder text instead of showing itself.
 pub fn is_hidden(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t')
-        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+        || matches!(
+            c,
+            // Arabic letter mark; zero-width space, joiners, LRM/RLM; line and paragraph
+            // separators; bidi embeddings and overrides; word joiner and invisible operators;
+            // bidi isolates; the byte-order mark.
+            '\u{61c}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
+        )
+}
+
+/// [`visible`], cut after `max` characters (an ellipsis says so): for one line of a message.
+pub fn visible_capped(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i >= max {
+            out.push('…');
+            break;
+        }
+        if is_hidden(c) {
+            out.push_str(&visible(c.encode_utf8(&mut [0; 4])));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// `s` with every hidden character written as `\u{…}`.
@@ -54,6 +82,8 @@ mod tests {
         assert_eq!(visible("c1 \u{9b}2J \u{7f} \r"), "c1 \\u{9b}2J \\u{7f} \\u{d}");
         assert_eq!(visible("evil\u{202e}txt.exe\u{200b}"), "evil\\u{202e}txt.exe\\u{200b}");
         assert_eq!(visible("修复 é “q”"), "修复 é “q”");
+        assert_eq!(visible("a\u{2028}b\u{61c}\u{2060}"), "a\\u{2028}b\\u{61c}\\u{2060}");
+        assert_eq!(visible_capped("ab\u{1b}cd", 3), "ab\\u{1b}…");
     }
 
     #[test]

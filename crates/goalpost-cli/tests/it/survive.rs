@@ -180,28 +180,97 @@ fn a_run_killed_by_sigkill_at_any_moment_resumes() {
     let whole = tmp.path().join("whole");
     assert!(run_corpus(&whole, &[]).status.success());
     let expected = fs_err::read(whole.join("results.jsonl")).unwrap();
-    for (i, delay_ms) in [30u64, 120, 400, 900].into_iter().enumerate() {
+    let mut resumed = 0;
+    for (i, rows_before_kill) in [1usize, 5, 15, 25].into_iter().enumerate() {
         let run = tmp.path().join(format!("k{i}"));
+        let partial = run.join("results.partial.jsonl");
         let mut child = Command::new(env!("CARGO_BIN_EXE_goalpost"))
-            .args(["run", "-q", "-j", "2", "--out", run.to_str().unwrap(), "--trajectories"])
+            .args(["run", "-q", "-j", "1", "--out", run.to_str().unwrap(), "--trajectories"])
             .args(["examples/trajectories", "fixtures/swebench-run"])
             .current_dir(root())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        let _ = child.kill(); // SIGKILL
+        // SIGKILL once the partial file holds that many verdicts (or the run ended first).
+        while child.try_wait().unwrap().is_none() {
+            let rows = fs_err::read(&partial).map(|b| b.iter().filter(|c| **c == b'\n').count()).unwrap_or(0);
+            if rows > rows_before_kill {
+                let _ = child.kill();
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
         let _ = child.wait();
-        if !run.join("run.json").exists() && !run.join("manifest.json").exists() {
-            continue; // killed before it started grading: nothing to resume
-        }
         let r = goalpost_env(&["run", "-q", "--resume", run.to_str().unwrap()], &[]);
-        assert!(r.status.success(), "killed at {delay_ms} ms: {}", text(&r.stderr));
-        if run.join("results.jsonl").exists() {
-            assert!(fs_err::read(run.join("results.jsonl")).unwrap() == expected, "killed at {delay_ms} ms");
-        }
+        assert!(r.status.success(), "killed after {rows_before_kill} rows: {}", text(&r.stderr));
+        resumed += usize::from(text(&r.stderr).contains("resumed: "));
+        assert!(fs_err::read(run.join("results.jsonl")).unwrap() == expected, "killed after {rows_before_kill} rows");
     }
+    assert!(resumed > 0, "no kill landed while the run was grading");
+}
+
+#[test]
+fn resume_keeps_duplicates_apart_and_survives_a_torn_multibyte_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trajs = tmp.path().join("trajs");
+    fs_err::create_dir_all(&trajs).unwrap();
+    // The same trajectory twice in one file: same id and content hash, warnings naming
+    // different lines (an older minor version warns on its header).
+    let one = fs_err::read_to_string(root().join("examples/trajectories/release-notes--good.jsonl"))
+        .unwrap()
+        .replace("goalpost-trajectory/1.0", "goalpost-trajectory/1.99");
+    fs_err::write(trajs.join("twice.jsonl"), format!("{one}{one}")).unwrap();
+    // Last in input order, with a multibyte id: its row is the one the kill tears.
+    with_commands(&trajs, "z-odd.jsonl", &["curl 修复https://example.com/b"]);
+    let odd = fs_err::read_to_string(trajs.join("z-odd.jsonl")).unwrap();
+    fs_err::write(trajs.join("z-odd.jsonl"), odd.replace("fix-login-redirect/r42/good", "fix-修复/r42/good")).unwrap();
+    let args = |out: &Path| {
+        vec!["run", "-q", "-j", "1", "--out", out.to_str().unwrap(), "--trajectories", trajs.to_str().unwrap()]
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let whole = tmp.path().join("whole");
+    let a: Vec<String> = args(&whole);
+    assert!(goalpost_env(&a.iter().map(String::as_str).collect::<Vec<_>>(), &[]).status.success());
+    let expected = fs_err::read(whole.join("results.jsonl")).unwrap();
+    let expected_rows = rows(&whole.join("results.jsonl"));
+    assert_ne!(expected_rows[1]["warnings"], expected_rows[2]["warnings"], "the two copies differ by line");
+
+    // Killed after both copies were graded, with the next row cut inside a multibyte character.
+    let run = tmp.path().join("run");
+    let a: Vec<String> = args(&run);
+    let o =
+        goalpost_env(&a.iter().map(String::as_str).collect::<Vec<_>>(), &[("GOALPOST_FAULT", "kill:results.jsonl")]);
+    assert!(!o.status.success());
+    let partial = run.join("results.partial.jsonl");
+    let full = fs_err::read(&partial).unwrap();
+    let cut = full.windows(3).position(|w| w == "修".as_bytes()).unwrap() + 1;
+    fs_err::write(&partial, &full[..cut]).unwrap();
+    let r = goalpost_env(&["run", "-q", "--resume", run.to_str().unwrap()], &[]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(text(&r.stderr).contains("resumed: 2 verdict(s) kept"), "{}", text(&r.stderr));
+    assert!(fs_err::read(run.join("results.jsonl")).unwrap() == expected, "results.jsonl differs");
+}
+
+#[test]
+fn a_fresh_run_never_takes_over_an_unfinished_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    let o = goalpost_env(&["run", "-q", "--out", run.to_str().unwrap()], &[("GOALPOST_FAULT", "kill:after:3")]);
+    assert!(!o.status.success());
+    // Not silently reused, not overwritten: the user decides.
+    let again = goalpost_env(&["run", "-q", "--out", run.to_str().unwrap()], &[]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again.stderr));
+    assert!(text(&again.stderr).contains("did not finish") && text(&again.stderr).contains("--resume"));
+    // A finished run's directory reused by a new run is not "finished" while the new one runs.
+    let done = tmp.path().join("done");
+    assert!(goalpost_env(&["run", "-q", "--out", done.to_str().unwrap()], &[]).status.success());
+    let o = goalpost_env(&["run", "-q", "--out", done.to_str().unwrap()], &[("GOALPOST_FAULT", "kill:manifest.json")]);
+    assert!(!o.status.success());
+    let r = goalpost_env(&["report", done.to_str().unwrap()], &[]);
+    assert_eq!(r.status.code(), Some(2), "{}", text(&r.stderr));
 }
 
 #[test]
@@ -217,10 +286,39 @@ fn resume_refuses_a_run_whose_specs_changed() {
     );
     assert!(!o.status.success());
     let toml = fs_err::read_to_string(specs.join("fix-login-redirect.toml")).unwrap();
-    fs_err::write(specs.join("fix-login-redirect.toml"), toml + "\n# edited\n").unwrap();
+    fs_err::write(specs.join("fix-login-redirect.toml"), toml.clone() + "\n# edited\n").unwrap();
     let r = goalpost_env(&["run", "--resume", run.to_str().unwrap()], &[]);
     assert_eq!(r.status.code(), Some(2), "{}", text(&r.stderr));
-    assert!(text(&r.stderr).contains("scenarios or rubrics changed"), "{}", text(&r.stderr));
+    assert!(text(&r.stderr).contains("scenarios, rubrics or tool catalogs changed"), "{}", text(&r.stderr));
+
+    // The tool catalog is a file of its own that a rubric reads: a change to it is refused too.
+    fs_err::write(specs.join("fix-login-redirect.toml"), toml).unwrap();
+    let rubrics = tmp.path().join("rubrics");
+    fs_err::create_dir_all(rubrics.join("catalogs")).unwrap();
+    fs_err::copy(root().join("rubrics/trajectory-review.toml"), rubrics.join("trajectory-review.toml")).unwrap();
+    fs_err::copy(root().join("rubrics/catalogs/tools.toml"), rubrics.join("catalogs/tools.toml")).unwrap();
+    let run = tmp.path().join("run2");
+    let o = goalpost_env(
+        &[
+            "run",
+            "-q",
+            "--scenarios",
+            specs.to_str().unwrap(),
+            "--rubrics",
+            rubrics.to_str().unwrap(),
+            "--out",
+            run.to_str().unwrap(),
+        ],
+        &[("GOALPOST_FAULT", "kill:after:2")],
+    );
+    assert!(!o.status.success(), "{}", text(&o.stderr));
+    let catalog = fs_err::read_to_string(rubrics.join("catalogs/tools.toml")).unwrap();
+    let entry =
+        "\n[[tools]]\nname = \"WebFetch\"\nstatus = \"approved\"\nowner = \"platform-eval\"\nreason = \"reviewed\"\n";
+    fs_err::write(rubrics.join("catalogs/tools.toml"), catalog + entry).unwrap();
+    let r = goalpost_env(&["run", "--resume", run.to_str().unwrap()], &[]);
+    assert_eq!(r.status.code(), Some(2), "{}", text(&r.stderr));
+    assert!(text(&r.stderr).contains("tool catalogs changed"), "{}", text(&r.stderr));
 }
 
 /// No character a terminal acts on, or that reorders text.

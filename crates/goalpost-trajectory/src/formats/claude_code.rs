@@ -598,21 +598,7 @@ impl Reader<'_> {
                 let new = detail("newString").or_else(|| arg("new_string")).unwrap_or_default();
                 (EditOp::Modify, patch.or_else(|| Some(edits::replace(&path, old, new))))
             }
-            "MultiEdit" => {
-                let snippets = || {
-                    let pairs: Vec<(&str, &str)> = input
-                        .get("edits")?
-                        .as_array()?
-                        .iter()
-                        .map(|e| {
-                            let s = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or_default();
-                            (s("old_string"), s("new_string"))
-                        })
-                        .collect();
-                    (!pairs.is_empty()).then(|| edits::replace_each(&path, &pairs))
-                };
-                (EditOp::Modify, patch.or_else(snippets))
-            }
+            "MultiEdit" => (EditOp::Modify, patch.or_else(|| edits::multi_edit(&path, input))),
             // A notebook is JSON: a cell's new source is no diff of the file.
             _ => (EditOp::Modify, None),
         };

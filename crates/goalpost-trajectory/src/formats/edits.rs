@@ -109,27 +109,25 @@ pub(crate) fn from_call(tool: &str, args: &Value) -> Vec<Edit> {
                 Edit::new(p, EditOp::Modify, diff)
             })
         }
-        "MultiEdit" => path.map(|p| {
-            let pairs: Vec<(&str, &str)> = args
-                .get("edits")
-                .and_then(Value::as_array)
-                .map(|edits| {
-                    edits
-                        .iter()
-                        .map(|e| {
-                            (str_arg(e, "old_string").unwrap_or_default(), str_arg(e, "new_string").unwrap_or_default())
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            Edit::new(p, EditOp::Modify, (!pairs.is_empty()).then(|| replace_each(p, &pairs)))
-        }),
+        "MultiEdit" => path.map(|p| Edit::new(p, EditOp::Modify, multi_edit(p, args))),
         "apply_patch" => {
             return str_arg(args, "input").or_else(|| str_arg(args, "patch")).map(apply_patch).unwrap_or_default();
         }
         _ => None,
     };
     edit.into_iter().collect()
+}
+
+/// The diff of a Claude Code `MultiEdit` call on `path`: one hunk per `edits[]` pair
+/// (`old_string` → `new_string`); `None` when it lists none.
+pub(crate) fn multi_edit(path: &str, args: &Value) -> Option<String> {
+    let pairs: Vec<(&str, &str)> = args
+        .get("edits")
+        .and_then(Value::as_array)?
+        .iter()
+        .map(|e| (str_arg(e, "old_string").unwrap_or_default(), str_arg(e, "new_string").unwrap_or_default()))
+        .collect();
+    (!pairs.is_empty()).then(|| replace_each(path, &pairs))
 }
 
 /// The files of a Codex patch (`*** Begin Patch` … `*** End Patch`), each with its diff: an

@@ -101,7 +101,7 @@ use serde_json::{Map, Value};
 use super::Peek;
 use super::edits::{self, is_editor};
 use super::time::seconds;
-use super::util::{Builder, HeaderParts, cap, hash, parse_json, read_bounded, split_mcp};
+use super::util::{Builder, HeaderParts, cap, guarded, hash, parse_json, read_bounded, split_mcp};
 use crate::model::{
     Command, EditOp, ErrorEvent, ErrorKind, FileEdit, FinalState, Message, Record, Role, SourceScore, ToolCall,
     ToolResult, Usage,
@@ -173,8 +173,12 @@ fn read_json(path: &Path, limits: &Limits) -> Result<Vec<Result<Trajectory, Inge
         .enumerate()
         .map(|(i, sample)| {
             let content = serde_json::to_vec(sample).unwrap_or_default();
-            read_sample(path, limits, &log, sample, &content, non_finite)
-                .map_err(|e| if e.field.is_none() { e.with_field(format!("samples[{i}]")) } else { e })
+            guarded(
+                path,
+                || format!("`samples[{i}]`"),
+                || read_sample(path, limits, &log, sample, &content, non_finite),
+            )
+            .map_err(|e| if e.field.is_none() { e.with_field(format!("samples[{i}]")) } else { e })
         })
         .collect())
 }
@@ -191,7 +195,10 @@ fn promised_samples(log: &Value) -> Option<(&'static str, u64)> {
         ("eval.dataset.samples", "/eval/dataset/samples"),
     ]
     .into_iter()
-    .find_map(|(field, ptr)| Some((field, log.pointer(ptr)?.as_u64().filter(|n| *n > 0)?)))
+    // The first count the log has decides: an eval that completed none promises none, whatever
+    // its dataset holds.
+    .find_map(|(field, ptr)| Some((field, log.pointer(ptr)?.as_u64()?)))
+    .filter(|(_, n)| *n > 0)
 }
 
 /// A `.eval` log: `header.json` (or the journal of an unfinished run) and one entry per sample.
@@ -331,7 +338,13 @@ fn read_eval(path: &Path, limits: &Limits) -> Result<Vec<Result<Trajectory, Inge
         out.push(
             parse_json(path, &bytes)
                 .map_err(|e| in_entry(e, name))
-                .and_then(|sample| read_sample(path, limits, &header, &sample, &bytes, non_finite))
+                .and_then(|sample| {
+                    guarded(
+                        path,
+                        || format!("entry `{name}`"),
+                        || read_sample(path, limits, &header, &sample, &bytes, non_finite),
+                    )
+                })
                 .map_err(|e| in_entry(e, name)),
         );
     }
@@ -362,7 +375,9 @@ fn read_eval(path: &Path, limits: &Limits) -> Result<Vec<Result<Trajectory, Inge
 
 /// The sample id and epoch of an entry under `samples/` named `<id>_epoch_<n>.json`.
 fn sample_entry(file: &str) -> Option<(&str, u64)> {
-    let stem = file.strip_suffix(".json").filter(|f| !f.contains('/'))?;
+    // Inspect writes the sample id as it is, `/` included (`django/django-1_epoch_1.json`);
+    // entry names are only ever compared, never used as paths.
+    let stem = file.strip_suffix(".json")?;
     let (id, epoch) = stem.rsplit_once("_epoch_")?;
     let epoch = epoch.parse().ok().filter(|_| epoch.bytes().all(|b| b.is_ascii_digit()))?;
     (!id.is_empty()).then_some((id, epoch))

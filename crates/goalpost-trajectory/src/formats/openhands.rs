@@ -67,7 +67,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::edits;
-use super::util::{Builder, HeaderParts, cap, hash, json_lines, parse_json, pointer_to_field, read_bounded};
+use super::util::{Builder, HeaderParts, cap, guarded, hash, json_lines, parse_json, pointer_to_field, read_bounded};
 use super::{Peek, has_key};
 use crate::model::{
     Command, EditOp, ErrorEvent, ErrorKind, FileEdit, FinalState, Message, Record, Role, SourceScore, ToolCall,
@@ -133,7 +133,14 @@ pub(crate) fn read(path: &Path, limits: &Limits) -> Vec<Result<Trajectory, Inges
                 Err(e) => vec![Err(e)],
                 Ok((Value::Array(items), _)) if items.first().is_some_and(|i| i.get("history").is_some()) => items
                     .iter()
-                    .map(|item| read_output(path, limits, item, 0, &serde_json::to_vec(item).unwrap_or_default()))
+                    .enumerate()
+                    .map(|(i, item)| {
+                        guarded(
+                            path,
+                            || format!("instance [{i}]"),
+                            || read_output(path, limits, item, 0, &serde_json::to_vec(item).unwrap_or_default()),
+                        )
+                    })
                     .collect(),
                 Ok((root @ Value::Array(_), bytes)) => vec![read_stream(path, limits, &root, &bytes)],
                 Ok((root, bytes)) if shape == Shape::Object => vec![read_output(path, limits, &root, 0, &bytes)],
@@ -179,7 +186,13 @@ fn read_lines(path: &Path, limits: &Limits) -> Vec<Result<Trajectory, IngestErro
     };
     let out: Vec<_> = lines
         .map(|item| {
-            item.and_then(|(line, v)| read_output(path, limits, &v, line, &serde_json::to_vec(&v).unwrap_or_default()))
+            item.and_then(|(line, v)| {
+                guarded(
+                    path,
+                    || format!("the instance on line {line}"),
+                    || read_output(path, limits, &v, line, &serde_json::to_vec(&v).unwrap_or_default()),
+                )
+            })
         })
         .collect();
     if out.is_empty() {

@@ -61,7 +61,11 @@ pub(crate) fn read(path: &Path, limits: &Limits) -> Vec<Result<Trajectory, Inges
     let traces = group_by_trace(&docs, &mut notes);
     let out: Vec<_> = traces
         .into_iter()
-        .filter_map(|(trace_id, spans)| read_trace(path, limits, &notes, &trace_id, &spans))
+        .filter_map(|(trace_id, spans)| {
+            crate::isolate::isolate(|| read_trace(path, limits, &notes, &trace_id, &spans)).unwrap_or_else(|panic| {
+                Some(Err(IngestError::reader_bug(path, &format!("trace `{}`", trace_id.escape_debug()), &panic)))
+            })
+        })
         .collect();
     if out.is_empty() {
         return vec![Err(IngestError::new(path, None, "no GenAI spans (gen_ai.* attributes) in this trace export"))];

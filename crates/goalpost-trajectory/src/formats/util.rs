@@ -9,6 +9,16 @@ use serde_json::Value;
 use crate::model::{FinalState, Header, Origin, Record, SourceInfo, Step, Trajectory};
 use crate::{IngestError, IngestWarning, Limits, format_tag};
 
+/// Reads one item of a file that holds many (a sample, an instance, a trace) behind a panic
+/// boundary: a reader bug that one item trips costs that item, not the file.
+pub(crate) fn guarded<T>(
+    path: &Path,
+    what: impl FnOnce() -> String,
+    read: impl FnOnce() -> Result<T, IngestError>,
+) -> Result<T, IngestError> {
+    crate::isolate::isolate(read).unwrap_or_else(|panic| Err(IngestError::reader_bug(path, &what(), &panic)))
+}
+
 /// Reads a whole file, refusing one larger than `limits.max_file_bytes`.
 pub(crate) fn read_bounded(path: &Path, limits: &Limits) -> Result<Vec<u8>, IngestError> {
     let meta = fs_err::metadata(path).map_err(|e| IngestError::new(path, None, e.to_string()))?;
@@ -440,6 +450,34 @@ pub(crate) fn text_of(content: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panic_on_one_item_is_that_items_error_and_says_it_is_a_bug() {
+        let path = Path::new("log.eval");
+        let items: Vec<Result<u32, IngestError>> = (0..3u32)
+            .map(|i| {
+                guarded(
+                    path,
+                    || format!("sample {i}"),
+                    || {
+                        let ids = ["a", "修"];
+                        // Item 1 trips a bug: a byte index inside a multibyte character.
+                        Ok(ids[i as usize % 2][usize::from(i == 1)..].len() as u32)
+                    },
+                )
+            })
+            .collect();
+        assert_eq!(items[0].as_ref().ok(), Some(&1));
+        assert_eq!(items[2].as_ref().ok(), Some(&1));
+        let e = items[1].as_ref().unwrap_err();
+        assert!(e.bug, "{e:?}");
+        assert!(
+            e.message.starts_with("the reader failed on sample 1: start byte index 1 is not a char boundary"),
+            "{e}"
+        );
+        assert!(e.message.contains("a bug in goalpost"), "{e}");
+        assert!(e.to_string().starts_with("log.eval: "), "{e}");
+    }
 
     #[test]
     fn output_is_capped_at_a_char_boundary() {

@@ -916,3 +916,28 @@ fn entries_the_zip_library_would_drop_are_an_error_row() {
     // The samples that could be read are still there.
     assert!(items.iter().any(|i| i.is_ok()), "{items:?}");
 }
+
+#[test]
+fn sample_ids_with_a_slash_are_read() {
+    // Inspect names entries by the raw sample id: `django/django-1` is
+    // `samples/django/django-1_epoch_1.json`, listed under that id in summaries.json.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("slash.eval");
+    rewrite_eval(&path, |name, bytes| {
+        if name == CURRENT_SAMPLE {
+            let mut v: Value = serde_json::from_slice(&bytes).unwrap();
+            v["id"] = json!("django/django-1");
+            return vec![("samples/django/django-1_epoch_1.json".to_owned(), serde_json::to_vec(&v).unwrap())];
+        }
+        if name == "summaries.json" {
+            let mut v: Value = serde_json::from_slice(&bytes).unwrap();
+            v[0]["id"] = json!("django/django-1");
+            return vec![(name.to_owned(), serde_json::to_vec(&v).unwrap())];
+        }
+        vec![(name.to_owned(), bytes)]
+    });
+    let items = read_as_inspect(&path, Limits::default());
+    assert_eq!(items.len(), 1, "{items:?}");
+    let t = items[0].as_ref().unwrap();
+    assert_eq!(command_texts(t), CURRENT_COMMANDS);
+}

@@ -1,9 +1,13 @@
 //! The panic boundary around each trajectory: a bug that one odd input trips, in a reader or
-//! in the grader, becomes that trajectory's error row and the run goes on.
+//! in the grader, becomes that trajectory's error and the run goes on. Readers of files that
+//! hold many trajectories put each one behind it; the grading engine puts each read and each
+//! grade behind it.
 //!
 //! A panic inside [`isolate`] is caught, and its message and location are kept for the error
-//! row instead of being printed; a panic anywhere else is reported by the hook that was
-//! installed before (the default one prints it), as if this module did not exist.
+//! instead of being printed; a panic anywhere else is reported by the hook that was installed
+//! before (the default one prints it), as if this module did not exist. A tool that must see
+//! every panic, caught or not (the fuzzer), calls [`install_hook`] and then installs its own
+//! hook over it.
 
 use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
@@ -18,7 +22,8 @@ thread_local! {
 
 static HOOK: Once = Once::new();
 
-fn install_hook() {
+/// Installs the hook that keeps caught panics quiet (once; [`isolate`] calls it).
+pub fn install_hook() {
     HOOK.call_once(|| {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
@@ -44,12 +49,22 @@ fn install_hook() {
 ///
 /// `f` is treated as unwind-safe: callers must drop whatever state `f` may have left half
 /// updated (the engine stops reading a file whose reader panicked).
-pub(crate) fn isolate<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+pub fn isolate<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     install_hook();
+    CAUGHT.with(|c| c.borrow_mut().take());
     DEPTH.with(|d| d.set(d.get() + 1));
     let result = panic::catch_unwind(AssertUnwindSafe(f));
     DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
-    result.map_err(|_| CAUGHT.with(|c| c.borrow_mut().take()).unwrap_or_else(|| "a panic without a message".to_owned()))
+    result.map_err(|payload| {
+        CAUGHT.with(|c| c.borrow_mut().take()).unwrap_or_else(|| {
+            // Another hook over ours saw the panic first (a fuzzer): the payload still says what.
+            payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_owned())
+        })
+    })
 }
 
 #[cfg(test)]
