@@ -199,8 +199,10 @@ impl Iterator for ReadInput<'_> {
                 None
             }
             Err(panic) => {
-                // A reader that panicked may be anywhere in its file: stop reading it.
-                self.items = None;
+                // A reader that panicked may be anywhere in its file: stop reading it, dropping
+                // it behind the boundary too (its state is half updated).
+                let dead = self.items.take();
+                let _ = isolate(move || drop(dead));
                 Some(Err(reader_panic(self.input, self.read, &panic)))
             }
         }
