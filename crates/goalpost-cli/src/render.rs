@@ -57,6 +57,7 @@ fn outcome(o: Outcome) -> &'static str {
         Outcome::Pass => "PASS",
         Outcome::Fail => "FAIL",
         Outcome::Incomplete => "INCOMPLETE",
+        Outcome::Review => "REVIEW",
     }
 }
 
@@ -66,7 +67,14 @@ pub(crate) fn summary_table(r: &RunResults, t: &Totals) -> io::Result<()> {
     let w_traj = r.verdicts.iter().map(|v| v.trajectory.chars().count().min(48)).max().unwrap_or(10).max(10);
     writeln!(out, "{:<w_traj$}  {:<10}  {:>5}  {:<9}  failed criteria", "trajectory", "outcome", "score", "objective")?;
     for v in &r.verdicts {
-        let failed: Vec<&str> = v.criteria.iter().filter(|c| c.status == Status::Fail).map(|c| c.id.as_str()).collect();
+        // Failures, then what awaits a person's decision.
+        let failed: Vec<String> = v
+            .criteria
+            .iter()
+            .filter(|c| c.status == Status::Fail)
+            .map(|c| c.id.clone())
+            .chain(v.criteria.iter().filter(|c| c.status == Status::Review).map(|c| format!("review: {}", c.id)))
+            .collect();
         let objective = match v.objective_met {
             Some(true) => "met",
             Some(false) => "not met",
@@ -95,8 +103,16 @@ pub(crate) fn summary_table(r: &RunResults, t: &Totals) -> io::Result<()> {
     }
     writeln!(
         out,
-        "\n{} found: {} graded ({} pass, {} fail, {} incomplete), {} errored; {} criteria unscored, {} not applicable",
-        t.found, t.graded, t.passed, t.failed, t.incomplete, t.errored, t.criteria_unscored, t.criteria_not_applicable
+        "\n{} found: {} graded ({} pass, {} fail, {} review, {} incomplete), {} errored; {} criteria unscored, {} not applicable",
+        t.found,
+        t.graded,
+        t.passed,
+        t.failed,
+        t.review,
+        t.incomplete,
+        t.errored,
+        t.criteria_unscored,
+        t.criteria_not_applicable
     )
 }
 
@@ -138,8 +154,9 @@ pub(crate) fn explain(t: &Trajectory, v: &Verdict) -> io::Result<()> {
             Status::Fail => "FAIL",
             Status::NotApplicable => "n/a",
             Status::Unscored => "unscored",
+            Status::Review => "REVIEW",
         };
-        let reason = c.reason.map(|r| format!(" ({r:?})")).unwrap_or_default();
+        let reason = c.reason.map(|r| format!(" ({})", r.as_str())).unwrap_or_default();
         writeln!(
             out,
             "  [{status}{reason}] {}{}: {}",

@@ -55,11 +55,12 @@ pub(crate) fn report(a: ReportArgs) -> Result<Exit> {
     write(&out.join("report.json"), &serde_json::to_string_pretty(&r)?)?;
     let o = &r.overall;
     render::line(&format!(
-        "{} found: {} passed ({:.1}%), {} failed, {} incomplete, {} errored; {} review page(s); trend over {} run(s)",
+        "{} found: {} passed ({:.1}%), {} failed, {} await review, {} incomplete, {} errored; {} review page(s); trend over {} run(s)",
         o.found,
         o.passed,
         100.0 * o.pass_rate,
         o.failed,
+        o.review,
         o.incomplete,
         o.errored,
         r.reviews.len(),

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use goalpost_spec::{Criterion, CriterionConfig, CriterionKind, Plan, Scenario, ToolStatus};
+use goalpost_spec::{CommandPattern, Criterion, CriterionConfig, CriterionKind, Plan, Scenario, ToolStatus};
 use goalpost_trajectory::{ErrorKind, Record, TestOutcome, Trajectory, ValueSource};
 
 use crate::facts::{Facts, Via};
@@ -27,6 +27,10 @@ fn pass(message: impl Into<String>, evidence: Vec<u32>) -> Eval {
 }
 fn fail(message: impl Into<String>, evidence: Vec<u32>) -> Eval {
     Eval { status: Status::Fail, reason: None, score: Some(0.0), message: message.into(), evidence }
+}
+/// A human must decide: the evidence is shown, the score waits for the decision.
+fn review(message: impl Into<String>, evidence: Vec<u32>) -> Eval {
+    Eval { status: Status::Review, reason: None, score: None, message: message.into(), evidence }
 }
 fn na(message: impl Into<String>) -> Eval {
     Eval { status: Status::NotApplicable, reason: None, score: None, message: message.into(), evidence: vec![] }
@@ -438,19 +442,18 @@ fn forbidden(f: &Facts, s: Option<&Scenario>, patterns: &[String]) -> Eval {
     if all.is_empty() {
         return na("no command is forbidden");
     }
-    let set = globs(&all, false);
+    let compiled = command_patterns(&all);
     let mut hits = Vec::new();
     let mut evidence = Vec::new();
     for c in &f.commands {
-        for s in &c.simples {
-            let normal = s.words.join(" ");
-            let m = set.matches(&normal);
-            if let Some(&i) = m.first() {
+        for (i, s) in c.simples.iter().enumerate() {
+            let cwd = c.dirs.get(i).cloned().flatten();
+            if let Some(p) = compiled.iter().find(|p| p.matches(&s.words, cwd.as_deref())) {
                 hits.push(format!(
                     "step {}: `{}` matches `{}`",
                     c.step,
-                    normal.chars().take(120).collect::<String>(),
-                    all[i]
+                    s.words.join(" ").chars().take(120).collect::<String>(),
+                    p.text
                 ));
                 evidence.push(c.step);
             }
@@ -461,6 +464,22 @@ fn forbidden(f: &Facts, s: Option<&Scenario>, patterns: &[String]) -> Eval {
     } else {
         fail(hits.join("; "), sorted(evidence))
     }
+}
+
+/// The parsed command patterns of `patterns` (read word by word, `goalpost_spec::CommandPattern`),
+/// kept per worker thread like [`globs`]. A pattern that does not parse (the spec's lint
+/// reports it) is skipped.
+fn command_patterns(patterns: &[String]) -> Rc<Vec<CommandPattern>> {
+    type Cache = BTreeMap<Vec<String>, Rc<Vec<CommandPattern>>>;
+    thread_local! {
+        static CACHE: RefCell<Cache> = const { RefCell::new(BTreeMap::new()) };
+    }
+    if let Some(hit) = CACHE.with(|c| c.borrow().get(patterns).cloned()) {
+        return hit;
+    }
+    let parsed = Rc::new(patterns.iter().filter_map(|p| CommandPattern::parse(p).ok()).collect::<Vec<_>>());
+    CACHE.with(|c| c.borrow_mut().insert(patterns.to_vec(), Rc::clone(&parsed)));
+    parsed
 }
 
 fn tools(f: &Facts, s: Option<&Scenario>, p: &goalpost_spec::ApprovedToolsParams) -> Eval {
@@ -525,9 +544,12 @@ fn tools(f: &Facts, s: Option<&Scenario>, p: &goalpost_spec::ApprovedToolsParams
         evidence.extend(unlisted.values().flat_map(|v| v.iter().take(3).copied()));
     }
     let used: BTreeSet<&String> = f.tools.iter().map(|(_, t, _)| t).collect();
-    if problems.is_empty() && (unlisted.is_empty() || !p.unlisted_fails) {
-        let extra = if unlisted_msg.is_empty() { String::new() } else { format!(" ({unlisted_msg})") };
-        pass(format!("all {} tools used are approved{extra}", used.len()), vec![])
+    if problems.is_empty() && unlisted.is_empty() {
+        pass(format!("all {} tools used are approved", used.len()), vec![])
+    } else if problems.is_empty() && !p.unlisted_fails {
+        // Never seen by the catalog: its owners decide, the run does not fail on it.
+        let first: Vec<u32> = unlisted.values().flat_map(|v| v.iter().take(3).copied()).collect();
+        review(format!("pending catalog review: {unlisted_msg}"), sorted(first))
     } else {
         let mut parts: Vec<String> = problems.keys().cloned().collect();
         if p.unlisted_fails && !unlisted_msg.is_empty() {

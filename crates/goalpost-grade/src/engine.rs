@@ -323,13 +323,15 @@ pub fn grade(t: &Trajectory, plan: &Plan) -> Verdict {
             evidence: e.evidence,
         });
     }
-    let gating_fail = results.iter().any(|r| r.gating && r.status == Status::Fail);
-    let gating_unscored = results.iter().any(|r| r.gating && r.status == Status::Unscored);
+    let gating = |s: Status| results.iter().any(|r| r.gating && r.status == s);
     let any_scored = results.iter().any(|r| matches!(r.status, Status::Pass | Status::Fail));
-    let outcome = if gating_fail {
+    // A failure is conclusive whatever else is open; a decision a human owes comes before what
+    // could not be checked; nothing checked is not a pass.
+    let outcome = if gating(Status::Fail) {
         Outcome::Fail
-    } else if gating_unscored || !any_scored {
-        // Nothing checked is not a pass.
+    } else if gating(Status::Review) {
+        Outcome::Review
+    } else if gating(Status::Unscored) || !any_scored {
         Outcome::Incomplete
     } else {
         Outcome::Pass
@@ -339,12 +341,19 @@ pub fn grade(t: &Trajectory, plan: &Plan) -> Verdict {
         .filter_map(|r| r.score.map(|s| (s * r.weight, r.weight)))
         .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
     let score = if den > 0.0 { round6(num / den) } else { 0.0 };
+    // Met when every objective criterion that was decided passed and none awaits a decision;
+    // `None` when none was decided (the objective was not assessed) or one awaits review.
     let objective: Vec<&CriterionResult> = results
         .iter()
-        .filter(|r| r.kind.needs_objective() && matches!(r.status, Status::Pass | Status::Fail))
+        .filter(|r| r.kind.needs_objective() && matches!(r.status, Status::Pass | Status::Fail | Status::Review))
         .collect();
-    let objective_met =
-        if objective.is_empty() { None } else { Some(objective.iter().all(|r| r.status == Status::Pass)) };
+    let objective_met = if objective.iter().any(|r| r.status == Status::Fail) {
+        Some(false)
+    } else if objective.is_empty() || objective.iter().any(|r| r.status == Status::Review) {
+        None
+    } else {
+        Some(true)
+    };
     let first_out = results
         .iter()
         .filter(|r| {
@@ -391,7 +400,7 @@ pub fn grade(t: &Trajectory, plan: &Plan) -> Verdict {
         passed: match outcome {
             Outcome::Pass => Some(true),
             Outcome::Fail => Some(false),
-            Outcome::Incomplete => None,
+            Outcome::Incomplete | Outcome::Review => None,
         },
         score,
         objective_met,

@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 
-/// A criterion's outcome. Unscored and not-applicable are never counted as pass or fail.
+/// A criterion's outcome. Review, unscored and not-applicable are never counted as pass or
+/// fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -8,6 +9,9 @@ pub enum Status {
     Fail,
     NotApplicable,
     Unscored,
+    /// The evidence is shown, and a human must decide: neither a pass nor a failure until then
+    /// (an existing test's expected value changed, a tool the catalog has never seen).
+    Review,
 }
 
 impl Status {
@@ -17,6 +21,7 @@ impl Status {
             Status::Fail => "fail",
             Status::NotApplicable => "not_applicable",
             Status::Unscored => "unscored",
+            Status::Review => "review",
         }
     }
 
@@ -27,6 +32,7 @@ impl Status {
             "fail" => Some(Status::Fail),
             "not_applicable" => Some(Status::NotApplicable),
             "unscored" => Some(Status::Unscored),
+            "review" => Some(Status::Review),
             _ => None,
         }
     }
@@ -44,6 +50,17 @@ pub enum UnscoredReason {
     Timeout,
     /// The grader itself failed on this input.
     GraderError,
+}
+
+impl UnscoredReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnscoredReason::MissingData => "missing_data",
+            UnscoredReason::Infra => "infra",
+            UnscoredReason::Timeout => "timeout",
+            UnscoredReason::GraderError => "grader_error",
+        }
+    }
 }
 
 /// The grade of one criterion on one trajectory.
@@ -71,6 +88,8 @@ pub enum Outcome {
     Fail,
     /// No gating criterion failed, but at least one could not be scored.
     Incomplete,
+    /// No gating criterion failed, and at least one awaits a human's decision.
+    Review,
 }
 
 impl Outcome {
@@ -79,6 +98,7 @@ impl Outcome {
             Outcome::Pass => "pass",
             Outcome::Fail => "fail",
             Outcome::Incomplete => "incomplete",
+            Outcome::Review => "review",
         }
     }
 
@@ -88,6 +108,7 @@ impl Outcome {
             "pass" => Some(Outcome::Pass),
             "fail" => Some(Outcome::Fail),
             "incomplete" => Some(Outcome::Incomplete),
+            "review" => Some(Outcome::Review),
             _ => None,
         }
     }
@@ -126,7 +147,7 @@ pub struct Verdict {
     pub attempt: u32,
     pub rubric: String,
     pub outcome: Outcome,
-    /// `null` when the outcome is incomplete: neither a pass nor a fail.
+    /// `null` when the outcome is incomplete or review: neither a pass nor a fail.
     pub passed: Option<bool>,
     pub score: f64,
     /// Whether the stated objective was met (acceptance, regression, metrics, files), on its
@@ -221,8 +242,13 @@ pub struct Totals {
     pub passed: usize,
     pub failed: usize,
     pub incomplete: usize,
+    /// Trajectories awaiting a human's decision: never counted as passed or failed.
+    #[serde(default)]
+    pub review: usize,
     pub criteria_unscored: usize,
     pub criteria_not_applicable: usize,
+    #[serde(default)]
+    pub criteria_review: usize,
 }
 
 impl RunResults {
@@ -234,7 +260,9 @@ impl RunResults {
                 Outcome::Pass => t.passed += 1,
                 Outcome::Fail => t.failed += 1,
                 Outcome::Incomplete => t.incomplete += 1,
+                Outcome::Review => t.review += 1,
             }
+            t.criteria_review += v.criteria.iter().filter(|c| c.status == Status::Review).count();
             t.criteria_unscored += v.criteria.iter().filter(|c| c.status == Status::Unscored).count();
             t.criteria_not_applicable += v.criteria.iter().filter(|c| c.status == Status::NotApplicable).count();
         }
@@ -257,7 +285,8 @@ mod tests {
             None => Some(Outcome::Pass),
             Some(Outcome::Pass) => Some(Outcome::Fail),
             Some(Outcome::Fail) => Some(Outcome::Incomplete),
-            Some(Outcome::Incomplete) => None,
+            Some(Outcome::Incomplete) => Some(Outcome::Review),
+            Some(Outcome::Review) => None,
         }
     }
 
@@ -267,7 +296,8 @@ mod tests {
             Some(Status::Pass) => Some(Status::Fail),
             Some(Status::Fail) => Some(Status::NotApplicable),
             Some(Status::NotApplicable) => Some(Status::Unscored),
-            Some(Status::Unscored) => None,
+            Some(Status::Unscored) => Some(Status::Review),
+            Some(Status::Review) => None,
         }
     }
 

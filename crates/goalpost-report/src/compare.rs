@@ -32,6 +32,8 @@ pub struct Side {
     pub trajectories: u64,
     pub scenarios: u64,
     pub passed: u64,
+    /// Awaiting a person's decision: their own column, never folded into pass or fail.
+    pub review: u64,
     pub errored: u64,
     pub incomplete: u64,
     pub pass_rate: f64,
@@ -69,6 +71,9 @@ pub enum Flip {
     BothFail,
     OnlyBaseline,
     OnlyCandidate,
+    /// An attempt on either side awaits a person's decision: neither fixed nor regressed, and
+    /// out of the McNemar test until decided.
+    AwaitsReview,
 }
 
 impl Flip {
@@ -80,6 +85,7 @@ impl Flip {
             Flip::BothFail => "both fail",
             Flip::OnlyBaseline => "only in baseline",
             Flip::OnlyCandidate => "only in candidate",
+            Flip::AwaitsReview => "awaits review",
         }
     }
 }
@@ -131,6 +137,7 @@ pub struct Counts {
     pub both_fail: u64,
     pub only_baseline: u64,
     pub only_candidate: u64,
+    pub awaits_review: u64,
 }
 
 /// The whole comparison.
@@ -154,6 +161,8 @@ pub struct Comparison {
 struct Cell {
     n: u64,
     c: u64,
+    /// Attempts awaiting a person's decision.
+    review: u64,
     scores: Vec<f64>,
     costs: Vec<f64>,
     tokens: Vec<f64>,
@@ -178,6 +187,7 @@ fn cells(rows: &[&TrajectoryRow]) -> BTreeMap<String, Cell> {
         let cell = out.entry(r.scenario_key().to_owned()).or_default();
         cell.n += 1;
         cell.c += u64::from(r.passed());
+        cell.review += u64::from(r.in_review());
         cell.scores.push(score_of(r));
         cell.costs.extend(r.cost_usd);
         cell.tokens.extend(r.tokens.map(|t| t as f64));
@@ -232,6 +242,7 @@ fn side(label: &str, rows: &[&TrajectoryRow]) -> Side {
         trajectories: n,
         scenarios: cells.len() as u64,
         passed,
+        review: counts.review,
         errored: counts.errored,
         incomplete: counts.incomplete,
         pass_rate: if n == 0 { 0.0 } else { passed as f64 / n as f64 },
@@ -307,13 +318,22 @@ pub fn compare(
     let (bc, cc) = (cells(&base), cells(&cand));
     let keys: BTreeSet<&String> = bc.keys().chain(cc.keys()).collect();
     let mut scenarios = Vec::new();
-    let mut flips = Counts { fixed: 0, regressed: 0, both_pass: 0, both_fail: 0, only_baseline: 0, only_candidate: 0 };
+    let mut flips = Counts {
+        fixed: 0,
+        regressed: 0,
+        both_pass: 0,
+        both_fail: 0,
+        only_baseline: 0,
+        only_candidate: 0,
+        awaits_review: 0,
+    };
     let (mut paired_base, mut paired_cand) = (Vec::new(), Vec::new());
     let (mut paired_base_cost, mut paired_cand_cost) = (Vec::new(), Vec::new());
     let (mut paired_base_tok, mut paired_cand_tok) = (Vec::new(), Vec::new());
     for key in keys {
         let (b, c) = (bc.get(key), cc.get(key));
         let flip = match (b, c) {
+            (Some(b), Some(c)) if b.review + c.review > 0 => Flip::AwaitsReview,
             (Some(b), Some(c)) => match (b.passes(), c.passes()) {
                 (false, true) => Flip::Fixed,
                 (true, false) => Flip::Regressed,
@@ -330,6 +350,7 @@ pub fn compare(
             Flip::BothFail => flips.both_fail += 1,
             Flip::OnlyBaseline => flips.only_baseline += 1,
             Flip::OnlyCandidate => flips.only_candidate += 1,
+            Flip::AwaitsReview => flips.awaits_review += 1,
         }
         if let (Some(b), Some(c)) = (b, c) {
             paired_base.push(Cell::mean(&b.scores).unwrap_or(0.0));
@@ -361,7 +382,7 @@ pub fn compare(
         let rank = |f: Flip| match f {
             Flip::Regressed => 0,
             Flip::Fixed => 1,
-            Flip::OnlyBaseline | Flip::OnlyCandidate => 2,
+            Flip::OnlyBaseline | Flip::OnlyCandidate | Flip::AwaitsReview => 2,
             Flip::BothFail => 3,
             Flip::BothPass => 4,
         };

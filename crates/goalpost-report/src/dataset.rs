@@ -217,14 +217,21 @@ impl TrajectoryRow {
     pub fn passed(&self) -> bool {
         match self.status {
             RowStatus::Verdict(Outcome::Pass) => true,
-            RowStatus::Verdict(Outcome::Fail | Outcome::Incomplete) | RowStatus::Error(_) => false,
+            RowStatus::Verdict(Outcome::Fail | Outcome::Incomplete | Outcome::Review) | RowStatus::Error(_) => false,
         }
     }
     /// Whether the input could not be graded (it has no verdict, no score).
     pub fn is_error(&self) -> bool {
         match self.status {
             RowStatus::Error(_) => true,
-            RowStatus::Verdict(Outcome::Pass | Outcome::Fail | Outcome::Incomplete) => false,
+            RowStatus::Verdict(Outcome::Pass | Outcome::Fail | Outcome::Incomplete | Outcome::Review) => false,
+        }
+    }
+    /// Whether a human's decision is awaited: shown with its evidence, never a pass or a fail.
+    pub fn in_review(&self) -> bool {
+        match self.status {
+            RowStatus::Verdict(Outcome::Review) => true,
+            RowStatus::Verdict(Outcome::Pass | Outcome::Fail | Outcome::Incomplete) | RowStatus::Error(_) => false,
         }
     }
     /// The scenario, or `(none)`: a trajectory graded without one still counts somewhere.
@@ -267,7 +274,15 @@ impl CriterionRow {
     pub fn failed(&self) -> bool {
         match self.status {
             Status::Fail => true,
-            Status::Pass | Status::NotApplicable | Status::Unscored => false,
+            Status::Pass | Status::NotApplicable | Status::Unscored | Status::Review => false,
+        }
+    }
+    /// Whether it awaits a human's decision: reported with its evidence like a failure, gated
+    /// on by its own rule.
+    pub fn in_review(&self) -> bool {
+        match self.status {
+            Status::Review => true,
+            Status::Pass | Status::Fail | Status::NotApplicable | Status::Unscored => false,
         }
     }
 }

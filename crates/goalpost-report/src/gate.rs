@@ -74,11 +74,12 @@ pub fn evaluate(
     let mut rules = Vec::new();
     let found = run.len() as u64;
     let passed = run.iter().filter(|r| r.passed()).count() as u64;
-    // Graded to a pass or a fail: what completeness counts.
+    // Graded to a pass, a fail or a review item (the grader did its part; the open decision
+    // has a rule of its own): what completeness counts.
     let decided = run
         .iter()
         .filter(|r| match r.status {
-            RowStatus::Verdict(Outcome::Pass | Outcome::Fail) => true,
+            RowStatus::Verdict(Outcome::Pass | Outcome::Fail | Outcome::Review) => true,
             RowStatus::Verdict(Outcome::Incomplete) | RowStatus::Error(_) => false,
         })
         .count() as u64;
@@ -103,7 +104,7 @@ pub fn evaluate(
                     "incomplete (a gating criterion unscored): {}",
                     r.trajectory.as_deref().unwrap_or("?")
                 )),
-                RowStatus::Verdict(Outcome::Pass | Outcome::Fail) => {}
+                RowStatus::Verdict(Outcome::Pass | Outcome::Fail | Outcome::Review) => {}
             }
         }
         details.extend(incomplete);
@@ -154,6 +155,27 @@ pub fn evaluate(
                 details: Vec::new(),
             });
         }
+    }
+
+    if let Some(r) = &policy.review {
+        let open: Vec<&TrajectoryRow> = run.iter().filter(|t| t.in_review()).collect();
+        let mut details = Vec::new();
+        for t in &open {
+            let id = t.trajectory.as_deref().unwrap_or("?");
+            let items: Vec<&CriterionRow> =
+                crits.iter().filter(|c| c.trajectory == id && c.file == t.file && c.in_review()).collect();
+            if items.is_empty() {
+                details.push(format!("{id} in {}", t.file));
+            }
+            details.extend(items.into_iter().map(|c| format!("review `{}`: {}", c.criterion, cite(c))));
+        }
+        rules.push(RuleResult {
+            rule: "review.max_open".into(),
+            passed: open.len() as u64 <= r.max_open,
+            figure: format!("{} trajectory(ies) await review", open.len()),
+            threshold: format!("<= {}", r.max_open),
+            details,
+        });
     }
 
     if let Some(c) = &policy.criteria {

@@ -28,7 +28,7 @@ code, .mono { font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
 
 fn counts_cells(c: &Counts) -> Markup {
     html! {
-        td.num { (c.found) } td.num { (c.passed) } td.num { (c.failed) } td.num { (c.incomplete) } td.num { (c.errored) }
+        td.num { (c.found) } td.num { (c.passed) } td.num { (c.failed) } td.num { (c.review) } td.num { (c.incomplete) } td.num { (c.errored) }
         td.num { (pct(c.pass_rate)) " " span.muted { "[" (pct(c.pass_ci.lo)) ", " (pct(c.pass_ci.hi)) "]" } }
         td.num { (dash(c.mean_score, |s| format!("{s:.3}"))) }
         td.num { (dash(c.cost_usd, usd)) }
@@ -40,7 +40,7 @@ fn group_table(title: &str, groups: &[Group]) -> Markup {
         @if !groups.is_empty() {
             h2 { "By " (title) }
             table {
-                tr { th { (title) } th { "found" } th { "passed" } th { "failed" } th { "incomplete" } th { "errored" }
+                tr { th { (title) } th { "found" } th { "passed" } th { "failed" } th { "review" } th { "incomplete" } th { "errored" }
                      th { "pass rate [95% CI]" } th { "mean score" } th { "cost" } }
                 @for g in groups { tr { td.mono { (g.key) } (counts_cells(&g.counts)) } }
             }
@@ -220,12 +220,12 @@ pub fn render(r: &Report) -> String {
                     span.muted { " [" (pct(o.pass_ci.lo)) ", " (pct(o.pass_ci.hi)) "] Wilson 95%" }
                 }
                 table {
-                    tr { th { "found" } th { "passed" } th { "failed" } th { "incomplete" } th { "errored" } th { "pass rate [95% CI]" }
+                    tr { th { "found" } th { "passed" } th { "failed" } th { "review" } th { "incomplete" } th { "errored" } th { "pass rate [95% CI]" }
                          th { "mean score" } th { "cost" } }
                     tr { (counts_cells(o)) }
                 }
                 p { "Cost per solved task: " strong { (dash(r.cost_per_solved, usd)) } " · tokens: " (dash(o.tokens, |t| t.to_string()))
-                    " · errored and incomplete trajectories count in every denominator." }
+                    " · errored, incomplete and review trajectories count in every denominator (a review item is neither a pass nor a fail until a person decides)." }
                 @for n in &r.notes { p.note { (n) } }
                 h2 { "Trend" }
                 div { (pass_rate_chart(&r.trend)) (cost_chart(&r.trend)) }
@@ -235,10 +235,10 @@ pub fn render(r: &Report) -> String {
                 @if !r.by_criterion.is_empty() {
                     h2 { "By criterion" }
                     table {
-                        tr { th { "criterion" } th { "gating" } th { "pass" } th { "fail" } th { "not applicable" } th { "unscored" } th { "pass rate" } }
+                        tr { th { "criterion" } th { "gating" } th { "pass" } th { "fail" } th { "review" } th { "not applicable" } th { "unscored" } th { "pass rate" } }
                         @for c in &r.by_criterion {
                             tr { td.mono { (c.criterion) } td { @if c.gating { "yes" } @else { "no" } }
-                                 td.num { (c.pass) } td.num.fail[c.fail > 0] { (c.fail) } td.num { (c.not_applicable) } td.num { (c.unscored) }
+                                 td.num { (c.pass) } td.num.fail[c.fail > 0] { (c.fail) } td.num { (c.review) } td.num { (c.not_applicable) } td.num { (c.unscored) }
                                  td.num { (dash(c.pass_rate, pct)) } }
                         }
                     }

@@ -87,6 +87,7 @@ fn counts_row(key: String, c: &Counts) -> Vec<String> {
         c.found.to_string(),
         c.passed.to_string(),
         c.failed.to_string(),
+        c.review.to_string(),
         c.incomplete.to_string(),
         c.errored.to_string(),
         format!("{} [{}, {}]", pct(c.pass_rate), pct(c.pass_ci.lo), pct(c.pass_ci.hi)),
@@ -95,8 +96,8 @@ fn counts_row(key: String, c: &Counts) -> Vec<String> {
     ]
 }
 
-const COUNTS_HEADER: [&str; 9] =
-    ["", "found", "passed", "failed", "incomplete", "errored", "pass rate [95% CI]", "mean score", "cost"];
+const COUNTS_HEADER: [&str; 10] =
+    ["", "found", "passed", "failed", "review", "incomplete", "errored", "pass rate [95% CI]", "mean score", "cost"];
 
 fn groups(out: &mut String, title: &str, groups: &[Group]) {
     if groups.is_empty() {
@@ -115,7 +116,7 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(out, "# goalpost run {}\n", escape(&r.run_id));
     let _ = writeln!(
         out,
-        "**{}** of **{}** trajectories passed ({} [{}, {}], Wilson 95%); {} failed, {} incomplete, {} errored. \
+        "**{}** of **{}** trajectories passed ({} [{}, {}], Wilson 95%); {} failed, {} await review, {} incomplete, {} errored. \
          Mean score {}. Cost {} ({} per solved task), {} tokens. Started {}.\n",
         o.passed,
         o.found,
@@ -123,6 +124,7 @@ pub fn render(r: &Report) -> String {
         pct(o.pass_ci.lo),
         pct(o.pass_ci.hi),
         o.failed,
+        o.review,
         o.incomplete,
         o.errored,
         dash(o.mean_score, |s| format!("{s:.3}")),
@@ -141,13 +143,14 @@ pub fn render(r: &Report) -> String {
         out.push_str("## By criterion\n\n");
         table(
             &mut out,
-            &["criterion", "gating", "pass", "fail", "not applicable", "unscored", "pass rate"],
+            &["criterion", "gating", "pass", "fail", "review", "not applicable", "unscored", "pass rate"],
             r.by_criterion.iter().map(|c| {
                 vec![
                     escape(&c.criterion),
                     if c.gating { "yes" } else { "no" }.into(),
                     c.pass.to_string(),
                     c.fail.to_string(),
+                    c.review.to_string(),
                     c.not_applicable.to_string(),
                     c.unscored.to_string(),
                     dash(c.pass_rate, pct),

@@ -30,6 +30,8 @@ pub struct Policy {
     pub completeness: Option<Completeness>,
     #[serde(default)]
     pub regressions: Option<Regressions>,
+    #[serde(default)]
+    pub review: Option<ReviewRule>,
 }
 
 /// Pass rate over every trajectory expected (missing and errored ones count as not passed).
@@ -118,6 +120,15 @@ pub struct Regressions {
     /// Fail on every store scenario the run graded as failing (open ones included).
     #[serde(default)]
     pub no_failing: bool,
+}
+
+/// Items awaiting a person's decision: a release can require them signed off, while the
+/// nightly summary lists them without crying wolf.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRule {
+    /// At most this many trajectories may await review (0: every item decided).
+    pub max_open: u64,
 }
 
 /// Why a policy cannot be used. Every variant but [`PolicyError::Toml`] and
@@ -242,7 +253,8 @@ impl Policy {
             || self.baseline.is_some()
             || self.cost.is_some()
             || self.completeness.is_some()
-            || self.regressions.is_some();
+            || self.regressions.is_some()
+            || self.review.is_some();
         if !any {
             return Err(PolicyError::NoRule);
         }

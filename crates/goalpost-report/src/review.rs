@@ -26,7 +26,7 @@ pub const MAX_REVIEWS: usize = 200;
 pub fn reviews(rows: &[TrajectoryRow], crits: &[CriterionRow]) -> (Vec<Review>, usize) {
     // Which outcomes get a page (an error row has no steps graded to show).
     let shown = |r: &TrajectoryRow| match r.status {
-        RowStatus::Verdict(o @ Outcome::Fail) => Some(o),
+        RowStatus::Verdict(o @ (Outcome::Fail | Outcome::Review)) => Some(o),
         RowStatus::Verdict(Outcome::Pass | Outcome::Incomplete) | RowStatus::Error(_) => None,
     };
     let mut failed: Vec<(&TrajectoryRow, Outcome)> =

@@ -22,9 +22,12 @@ pub struct Counts {
     pub found: u64,
     pub passed: u64,
     pub failed: u64,
+    /// Awaiting a human's decision: neither passed nor failed, and counted in `found`.
+    pub review: u64,
     pub incomplete: u64,
     pub errored: u64,
-    /// `passed / found`: an errored or incomplete trajectory is not a pass, and stays counted.
+    /// `passed / found`: an errored, incomplete or review trajectory is not a pass, and stays
+    /// counted.
     pub pass_rate: f64,
     /// Wilson 95% interval of the pass rate.
     pub pass_ci: Interval,
@@ -51,6 +54,7 @@ pub struct CriterionCounts {
     pub gating: bool,
     pub pass: u64,
     pub fail: u64,
+    pub review: u64,
     pub not_applicable: u64,
     pub unscored: u64,
     /// `pass / (pass + fail)`; `None` when nothing was scored.
@@ -179,6 +183,7 @@ pub fn counts<'a>(rows: impl IntoIterator<Item = &'a TrajectoryRow>) -> Counts {
         match r.status {
             RowStatus::Verdict(Outcome::Pass) => c.passed += 1,
             RowStatus::Verdict(Outcome::Fail) => c.failed += 1,
+            RowStatus::Verdict(Outcome::Review) => c.review += 1,
             RowStatus::Verdict(Outcome::Incomplete) => c.incomplete += 1,
             RowStatus::Error(_) => c.errored += 1,
         }
@@ -225,6 +230,7 @@ pub fn criterion_counts(df: &DataFrame) -> Result<Vec<CriterionCounts>, Error> {
             col("gating").any(true).alias("gating"),
             is(Status::Pass),
             is(Status::Fail),
+            is(Status::Review),
             is(Status::NotApplicable),
             is(Status::Unscored),
         ])
@@ -237,12 +243,14 @@ pub fn criterion_counts(df: &DataFrame) -> Result<Vec<CriterionCounts>, Error> {
     };
     let (pass, fail, na, unscored) =
         (get(Status::Pass)?, get(Status::Fail)?, get(Status::NotApplicable)?, get(Status::Unscored)?);
+    let review = get(Status::Review)?;
     Ok((0..out.height())
         .map(|i| CriterionCounts {
             criterion: name.get(i).unwrap_or_default().to_owned(),
             gating: gating.get(i).unwrap_or(false),
             pass: pass[i],
             fail: fail[i],
+            review: review[i],
             not_applicable: na[i],
             unscored: unscored[i],
             pass_rate: (pass[i] + fail[i] > 0).then(|| pass[i] as f64 / (pass[i] + fail[i]) as f64),

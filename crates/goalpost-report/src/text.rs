@@ -69,6 +69,7 @@ fn side_rows(s: &Side) -> Vec<String> {
             Some(ci) => format!("{} [{}, {}]", num(s.mean_score), num(ci.lo), num(ci.hi)),
             None => num(s.mean_score),
         },
+        s.review.to_string(),
         format!("{} / {}", s.errored, s.incomplete),
         opt(s.mean_cost_usd, usd),
         opt(s.cost_per_solved_usd, usd),
@@ -76,12 +77,13 @@ fn side_rows(s: &Side) -> Vec<String> {
     ]
 }
 
-const SIDE_HEADER: [&str; 9] = [
+const SIDE_HEADER: [&str; 10] = [
     "revision",
     "trajectories",
     "scenarios",
     "pass rate [95% CI]",
     "mean score [95% CI]",
+    "review",
     "errored / incomplete",
     "mean cost",
     "cost per solved",
@@ -114,8 +116,8 @@ pub fn compare_terminal(c: &Comparison) -> String {
     let f = &c.flips;
     let _ = writeln!(
         out,
-        "flips: {} fixed, {} regressed, {} both pass, {} both fail; {} only in baseline, {} only in candidate",
-        f.fixed, f.regressed, f.both_pass, f.both_fail, f.only_baseline, f.only_candidate
+        "flips: {} fixed, {} regressed, {} both pass, {} both fail; {} await review; {} only in baseline, {} only in candidate",
+        f.fixed, f.regressed, f.both_pass, f.both_fail, f.awaits_review, f.only_baseline, f.only_candidate
     );
     let _ = writeln!(out, "exact McNemar p = {} (alpha {})", p(Some(c.mcnemar_p)), c.alpha);
     if let Some(b) = &c.score_bootstrap {
@@ -197,12 +199,13 @@ pub fn compare_markdown(c: &Comparison) -> String {
     let f = &c.flips;
     let _ = writeln!(
         out,
-        "\n**Flips:** {} fixed, {} regressed, {} both pass, {} both fail; {} only in baseline, {} only in candidate. \
+        "\n**Flips:** {} fixed, {} regressed, {} both pass, {} both fail; {} await review; {} only in baseline, {} only in candidate. \
          Exact McNemar p = {} (alpha {}).\n",
         f.fixed,
         f.regressed,
         f.both_pass,
         f.both_fail,
+        f.awaits_review,
         f.only_baseline,
         f.only_candidate,
         p(Some(c.mcnemar_p)),

@@ -139,3 +139,28 @@ fn pass_at_k_is_shown_for_a_few_k_when_attempts_are_many() {
     assert_eq!((last.pass_at_k, last.pass_hat_k), (1.0, 0.0));
     assert!((cmp.candidate.pass_at_k[0].pass_at_k - 1.0 / 3.0).abs() < 1e-12);
 }
+
+#[test]
+fn a_scenario_awaiting_review_is_neither_fixed_nor_regressed() {
+    // s00: pass -> review; s01: fail -> review; s02: fail -> pass; s03: pass -> pass.
+    let b = vec![
+        row("r1", "v1", "s00", 1, "pass"),
+        row("r1", "v1", "s01", 1, "fail"),
+        row("r1", "v1", "s02", 1, "fail"),
+        row("r1", "v1", "s03", 1, "pass"),
+    ];
+    let c = vec![
+        row("r2", "v2", "s00", 1, "review"),
+        row("r2", "v2", "s01", 1, "review"),
+        row("r2", "v2", "s02", 1, "pass"),
+        row("r2", "v2", "s03", 1, "pass"),
+    ];
+    let cmp = compare(("v1", &b), ("v2", &c), &[], 0.05);
+    let f = &cmp.flips;
+    assert_eq!((f.fixed, f.regressed, f.both_pass, f.awaits_review), (1, 0, 1, 2));
+    // McNemar on 1 fixed, 0 regressed only: p = 1.
+    assert!((cmp.mcnemar_p - 1.0).abs() < 1e-12, "{}", cmp.mcnemar_p);
+    assert_eq!(cmp.candidate.review, 2);
+    assert_eq!(cmp.candidate.passed, 2);
+    assert_eq!(cmp.scenarios.iter().find(|s| s.scenario == "s00").unwrap().flip, Flip::AwaitsReview);
+}

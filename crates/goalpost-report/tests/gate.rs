@@ -155,3 +155,36 @@ fn a_policy_file_error_names_the_file_then_the_rule_and_never_repeats_its_cause(
         }
     }
 }
+
+#[test]
+fn open_review_items_have_a_rule_of_their_own_and_count_as_graded() {
+    let run = vec![
+        row("r", "v", "a", 1, "pass"),
+        row("r", "v", "b", 1, "review"),
+        row("r", "v", "c", 1, "review"),
+        row("r", "v", "d", 1, "fail"),
+    ];
+    let crits = vec![
+        criterion(&run[1], "test-integrity", "review", &[4, 9]),
+        criterion(&run[2], "approved-tools", "review", &[2]),
+        criterion(&run[3], "scope", "fail", &[5]),
+    ];
+    let strict = Policy::parse("[review]\nmax_open = 0\n[completeness]\nmin = 1.0\n[pass_rate]\nmin = 0.25\n").unwrap();
+    let g = evaluate(&strict, &run, &crits, None, None);
+    let review = g.rules.iter().find(|r| r.rule == "review.max_open").unwrap();
+    assert!(!review.passed);
+    assert_eq!(review.figure, "2 trajectory(ies) await review");
+    assert!(
+        review.details[0].starts_with("review `test-integrity`: b/v/1 in ")
+            && review.details[0].contains("(steps 4, 9)")
+    );
+    assert!(review.details[1].starts_with("review `approved-tools`: c/v/1"), "{:?}", review.details);
+    // Graded to a decision or a review item: complete. Not passes: 1 of 4.
+    assert!(g.rules.iter().find(|r| r.rule == "completeness.min").unwrap().passed);
+    let rate = g.rules.iter().find(|r| r.rule == "pass_rate.min").unwrap();
+    assert!(rate.figure.starts_with("0.250 (1 of 4"), "{}", rate.figure);
+    // A nightly policy that lists them without failing on them.
+    let nightly = Policy::parse("[review]\nmax_open = 10\n").unwrap();
+    assert!(evaluate(&nightly, &run, &crits, None, None).passed);
+    assert!(err("[review]\n").contains("max_open"), "{}", err("[review]\n"));
+}

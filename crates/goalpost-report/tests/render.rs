@@ -157,10 +157,10 @@ fn html_shows_the_figures_formatted() {
     let html = html::render(&common::report());
     assert!(html.contains(&format!("<title>goalpost report {}</title>", common::RUN_ID)));
     assert!(html.contains("started 2026-11-25T02:00:00Z"));
-    // found, passed, failed, incomplete, errored; 3 of 6 with its Wilson interval; mean score;
-    // total cost.
-    let overall = "<td class=\"num\">6</td><td class=\"num\">3</td><td class=\"num\">1</td><td class=\"num\">1</td>\
-                   <td class=\"num\">1</td><td class=\"num\">50.0% <span class=\"muted\">[18.8%, 81.2%]</span></td>\
+    // found, passed, failed, review, incomplete, errored; 3 of 6 with its Wilson interval; mean
+    // score; total cost.
+    let overall = "<td class=\"num\">6</td><td class=\"num\">3</td><td class=\"num\">1</td><td class=\"num\">0</td>\
+                   <td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">50.0% <span class=\"muted\">[18.8%, 81.2%]</span></td>\
                    <td class=\"num\">0.814</td><td class=\"num\">$1.23</td>";
     assert!(html.contains(overall), "overall row");
     assert!(html.contains("Cost per solved task: <strong>$0.41</strong>"));
@@ -368,11 +368,11 @@ fn markdown_shows_the_figures_and_the_failed_trajectories() {
     let md = markdown::render(&common::report());
     for s in [
         "# goalpost run 20261125T020000Z\\-nightly",
-        "**3** of **6** trajectories passed (50.0% [18.8%, 81.2%], Wilson 95%); 1 failed, 1 incomplete, 1 errored.",
+        "**3** of **6** trajectories passed (50.0% [18.8%, 81.2%], Wilson 95%); 1 failed, 0 await review, 1 incomplete, 1 errored.",
         "Mean score 0.814. Cost $1.23 ($0.41 per solved task), 123456 tokens.",
         "| 33.3% [6.1%, 79.2%] | 0.500 | $0.0045 |",
-        "| scope | yes | 4 | 1 | 0 | 1 | 80.0% |",
-        "| 0 | 0 | 5 | 1 | – |",
+        "| scope | yes | 4 | 1 | 0 | 0 | 1 | 80.0% |",
+        "| 0 | 0 | 0 | 5 | 1 | – |",
         "### scope (gating) — 1 failure(s)",
         ", steps 3, 7: left scope at step 6",
         "| 12 | header\\.agent\\\"&gt;&lt;svg onload\\=alert\\(1\\)&gt; |",

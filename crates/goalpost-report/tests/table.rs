@@ -178,13 +178,13 @@ fn a_status_this_build_does_not_know_is_an_error_naming_the_file_column_and_valu
     let table = newer.join("results.parquet");
     // A later goalpost's outcome on every trajectory row.
     edit_column(&table, "status", &|row, v| {
-        if row == "trajectory" { Some("review".into()) } else { v.map(str::to_owned) }
+        if row == "trajectory" { Some("deferred".into()) } else { v.map(str::to_owned) }
     });
     let err = dataset::load_run(&newer).unwrap_err();
     assert!(matches!(err, goalpost_report::Error::BadTable { .. }), "{err:?}");
     let full = err.with_causes();
     assert!(full.contains("20261125T010000Z-newer/results.parquet: not a goalpost results table"), "{full}");
-    assert!(full.contains("column `status` of a `trajectory` row: unknown value `review`"), "{full}");
+    assert!(full.contains("column `status` of a `trajectory` row: unknown value `deferred`"), "{full}");
     // In a history, that table is named and left out; the other still loads.
     let (df, problems) = dataset::load_history(tmp.path());
     assert_eq!(problems.len(), 1);
@@ -195,7 +195,7 @@ fn a_status_this_build_does_not_know_is_an_error_naming_the_file_column_and_valu
     use polars::prelude::*;
     let df = ParquetReader::new(std::io::Cursor::new(fs_err::read(&table).unwrap())).finish().unwrap();
     let err = dataset::trajectories(&df).unwrap_err().to_string();
-    assert_eq!(err, "column `status` of a `trajectory` row: unknown value `review`");
+    assert_eq!(err, "column `status` of a `trajectory` row: unknown value `deferred`");
     assert!(dataset::criteria(&df).is_err(), "the whole table is checked, whichever rows are asked for");
 
     // An empty criterion status, an error row's unknown kind, an unknown row kind: never a default.

@@ -171,8 +171,10 @@ pub struct ForbiddenCommandsParams {
 pub struct ApprovedToolsParams {
     /// Catalog file, relative to the rubrics directory.
     pub catalog: String,
-    /// Whether a tool the catalog does not list fails the criterion (`true`) or is only noted.
-    #[serde(default = "yes")]
+    /// Whether a tool the catalog does not list fails the criterion (`true`), or is a review
+    /// item pending catalog review (`false`, the default): a tool never seen is a question for
+    /// the catalog's owners, not proof of misuse.
+    #[serde(default)]
     pub unlisted_fails: bool,
     /// The loaded catalog; not part of the file format.
     #[serde(skip)]

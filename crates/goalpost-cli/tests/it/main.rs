@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod review;
 mod survive;
 
 fn root() -> PathBuf {
@@ -35,7 +36,7 @@ fn run_with_no_flags_grades_the_bundled_examples() {
     let o = goalpost(&["run", "--out", out.path().to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let stdout = text(&o.stdout);
-    assert!(stdout.contains("6 found: 6 graded (3 pass, 3 fail, 0 incomplete), 0 errored"), "{stdout}");
+    assert!(stdout.contains("6 found: 6 graded (3 pass, 3 fail, 0 review, 0 incomplete), 0 errored"), "{stdout}");
     let rows = rows(&out.path().join("results.jsonl"));
     assert_eq!(rows.len(), 6);
     for r in &rows {
@@ -123,7 +124,7 @@ fn a_bad_file_becomes_an_error_row_and_nothing_else_is_lost() {
     assert_eq!(status("forbidden-commands"), "pass");
     assert!(by_file("notes.json")["message"].as_str().unwrap().contains("not a trajectory"));
     assert!(
-        text(&o.stdout).contains("6 found: 3 graded (3 pass, 0 fail, 0 incomplete), 3 errored"),
+        text(&o.stdout).contains("6 found: 3 graded (3 pass, 0 fail, 0 review, 0 incomplete), 3 errored"),
         "{}",
         text(&o.stdout)
     );
@@ -286,7 +287,10 @@ fn report_writes_summary_html_and_json_for_the_examples() {
     assert!(run.join("results.parquet").is_file());
     let o = goalpost(&["report", run.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert!(text(&o.stdout).contains("6 found: 3 passed (50.0%), 3 failed, 0 incomplete, 0 errored; 3 review page(s)"));
+    assert!(
+        text(&o.stdout)
+            .contains("6 found: 3 passed (50.0%), 3 failed, 0 await review, 0 incomplete, 0 errored; 3 review page(s)")
+    );
     let json: serde_json::Value =
         serde_json::from_str(&fs_err::read_to_string(run.join("report.json")).unwrap()).unwrap();
     assert_eq!(json["overall"]["found"], 6);

@@ -28,7 +28,7 @@ pub(crate) fn row(run: &str, revision: &str, scenario: &str, attempt: u32, statu
         score: match status {
             RowStatus::Verdict(Outcome::Pass) => Some(1.0),
             RowStatus::Error(_) => None,
-            RowStatus::Verdict(Outcome::Fail | Outcome::Incomplete) => Some(0.5),
+            RowStatus::Verdict(Outcome::Fail | Outcome::Incomplete | Outcome::Review) => Some(0.5),
         },
         objective_met: None,
         message: None,
