@@ -40,7 +40,7 @@ pub const FORMAT_NAME: &str = "goalpost-trajectory";
 /// Major version: a reader rejects any other. Minor version: a reader accepts lower or equal
 /// minors, and reads a higher minor with a warning (fields it does not know are then errors).
 pub const FORMAT_MAJOR: u32 = 1;
-pub const FORMAT_MINOR: u32 = 1;
+pub const FORMAT_MINOR: u32 = 2;
 
 /// `goalpost-trajectory/1.1`.
 pub fn format_tag() -> String {

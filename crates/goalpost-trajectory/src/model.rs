@@ -47,6 +47,12 @@ pub struct Header {
     /// Where an imported trajectory came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceInfo>,
+    /// The absolute directory the agent worked in, as its format records it (SWE-agent's
+    /// repository root, Claude Code's and Codex's `cwd`, OpenHands' `/workspace`,
+    /// mini-swe-agent's environment `cwd`); `None` when the format records none. A string,
+    /// never resolved against the filesystem. Since format 1.2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
 }
 
 fn one() -> u32 {

@@ -670,6 +670,12 @@ pub fn read_mini_trajectory(path: &Path, report: Option<(&Report, &Path)>) -> Re
         attempt: 1,
         started_at: None,
         source: Some(SourceInfo { format, path: path.display().to_string() }),
+        // The container directory the commands ran in (`environment.cwd`, `/testbed` for SWE-bench).
+        workspace: config
+            .pointer("/environment/cwd")
+            .and_then(|v| v.as_str())
+            .filter(|c| c.starts_with('/'))
+            .map(str::to_owned),
     };
     let scenario = report.map(|(r, report_path)| scenario_for(&instance_id, &task, config, r, report_path));
     Ok(Trajectory {

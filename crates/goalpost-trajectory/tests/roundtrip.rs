@@ -213,7 +213,7 @@ fn final_state() -> impl Strategy<Value = FinalState> {
 fn header() -> impl Strategy<Value = Header> {
     let source = (text(), text()).prop_map(|(format, path)| SourceInfo { format, path });
     (
-        proptest::sample::select(vec!["goalpost-trajectory/1.0", "goalpost-trajectory/1.1"]),
+        proptest::sample::select(vec!["goalpost-trajectory/1.0", "goalpost-trajectory/1.1", "goalpost-trajectory/1.2"]),
         text(),
         text(),
         opt_text(),
@@ -222,18 +222,22 @@ fn header() -> impl Strategy<Value = Header> {
         prop_oneof![Just(0u32), Just(1), Just(u32::MAX), any::<u32>()],
         opt_text(),
         proptest::option::of(source),
+        opt_text(),
     )
-        .prop_map(|(format, id, agent, agent_revision, model, scenario, attempt, started_at, source)| Header {
-            format: format.to_owned(),
-            id,
-            agent,
-            agent_revision,
-            model,
-            scenario,
-            attempt,
-            started_at,
-            source,
-        })
+        .prop_map(
+            |(format, id, agent, agent_revision, model, scenario, attempt, started_at, source, workspace)| Header {
+                format: format.to_owned(),
+                id,
+                agent,
+                agent_revision,
+                model,
+                scenario,
+                attempt,
+                started_at,
+                source,
+                workspace,
+            },
+        )
 }
 
 /// A trajectory as the reader gives it back for `path`: the fields the text does not carry
@@ -308,6 +312,7 @@ fn non_finite_floats_are_absent_or_refused() {
             attempt: 1,
             started_at: None,
             source: None,
+            workspace: None,
         },
         steps: vec![Step {
             n: 1,

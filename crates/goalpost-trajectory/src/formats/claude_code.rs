@@ -119,6 +119,8 @@ fn read_session(path: &Path, limits: &Limits) -> Result<Trajectory, IngestError>
 
     let first = |key: &str| session.iter().find_map(|r| r.v.get(key)?.as_str().map(str::to_owned));
     let version = first("version");
+    // The directory the session was started in: its project (later records may follow a `cd`).
+    let workspace = first("cwd");
     let mut id = first("sessionId").unwrap_or_default();
     // A subagent file read on its own names its parent's session: keep the two apart.
     let first_turn =
@@ -159,6 +161,7 @@ fn read_session(path: &Path, limits: &Limits) -> Result<Trajectory, IngestError>
         scenario: None,
         attempt: None,
         started_at: started.map(|s| s.1).filter(|s| super::time::has_offset(s)),
+        workspace,
     };
     reader.b.finish(header, None, &content, 0)
 }

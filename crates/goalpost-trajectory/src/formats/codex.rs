@@ -264,6 +264,9 @@ impl Reader {
         let started = self.str(r, "/timestamp").or(r.timestamp.as_deref());
         self.header.started_at = started.filter(|t| super::time::has_offset(t)).map(str::to_owned);
         self.session_cwd = self.str(r, "/cwd").map(str::to_owned);
+        if self.session_cwd.is_some() {
+            self.header.workspace.clone_from(&self.session_cwd);
+        }
         if let Some(m) = self.str(r, "/model") {
             self.model = Some(m.to_owned());
         }
@@ -278,6 +281,10 @@ impl Reader {
         }
         if let Some(c) = self.str(r, "/cwd") {
             self.turn_cwd = Some(c.to_owned());
+            // No session meta names the session's directory: the first turn's does.
+            if self.header.workspace.is_none() {
+                self.header.workspace = Some(c.to_owned());
+            }
         }
     }
 

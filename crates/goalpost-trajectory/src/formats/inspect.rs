@@ -588,6 +588,8 @@ fn header_parts(b: &mut Builder, log: &Value, sample: &Value) -> HeaderParts {
         scenario: task,
         attempt: epoch.map(|e| u32::try_from(e).unwrap_or(u32::MAX)),
         started_at: None,
+        // Inspect records the sandbox's kind, not the directory inside it.
+        workspace: None,
     }
 }
 

@@ -240,6 +240,7 @@ fn read_output(
         scenario: id,
         attempt: None,
         started_at: c.started_at.clone(),
+        workspace: Some(WORKSPACE.to_owned()),
     };
 
     let mut fin = c.final_state(error.is_some());
@@ -262,6 +263,10 @@ fn read_output(
     c.b.finish(header, Some(fin), content, line)
 }
 
+/// Where OpenHands' runtime mounts the workspace in its sandbox (`workspace_mount_path_in_sandbox`,
+/// the same in every OpenHands and OpenDevin version): the directory its agent works in.
+const WORKSPACE: &str = "/workspace";
+
 /// A bare event stream (a JSON array of events).
 fn read_stream(path: &Path, limits: &Limits, root: &Value, bytes: &[u8]) -> Result<Trajectory, IngestError> {
     let mut c = Conv::new(path, limits, root, 0, "openhands/events");
@@ -279,6 +284,7 @@ fn read_stream(path: &Path, limits: &Limits, root: &Value, bytes: &[u8]) -> Resu
         agent: "openhands".to_owned(),
         model: c.model.clone(),
         started_at: c.started_at.clone(),
+        workspace: Some(WORKSPACE.to_owned()),
         ..HeaderParts::default()
     };
     let fin = c.final_state(false);

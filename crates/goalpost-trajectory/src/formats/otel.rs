@@ -320,6 +320,7 @@ fn header(trace_id: &str, spans: &[Span], resource: Option<&Value>) -> HeaderPar
         scenario: None,
         attempt: None,
         started_at,
+        workspace: None,
     }
 }
 

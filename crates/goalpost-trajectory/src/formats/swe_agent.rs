@@ -29,7 +29,8 @@
 //! region or displayed window), `edit SEARCH REPLACE`, `insert`, `create FILE`, and
 //! `str_replace_editor create|str_replace|insert|undo_edit`. Paths are resolved against the
 //! shell's working directory and made relative to the repository root (`/<repo_name>` of the
-//! 1.x config, else the first working directory recorded), like the paths of the submitted
+//! 1.x config, else the first working directory recorded; the recorded one when a replay's
+//! config names another), like the paths of the submitted
 //! diff; a path outside the repository stays absolute.
 //!
 //! **Totals.** `info.model_stats` holds only run totals, so one usage record carries them:
@@ -250,12 +251,18 @@ fn read_one(
         b.push(0, Record::Message(Message { role, content, elapsed_s: None }));
     }
 
-    let repo_root = config
+    let configured = config
         .as_ref()
         .and_then(|c| c.pointer("/env/repo/repo_name"))
         .and_then(Value::as_str)
-        .map(|n| format!("/{}", n.trim_matches('/')))
-        .or_else(|| turns.iter().find_map(|t| t.before.as_ref().or(t.after.as_ref())?.working_dir.clone()));
+        .map(|n| format!("/{}", n.trim_matches('/')));
+    let recorded = turns.iter().find_map(|t| t.before.as_ref().or(t.after.as_ref())?.working_dir.clone());
+    // A replay's config names the repository of the run that replayed it; the steps say where
+    // the recorded one worked, and win when the two disagree.
+    let repo_root = match (configured, recorded) {
+        (Some(c), Some(r)) if r != c && !r.starts_with(&format!("{c}/")) => Some(r),
+        (c, r) => c.or(r),
+    };
     let mut files = Files { root: repo_root, windows: BTreeMap::new(), open: None };
     for (i, turn) in turns.iter().enumerate() {
         push_turn(&mut b, &mut files, turn, i + 1);
@@ -292,6 +299,8 @@ fn read_one(
         scenario,
         attempt: attempt.and_then(|a| u32::try_from(a).ok()),
         started_at: None,
+        // The repository root the run worked in (`/<repo_name>`, or the first working directory).
+        workspace: files.root.clone(),
     };
     b.finish(header, Some(final_state), content, 0)
 }

@@ -76,6 +76,7 @@ fn read_trial(path: &Path, limits: &Limits) -> Result<Trajectory, IngestError> {
         started_at: (doc.get("trial_started_at").and_then(Value::as_str))
             .filter(|ts| super::time::has_offset(ts))
             .map(str::to_owned),
+        workspace: None,
     };
 
     // The trial's start is time zero; the agent's window is the run's wall time.

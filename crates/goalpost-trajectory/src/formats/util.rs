@@ -200,6 +200,8 @@ pub(crate) struct HeaderParts {
     pub(crate) scenario: Option<String>,
     pub(crate) attempt: Option<u32>,
     pub(crate) started_at: Option<String>,
+    /// The directory the agent worked in, when the format records one.
+    pub(crate) workspace: Option<String>,
 }
 
 /// Builds one canonical [`Trajectory`] from a foreign format: numbers steps in push order,
@@ -402,6 +404,7 @@ impl Builder {
                 attempt: header.attempt.unwrap_or(1).max(1),
                 started_at: header.started_at,
                 source: Some(SourceInfo { format: self.format, path: self.path.display().to_string() }),
+                workspace: header.workspace.filter(|w| w.starts_with('/')),
             },
             steps: self.steps,
             final_state,

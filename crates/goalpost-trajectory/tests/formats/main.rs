@@ -15,3 +15,4 @@ mod otel;
 mod swe_agent;
 mod swebench_logs;
 mod terminal_bench;
+mod workspace;
