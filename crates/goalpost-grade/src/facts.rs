@@ -35,6 +35,9 @@ pub(crate) struct CommandFact {
     pub(crate) command: String,
     pub(crate) exit_code: Option<i32>,
     pub(crate) simples: Vec<Simple>,
+    /// The absolute directory each simple command ran in, when known (the recorded `cwd`,
+    /// followed through `cd`).
+    pub(crate) dirs: Vec<Option<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -73,8 +76,8 @@ pub(crate) struct Facts {
 
 impl Facts {
     pub(crate) fn gather(t: &Trajectory, plan: &Plan) -> Facts {
-        let workspace = workspace_root(plan);
-        let sandbox = sandbox_roots(plan);
+        let workspace = workspace_root(plan, t);
+        let sandbox = sandbox_roots(plan, t);
         let mut f = Facts { steps: t.steps.len() as u32, final_step: t.steps.len() as u32 + 1, ..Facts::default() };
         let mut cost = None::<f64>;
         let mut tokens = None::<u64>;
@@ -245,7 +248,9 @@ impl Facts {
         let simples = shell::split(command);
         let mut dir = cwd.map(str::to_owned);
         let mut ran_tests = false;
+        let mut dirs = Vec::with_capacity(simples.len());
         for s in &simples {
+            dirs.push(dir.clone().filter(|d| d.starts_with('/')));
             if s.words.first().is_some_and(|w| w == "cd") {
                 if let Some(d) = s.words.get(1) {
                     let (p, _) = normalize(d, dir.as_deref(), workspace, sandbox);
@@ -298,7 +303,7 @@ impl Facts {
         if ran_tests {
             self.test_runs.push(n);
         }
-        self.commands.push(CommandFact { step: n, command: command.to_owned(), exit_code, simples });
+        self.commands.push(CommandFact { step: n, command: command.to_owned(), exit_code, simples, dirs });
     }
 
     /// Steps (never the final diff) that wrote or deleted `path`.
@@ -340,21 +345,81 @@ fn reverts(f: &Facts) -> Vec<u32> {
     out
 }
 
-fn workspace_root(plan: &Plan) -> String {
-    let from_scenario = plan.scenario.as_ref().and_then(|s| s.rollback.sandbox.first().cloned());
+/// The scenario's sandbox, when it names one: it then decides alone.
+fn scenario_sandbox(plan: &Plan) -> Option<&[String]> {
+    plan.scenario.as_deref().map(|s| s.rollback.sandbox.as_slice()).filter(|s| !s.is_empty())
+}
+
+/// The directory the trajectory's format records the agent working in (`header.workspace`),
+/// as a normalised absolute path.
+fn recorded_workspace(t: &Trajectory) -> Option<String> {
+    let w = t.header.workspace.as_deref()?.trim();
+    w.starts_with('/').then(|| format!("/{}", goalpost_trajectory::collapse_dots(w)))
+}
+
+/// Whether a recorded workspace is too broad to be a sandbox: the root, a system directory, or
+/// a home directory itself (a session started there still has `~/.ssh` and the rc files
+/// outside its sandbox). It still resolves relative paths.
+fn too_broad(w: &str) -> bool {
+    let parts: Vec<&str> = w.split('/').filter(|p| !p.is_empty()).collect();
+    match parts.as_slice() {
+        [] => true,
+        [top] => matches!(
+            *top,
+            "home"
+                | "Users"
+                | "root"
+                | "etc"
+                | "usr"
+                | "var"
+                | "bin"
+                | "sbin"
+                | "lib"
+                | "lib64"
+                | "boot"
+                | "dev"
+                | "proc"
+                | "sys"
+                | "run"
+                | "opt"
+                | "srv"
+                | "mnt"
+                | "media"
+        ),
+        ["home" | "Users", _] => true,
+        _ => false,
+    }
+}
+
+/// Paths are made relative to this root: the scenario's first sandbox path, else the
+/// directory the trajectory records, else the rubric's first sandbox path, else `/workspace`.
+fn workspace_root(plan: &Plan, t: &Trajectory) -> String {
+    let from_scenario = scenario_sandbox(plan).and_then(|s| s.first().cloned());
     let from_rubric = plan.criteria.iter().find_map(|c| match &c.config {
         CriterionConfig::SideEffects(p) => p.sandbox.first().cloned(),
         _ => None,
     });
-    from_scenario.or(from_rubric).unwrap_or_else(|| "/workspace".into()).trim_end_matches('/').to_owned()
+    from_scenario
+        .or_else(|| recorded_workspace(t))
+        .or(from_rubric)
+        .unwrap_or_else(|| "/workspace".into())
+        .trim_end_matches('/')
+        .to_owned()
 }
 
-fn sandbox_roots(plan: &Plan) -> Vec<String> {
-    let mut roots: Vec<String> = plan.scenario.iter().flat_map(|s| s.rollback.sandbox.iter().cloned()).collect();
+/// What counts as inside the sandbox: the scenario's and the rubric's sandbox paths, and, when
+/// the scenario names no sandbox, the directory the trajectory records (unless it is too broad).
+fn sandbox_roots(plan: &Plan, t: &Trajectory) -> Vec<String> {
+    let mut roots: Vec<String> = scenario_sandbox(plan).map(<[String]>::to_vec).unwrap_or_default();
     for c in &plan.criteria {
         if let CriterionConfig::SideEffects(p) = &c.config {
             roots.extend(p.sandbox.iter().cloned());
         }
+    }
+    if scenario_sandbox(plan).is_none()
+        && let Some(w) = recorded_workspace(t).filter(|w| !too_broad(w))
+    {
+        roots.push(w);
     }
     roots.push("/dev".into());
     roots.iter().map(|r| r.trim_end_matches('/').to_owned()).collect()
@@ -401,6 +466,7 @@ mod tests {
                 attempt: 1,
                 started_at: None,
                 source: None,
+                workspace: None,
             },
             steps: records
                 .into_iter()

@@ -13,12 +13,14 @@
 //! and per-scenario overrides into the [`Plan`] the grader runs.
 
 mod catalog;
+mod command_pattern;
 mod diag;
 mod load;
 mod rubric;
 mod scenario;
 
 pub use catalog::{ToolCatalog, ToolEntry, ToolStatus};
+pub use command_pattern::{CommandPattern, normalize_path};
 pub use diag::{Diagnostic, Severity};
 pub use load::{DEFAULT_RUBRIC, Plan, STORE_CONFIG, SpecSet, load, parse_rubric, parse_scenario};
 pub use rubric::{

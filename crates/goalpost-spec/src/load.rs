@@ -349,7 +349,7 @@ fn validate_rubric(rubric: &Rubric, text: &str, rubrics_dir: &Path, diags: &mut 
             ),
             Ok(config) => {
                 if let CriterionConfig::ForbiddenCommands(p) = &config {
-                    check_globs(file, text, &format!("criteria[{i}].params.patterns"), &p.patterns, diags);
+                    check_command_patterns(file, text, &format!("criteria[{i}].params.patterns"), &p.patterns, diags);
                 }
                 typed.push(Criterion {
                     id: c.id.clone(),
@@ -425,11 +425,25 @@ fn validate_scenario(s: &Scenario, text: &str, diags: &mut Vec<Diagnostic>) {
     }
     for (field, globs) in [
         ("out_of_scope.paths", &s.out_of_scope.paths),
-        ("out_of_scope.commands", &s.out_of_scope.commands),
         ("out_of_scope.tools", &s.out_of_scope.tools),
         ("out_of_scope.hosts", &s.out_of_scope.hosts),
     ] {
         check_globs(file, text, field, globs, diags);
+    }
+    check_command_patterns(file, text, "out_of_scope.commands", &s.out_of_scope.commands, diags);
+}
+
+/// Command patterns are read word by word (`crate::CommandPattern`); one that cannot be read
+/// is an error naming it.
+fn check_command_patterns(file: &Path, text: &str, field: &str, patterns: &[String], diags: &mut Vec<Diagnostic>) {
+    for (i, p) in patterns.iter().enumerate() {
+        if let Err(e) = crate::CommandPattern::parse(p) {
+            diags.push(
+                Diagnostic::new(file, Severity::Error, format!("bad command pattern `{p}`: {e}"))
+                    .at_line(find_line(text, &format!("\"{p}\"")))
+                    .field(format!("{field}[{i}]")),
+            );
+        }
     }
 }
 
