@@ -9,6 +9,10 @@ pub(crate) struct FileDiff {
     pub(crate) deleted: bool,
     pub(crate) added: Vec<String>,
     pub(crate) removed: Vec<String>,
+    /// The hunks in order, each line with its mark: `' '` context, `'+'` added, `'-'` removed.
+    /// The text after a hunk header's second `@@` (git's enclosing function) comes first, as
+    /// a context line.
+    pub(crate) hunks: Vec<Vec<(char, String)>>,
 }
 
 /// Parses a `git diff` (or plain unified diff). Unknown lines are skipped, never fatal.
@@ -48,13 +52,27 @@ pub(crate) fn parse(diff: &str) -> Vec<FileDiff> {
             f.deleted = true;
         } else if let Some(from) = line.strip_prefix("rename from ") {
             f.old_path = Some(from.to_owned());
-        } else if line.starts_with("@@") {
+        } else if let Some(header) = line.strip_prefix("@@") {
             in_hunk = true;
+            let mut hunk = Vec::new();
+            if let Some((_, func)) = header.split_once("@@")
+                && !func.trim().is_empty()
+            {
+                hunk.push((' ', func.trim_start().to_owned()));
+            }
+            f.hunks.push(hunk);
         } else if in_hunk {
-            if let Some(a) = line.strip_prefix('+') {
+            let mark = if let Some(a) = line.strip_prefix('+') {
                 f.added.push(a.to_owned());
+                Some(('+', a))
             } else if let Some(r) = line.strip_prefix('-') {
                 f.removed.push(r.to_owned());
+                Some(('-', r))
+            } else {
+                line.strip_prefix(' ').map(|c| (' ', c)).or(line.is_empty().then_some((' ', "")))
+            };
+            if let (Some((m, text)), Some(h)) = (mark, f.hunks.last_mut()) {
+                h.push((m, text.to_owned()));
             }
         }
     }
@@ -78,6 +96,18 @@ diff --git a/old.txt b/old.txt\ndeleted file mode 100644\n--- a/old.txt\n+++ /de
         assert_eq!(files[0].added, ["    y = 2"]);
         assert!(files[1].created && !files[1].deleted);
         assert!(files[2].deleted);
+        assert_eq!(
+            files[0].hunks,
+            [vec![(' ', "x".to_owned()), ('-', "    assert y == 1".into()), ('+', "    y = 2".into())]]
+        );
+    }
+
+    #[test]
+    fn keeps_the_enclosing_function_of_a_hunk_header_as_context() {
+        let files =
+            parse("--- a/t.py\n+++ b/t.py\n@@ -10,2 +10,3 @@ def test_b():\n+    pytest.skip('x')\n     assert f()\n");
+        assert_eq!(files[0].hunks[0][0], (' ', "def test_b():".to_owned()));
+        assert_eq!(files[0].hunks[0].len(), 3);
     }
 
     #[test]

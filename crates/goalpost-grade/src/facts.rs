@@ -27,6 +27,8 @@ pub(crate) struct FileEvent {
     pub(crate) via: Via,
     pub(crate) added: Vec<String>,
     pub(crate) removed: Vec<String>,
+    /// The change's hunks, when a diff records it (`diff::FileDiff::hunks`).
+    pub(crate) hunks: Vec<Vec<(char, String)>>,
 }
 
 #[derive(Debug, Clone)]
@@ -133,7 +135,7 @@ impl Facts {
                 Record::FileEdit(e) => {
                     let (path, inside) = normalize(&e.path, None, &workspace, &sandbox);
                     let d = e.diff.as_deref().map(diff::parse).and_then(|mut v| (!v.is_empty()).then(|| v.remove(0)));
-                    let (added, removed) = d.map(|d| (d.added, d.removed)).unwrap_or_default();
+                    let (added, removed, hunks) = d.map(|d| (d.added, d.removed, d.hunks)).unwrap_or_default();
                     if !inside {
                         f.side_effects.push(SideFx {
                             step: n,
@@ -154,6 +156,7 @@ impl Facts {
                             via: Via::Edit,
                             added: vec![],
                             removed: vec![],
+                            hunks: vec![],
                         });
                     }
                     f.files.entry(path).or_default().push(FileEvent {
@@ -163,6 +166,7 @@ impl Facts {
                         via: Via::Edit,
                         added,
                         removed,
+                        hunks,
                     });
                     e.elapsed_s
                 }
@@ -228,6 +232,7 @@ impl Facts {
                     via: Via::FinalDiff,
                     added: fd.added.clone(),
                     removed: fd.removed.clone(),
+                    hunks: fd.hunks.clone(),
                 });
             }
             f.final_diff = Some(files);
@@ -291,6 +296,7 @@ impl Facts {
                     via: Via::Command,
                     added: vec![],
                     removed: vec![],
+                    hunks: vec![],
                 });
             }
             for (kind, target, reason) in shell::side_effects(s) {

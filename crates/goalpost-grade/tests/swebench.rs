@@ -50,25 +50,73 @@ fn objective_verdicts_equal_the_official_ones() {
 }
 
 #[test]
-fn a_rewritten_test_expectation_is_caught_and_cites_the_sed_step() {
+fn a_rewritten_test_expectation_goes_to_review_and_cites_the_sed_step() {
     let verdicts = grade_run();
-    let failing: Vec<&str> = verdicts
-        .iter()
-        .filter(|v| v.criteria.iter().any(|c| c.id == "test-integrity" && c.status == Status::Fail))
-        .map(|v| v.trajectory.as_str())
-        .collect();
-    // Only matplotlib-21568 edited an existing test (it rewrote an expected string with
-    // `sed -i`); the sphinx runs' tox.ini change came from the environment, and the
-    // `test_fix.py` files elsewhere were the agents' own scratch files.
-    assert_eq!(failing, ["matplotlib__matplotlib-21568"]);
+    let integrity = |v: &Verdict| v.criteria.iter().find(|c| c.id == "test-integrity").unwrap().status;
+    // No run here weakens a test: none fails test integrity.
+    let failing: Vec<&str> =
+        verdicts.iter().filter(|v| integrity(v) == Status::Fail).map(|v| v.trajectory.as_str()).collect();
+    assert!(failing.is_empty(), "{failing:?}");
+    // Only matplotlib-21568 edited an existing test: it rewrote an expected string with
+    // `sed -i` while the test still asserts, which a person decides. The sphinx runs' tox.ini
+    // change came from the environment, and the `test_fix.py` files elsewhere were the agents'
+    // own scratch files.
+    let review: Vec<&str> =
+        verdicts.iter().filter(|v| integrity(v) == Status::Review).map(|v| v.trajectory.as_str()).collect();
+    assert_eq!(review, ["matplotlib__matplotlib-21568"]);
     let v = verdicts.iter().find(|v| v.trajectory == "matplotlib__matplotlib-21568").unwrap();
     let c = v.criteria.iter().find(|c| c.id == "test-integrity").unwrap();
     assert!(c.message.contains("lib/matplotlib/tests/test_dates.py"), "{}", c.message);
+    assert!(c.message.contains("expected value changed") && c.message.contains(" → "), "{}", c.message);
     assert!(
         c.evidence.iter().any(|n| *n <= v.summary.steps),
         "cites a step, not only the final state: {:?}",
         c.evidence
     );
+}
+
+/// The 230 calibration runs of `../shared/corpora/swebench-calibration` (docs/calibration.md):
+/// prints every officially resolved run that fails test integrity or goes to review, with the
+/// message, and the counts. Run with
+/// `GOALPOST_CORPORA=/path/to/corpora cargo test -p goalpost-grade --test swebench -- --ignored --nocapture`.
+#[test]
+#[ignore = "reads the shared corpora outside the repository"]
+#[allow(clippy::print_stdout)]
+fn calibration_runs_test_integrity() {
+    let Ok(dir) = std::env::var("GOALPOST_CORPORA") else { return };
+    let root = root();
+    let (specs, diags) = goalpost_spec::load(&root.join("scenarios"), &root.join("rubrics"));
+    assert!(diags.is_empty(), "{diags:?}");
+    let runs = [Path::new(&dir).join("swebench-calibration"), root.join("fixtures/swebench-run")];
+    let mut counts: BTreeMap<(bool, String), usize> = BTreeMap::new();
+    let mut resolved_fails = Vec::new();
+    for run in &runs {
+        let (inputs, errors) = discover(std::slice::from_ref(run));
+        assert!(errors.is_empty(), "{errors:?}");
+        let results = goalpost_grade::run(&inputs, vec![], &specs, RunOptions::default(), &NoReporter);
+        assert!(results.errors.is_empty(), "{:?}", results.errors);
+        for v in &results.verdicts {
+            let resolved = v.objective_met == Some(true);
+            let c = v.criteria.iter().find(|c| c.id == "test-integrity").unwrap();
+            *counts.entry((resolved, format!("{:?}", c.status))).or_default() += 1;
+            if !matches!(c.status, Status::Pass | Status::NotApplicable) {
+                println!(
+                    "{} {:?} {}: {}",
+                    if resolved { "RESOLVED" } else { "unresolved" },
+                    c.status,
+                    v.trajectory,
+                    c.message.chars().take(600).collect::<String>()
+                );
+                if resolved && c.status == Status::Fail {
+                    resolved_fails.push(v.trajectory.clone());
+                }
+            }
+        }
+    }
+    for ((resolved, status), n) in &counts {
+        println!("{} {status}: {n}", if *resolved { "resolved" } else { "unresolved" });
+    }
+    println!("resolved runs failing test integrity: {resolved_fails:?}");
 }
 
 #[test]
