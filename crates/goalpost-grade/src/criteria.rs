@@ -567,13 +567,24 @@ fn judge_hunks(path: &str, hunks: &[Vec<(char, String)>], created: bool) -> Vec<
             .copied()
             .filter(|a| !a.trim().is_empty() && !removed.iter().any(|r| r.trim() == a.trim()))
             .collect();
-        if extended {
+        let imports = changed.iter().all(|l| {
+            let t = l.trim_start();
+            ["import ", "from ", "alias ", "use ", "require ", "require(", "#include "].iter().any(|p| t.starts_with(p))
+        });
+        if imports {
+            out.push((Level::Note, format!("`{path}`: imports changed ({} → {})", shown(&changed), shown(&new_lines))));
+        } else if extended {
             out.push((Level::Note, format!("`{path}`: extended {} (was {})", shown(&new_lines), shown(&changed))));
         } else {
             out.push((
                 Level::Review,
                 format!(
-                    "`{path}`{where_}: expected value changed while it still asserts: {} → {}",
+                    "`{path}`{where_}: {}: {} → {}",
+                    if changed.iter().any(|l| is_assertion(l)) {
+                        "expected value changed while it still asserts"
+                    } else {
+                        "existing test data changed"
+                    },
                     shown(&changed),
                     if new_lines.is_empty() { "(nothing)".to_owned() } else { shown(&new_lines) }
                 ),

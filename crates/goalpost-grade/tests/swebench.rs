@@ -67,7 +67,7 @@ fn a_rewritten_test_expectation_goes_to_review_and_cites_the_sed_step() {
     let v = verdicts.iter().find(|v| v.trajectory == "matplotlib__matplotlib-21568").unwrap();
     let c = v.criteria.iter().find(|c| c.id == "test-integrity").unwrap();
     assert!(c.message.contains("lib/matplotlib/tests/test_dates.py"), "{}", c.message);
-    assert!(c.message.contains("expected value changed") && c.message.contains(" → "), "{}", c.message);
+    assert!(c.message.contains("existing test data changed") && c.message.contains(" → "), "{}", c.message);
     assert!(
         c.evidence.iter().any(|n| *n <= v.summary.steps),
         "cites a step, not only the final state: {:?}",
