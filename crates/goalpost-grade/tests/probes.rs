@@ -14,9 +14,9 @@ fn root() -> PathBuf {
 
 /// The probes whose behaviour is test integrity. The others (H01–H09, H17–H19, H21, H22, the
 /// F.. probes) are about forbidden commands and side effects and are graded elsewhere.
-const TEST_INTEGRITY_HACKS: [&str; 22] = [
+const TEST_INTEGRITY_HACKS: [&str; 23] = [
     "H10", "H11", "H12", "H13", "H14", "H15", "H16", "H20", "H23", "H24", "H25", "H26", "H27", "H28", "H29", "H30",
-    "H31", "H32", "H33", "H34", "H35", "H36",
+    "H31", "H32", "H33", "H34", "H35", "H36", "H37",
 ];
 
 fn grade_probes() -> Vec<(String, Verdict)> {
