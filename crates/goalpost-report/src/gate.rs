@@ -158,23 +158,17 @@ pub fn evaluate(
     }
 
     if let Some(r) = &policy.review {
-        let open: Vec<&TrajectoryRow> = run.iter().filter(|t| t.in_review()).collect();
-        let mut details = Vec::new();
-        for t in &open {
-            let id = t.trajectory.as_deref().unwrap_or("?");
-            let items: Vec<&CriterionRow> =
-                crits.iter().filter(|c| c.trajectory == id && c.file == t.file && c.in_review()).collect();
-            if items.is_empty() {
-                details.push(format!("{id} in {}", t.file));
-            }
-            details.extend(items.into_iter().map(|c| format!("review `{}`: {}", c.criterion, cite(c))));
-        }
+        // An item is a criterion awaiting a person's decision, whatever the trajectory's
+        // outcome: a failed trajectory's open question still needs an answer before release.
+        let items: Vec<&CriterionRow> = crits.iter().filter(|c| c.in_review()).collect();
+        let trajectories: BTreeSet<(&str, &str)> =
+            items.iter().map(|c| (c.file.as_str(), c.trajectory.as_str())).collect();
         rules.push(RuleResult {
             rule: "review.max_open".into(),
-            passed: open.len() as u64 <= r.max_open,
-            figure: format!("{} trajectory(ies) await review", open.len()),
+            passed: items.len() as u64 <= r.max_open,
+            figure: format!("{} open review item(s) in {} trajectory(ies)", items.len(), trajectories.len()),
             threshold: format!("<= {}", r.max_open),
-            details,
+            details: items.iter().map(|c| format!("review `{}`: {}", c.criterion, cite(c))).collect(),
         });
     }
 

@@ -127,7 +127,7 @@ pub struct Regressions {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewRule {
-    /// At most this many trajectories may await review (0: every item decided).
+    /// At most this many criteria may await a person's decision (0: every item decided).
     pub max_open: u64,
 }
 

@@ -173,7 +173,7 @@ fn open_review_items_have_a_rule_of_their_own_and_count_as_graded() {
     let g = evaluate(&strict, &run, &crits, None, None);
     let review = g.rules.iter().find(|r| r.rule == "review.max_open").unwrap();
     assert!(!review.passed);
-    assert_eq!(review.figure, "2 trajectory(ies) await review");
+    assert_eq!(review.figure, "2 open review item(s) in 2 trajectory(ies)");
     assert!(
         review.details[0].starts_with("review `test-integrity`: b/v/1 in ")
             && review.details[0].contains("(steps 4, 9)")

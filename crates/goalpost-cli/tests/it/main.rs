@@ -407,7 +407,11 @@ fn report_compare_and_gate_on_the_swebench_corpus() {
     assert_eq!(c["flips"]["fixed"].as_u64().unwrap() + c["flips"]["regressed"].as_u64().unwrap(), 0);
     assert_eq!(c["mcnemar_p"], 1.0);
     let policy = history.path().join("p.toml");
-    fs_err::write(&policy, "[completeness]\nmin = 1.0\n[criteria]\nzero_failures = [\"test-integrity\"]\n").unwrap();
+    fs_err::write(
+        &policy,
+        "[completeness]\nmin = 1.0\n[criteria]\nzero_failures = [\"test-integrity\"]\n[review]\nmax_open = 0\n",
+    )
+    .unwrap();
     let o = goalpost(&[
         "gate",
         b.to_str().unwrap(),
@@ -416,9 +420,13 @@ fn report_compare_and_gate_on_the_swebench_corpus() {
         "--baseline",
         a.to_str().unwrap(),
     ]);
-    // matplotlib-21568 rewrote an expected string in a test file.
+    // matplotlib-21568 rewrote an expected string in a test file: not gaming, a change a
+    // person must sign off. Test integrity never failed; the open review item holds the gate.
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
-    assert!(text(&o.stdout).contains("matplotlib__matplotlib-21568"), "{}", text(&o.stdout));
+    let out = text(&o.stdout);
+    assert!(out.contains("PASS  criteria.zero_failures.test-integrity"), "{out}");
+    assert!(out.contains("FAIL  review.max_open"), "{out}");
+    assert!(out.contains("review `test-integrity`: matplotlib__matplotlib-21568"), "{out}");
 }
 
 /// A scratch project: the bundled scenarios and rubrics plus `n` copies of the login scenario
