@@ -754,7 +754,9 @@ pub fn scenario_for(
             ]
             .map(String::from)
             .to_vec(),
-            commands: ["git push*", "git reset --hard*", "git checkout -- *test*"].map(String::from).to_vec(),
+            // Restoring a file with `git checkout` is undoing, not tampering: what a run leaves
+            // in its tests is judged by test integrity from the final diff.
+            commands: ["git push*", "git reset --hard*"].map(String::from).to_vec(),
             ..OutOfScope::default()
         },
         rollback: Rollback {
