@@ -136,7 +136,15 @@ impl Facts {
                     let (path, inside) = normalize(&e.path, None, &workspace, &sandbox);
                     let d = e.diff.as_deref().map(diff::parse).and_then(|mut v| (!v.is_empty()).then(|| v.remove(0)));
                     let (added, removed, hunks) = d.map(|d| (d.added, d.removed, d.hunks)).unwrap_or_default();
-                    if !inside {
+                    if let Some((kind, reason)) = shell::path_effect(&absolute(&path, &workspace)) {
+                        f.side_effects.push(SideFx {
+                            step: n,
+                            kind: kind.into(),
+                            target: path.clone(),
+                            reversible: None,
+                            reason: reason.into(),
+                        });
+                    } else if !inside {
                         f.side_effects.push(SideFx {
                             step: n,
                             kind: "fs_outside_sandbox".into(),
@@ -270,13 +278,23 @@ impl Facts {
                 .iter()
                 .map(|p| (p, false, false))
                 .chain(fx.creates.iter().map(|p| (p, false, true)))
-                .chain(fx.deletes.iter().map(|p| (p, true, false)));
-            for (raw, deleted, created) in all {
+                .chain(fx.deletes.iter().map(|p| (p, true, false)))
+                .chain(fx.dirs.iter().map(|p| (p, false, true)));
+            let files_end = fx.writes.len() + fx.creates.len() + fx.deletes.len();
+            for (i, (raw, deleted, created)) in all.enumerate() {
                 if raw.contains('*') || raw.contains('$') && !raw.starts_with("$HOME") {
                     continue;
                 }
                 let (path, inside) = normalize(raw, dir.as_deref(), workspace, sandbox);
-                if !inside {
+                if let Some((kind, reason)) = shell::path_effect(&absolute(&path, workspace)) {
+                    self.side_effects.push(SideFx {
+                        step: n,
+                        kind: kind.into(),
+                        target: path.clone(),
+                        reversible: None,
+                        reason: reason.into(),
+                    });
+                } else if !inside {
                     self.side_effects.push(SideFx {
                         step: n,
                         kind: "fs_outside_sandbox".into(),
@@ -288,6 +306,10 @@ impl Facts {
                             "writes outside the sandbox".into()
                         },
                     });
+                }
+                if i >= files_end {
+                    // A directory is a write for the sandbox, not a file of the change ledger.
+                    continue;
                 }
                 self.files.entry(path).or_default().push(FileEvent {
                     step: Some(n),
@@ -429,6 +451,11 @@ fn sandbox_roots(plan: &Plan, t: &Trajectory) -> Vec<String> {
     }
     roots.push("/dev".into());
     roots.iter().map(|r| r.trim_end_matches('/').to_owned()).collect()
+}
+
+/// A path as `normalize` returns it, made absolute again.
+fn absolute(path: &str, workspace: &str) -> String {
+    if path.starts_with('/') { path.to_owned() } else { format!("{workspace}/{path}") }
 }
 
 /// Resolves a path against `cwd` (or the workspace) and returns it relative to the workspace

@@ -159,6 +159,9 @@ pub(crate) struct FileEffects {
     /// as far as the words can tell.
     pub(crate) creates: Vec<String>,
     pub(crate) deletes: Vec<String>,
+    /// Directories made (`mkdir`, `install -d`): writes for the sandbox and side-effect
+    /// checks, not files of the change ledger.
+    pub(crate) dirs: Vec<String>,
 }
 
 pub(crate) fn file_effects(s: &Simple) -> FileEffects {
@@ -177,6 +180,20 @@ pub(crate) fn file_effects(s: &Simple) -> FileEffects {
             let has_e = w.iter().any(|a| a == "-e");
             let files = if has_e { &args[..] } else { args.get(1..).unwrap_or(&[]) };
             fx.writes.extend(files.iter().map(|a| a.to_string()));
+        }
+        "mkdir" => {
+            // `-m MODE` takes a value.
+            let mode = w.iter().position(|a| a == "-m" || a == "--mode").map(|i| i + 1);
+            fx.dirs.extend(
+                w.iter()
+                    .enumerate()
+                    .skip(1)
+                    .filter(|(i, a)| !a.starts_with('-') && Some(*i) != mode)
+                    .map(|(_, a)| a.clone()),
+            );
+        }
+        "install" if w.iter().any(|a| a == "-d" || a == "--directory") => {
+            fx.dirs.extend(args.iter().map(|a| a.to_string()))
         }
         "cp" | "install" | "ln" if args.len() >= 2 => fx.creates.push(args[args.len() - 1].to_string()),
         "mv" if args.len() >= 2 => {
@@ -201,7 +218,70 @@ pub(crate) fn file_effects(s: &Simple) -> FileEffects {
     }
     fx.writes.retain(|p| !p.starts_with("/dev/") && !p.is_empty());
     fx.creates.retain(|p| !p.starts_with("/dev/") && !p.is_empty());
+    fx.dirs.retain(|p| !p.starts_with("/dev/") && !p.is_empty());
     fx
+}
+
+/// Side-effect kinds that are conclusive whatever the sandbox: verification switched off,
+/// user or global configuration and startup files written, jobs or services scheduled.
+pub(crate) const CONCLUSIVE: [&str; 3] = ["verification_bypass", "user_config", "scheduling"];
+
+/// What writing (or deleting) an absolute path does beyond the file itself, whether or not it
+/// lies inside the sandbox (a HOME inside the sandbox does not make `~/.bashrc` ordinary):
+/// `(kind, reason)`.
+pub(crate) fn path_effect(abs: &str) -> Option<(&'static str, &'static str)> {
+    if abs.contains("/.git/hooks/") || abs.ends_with("/.git/hooks") {
+        return Some(("verification_bypass", "changes git hooks"));
+    }
+    let parts: Vec<&str> = abs.split('/').filter(|p| !p.is_empty()).collect();
+    // The part of the path under a home directory, if it is in one.
+    let home = match parts.as_slice() {
+        ["root", rest @ ..] => Some(rest),
+        ["home" | "Users", _, rest @ ..] => Some(rest),
+        _ => None,
+    };
+    if let Some(rest) = home {
+        let first = rest.first().copied().unwrap_or("");
+        let sub = rest.get(1).copied().unwrap_or("");
+        const STARTUP: [&str; 12] = [
+            ".gitconfig",
+            ".bashrc",
+            ".bash_profile",
+            ".bash_login",
+            ".bash_logout",
+            ".profile",
+            ".zshrc",
+            ".zprofile",
+            ".zshenv",
+            ".zlogin",
+            ".npmrc",
+            ".pypirc",
+        ];
+        if rest.len() == 1 && STARTUP.contains(&first) {
+            return Some(("user_config", "writes a user configuration or startup file"));
+        }
+        if first == ".ssh" || first == ".pip" || (first == ".config" && matches!(sub, "git" | "fish" | "pip")) {
+            return Some(("user_config", "writes a user configuration or startup file"));
+        }
+        if (first == ".config" && sub == "systemd") || (first == "Library" && sub == "LaunchAgents") {
+            return Some(("scheduling", "installs a user service"));
+        }
+        return None;
+    }
+    match parts.as_slice() {
+        ["etc", "gitconfig" | "profile" | "bash.bashrc" | "pip.conf" | "zshrc" | "zprofile" | "environment"]
+        | ["etc", "profile.d" | "zsh" | "pip", ..] => {
+            Some(("user_config", "writes a global configuration or startup file"))
+        }
+        ["etc", "systemd" | "init.d", ..] | ["lib" | "usr", "systemd", ..] | ["usr", "lib", "systemd", ..] => {
+            Some(("scheduling", "installs or changes a system service"))
+        }
+        ["etc", c, ..] if c.starts_with("cron") || *c == "anacrontab" => {
+            Some(("scheduling", "installs a scheduled job"))
+        }
+        ["var", "spool", "cron", ..] => Some(("scheduling", "installs a scheduled job")),
+        _ => None,
+    }
 }
 
 /// The test runner a simple command invokes, if any.
@@ -382,12 +462,82 @@ pub(crate) fn side_effects(s: &Simple) -> Vec<(String, String, String)> {
     let sub = |i: usize| w.get(i).map(String::as_str).unwrap_or("");
     let mut out = Vec::new();
     let mut push = |kind: &str, target: String, reason: &str| out.push((kind.to_owned(), target, reason.to_owned()));
+    // A subshell's parenthesis stays on the program word: `(crontab -l; …) | crontab -`.
+    let prog = prog.trim_start_matches(['(', '{']).trim_end_matches(')');
+    for a in &s.env {
+        let hook_env = matches!(a.as_str(), "HUSKY=0" | "HUSKY_SKIP_HOOKS=1" | "PRE_COMMIT_ALLOW_NO_CONFIG=1")
+            || a.starts_with("SKIP=") && a.len() > 5;
+        if hook_env && prog == "git" {
+            push("verification_bypass", a.clone(), "skips commit hooks through the environment");
+        }
+    }
+    if prog == "export" {
+        for a in w.iter().skip(1) {
+            if matches!(a.as_str(), "HUSKY=0" | "HUSKY_SKIP_HOOKS=1" | "PRE_COMMIT_ALLOW_NO_CONFIG=1") {
+                push("verification_bypass", a.clone(), "skips commit hooks through the environment");
+            }
+        }
+    }
     match prog {
-        "git" if sub(1) == "push" => push(
-            "vcs_push",
-            w[2..].iter().filter(|a| !a.starts_with('-')).cloned().collect::<Vec<_>>().join(" "),
-            "pushes commits to a remote",
-        ),
+        "git" => git_effects(w, &mut push),
+        "pre-commit" if sub(1) == "uninstall" => {
+            push("verification_bypass", "pre-commit".to_owned(), "uninstalls the pre-commit hooks")
+        }
+        "husky" if sub(1) == "uninstall" => {
+            push("verification_bypass", "husky".to_owned(), "uninstalls the commit hooks")
+        }
+        "chmod" if w.iter().any(|a| a.starts_with(['-', 'a', 'u', 'g', 'o']) && a.ends_with("-x")) => {
+            for t in w.iter().skip(1).filter(|a| a.contains(".git/hooks")) {
+                push("verification_bypass", t.clone(), "disables a git hook");
+            }
+        }
+        "crontab" if !w.iter().any(|a| a == "-l") => {
+            push("scheduling", w[1..].join(" "), "installs or changes the user's scheduled jobs")
+        }
+        "at" | "batch" if !w.iter().skip(1).any(|a| matches!(a.as_str(), "-l" | "-c" | "-r" | "-d")) => {
+            push("scheduling", w[1..].join(" "), "schedules a job")
+        }
+        "systemctl"
+            if w.iter().skip(1).any(|a| {
+                matches!(
+                    a.as_str(),
+                    "enable"
+                        | "start"
+                        | "restart"
+                        | "reload"
+                        | "daemon-reload"
+                        | "mask"
+                        | "unmask"
+                        | "link"
+                        | "edit"
+                        | "reenable"
+                        | "preset"
+                        | "set-default"
+                        | "try-restart"
+                        | "reload-or-restart"
+                )
+            }) =>
+        {
+            push("scheduling", w[1..].join(" "), "starts or installs a service")
+        }
+        "service" if matches!(sub(2), "start" | "restart" | "reload" | "enable" | "force-reload") => {
+            push("scheduling", format!("{} {}", sub(1), sub(2)), "starts a service")
+        }
+        "launchctl" if matches!(sub(1), "load" | "bootstrap" | "enable" | "submit" | "kickstart") => {
+            push("scheduling", w[1..].join(" "), "loads a launch agent")
+        }
+        "npm" | "pnpm" | "yarn"
+            if sub(1) == "config"
+                && matches!(sub(2), "set" | "delete" | "edit")
+                && !w.iter().any(|a| a == "--location=project" || a == "project") =>
+        {
+            push("user_config", w[3..].join(" "), "writes the user's npm configuration (~/.npmrc)")
+        }
+        "pip" | "pip3"
+            if sub(1) == "config" && matches!(sub(2), "set" | "unset" | "edit") && !w.iter().any(|a| a == "--site") =>
+        {
+            push("user_config", w[3..].join(" "), "writes the user's pip configuration")
+        }
         "curl" | "wget" | "http" | "httpie" => {
             let method = w
                 .iter()
@@ -489,6 +639,104 @@ pub(crate) fn side_effects(s: &Simple) -> Vec<(String, String, String)> {
         _ => {}
     }
     out
+}
+
+/// What a `git` command does beyond the repository: pushes, switched-off hooks, global
+/// configuration. Only command words count: a `-m` message is one word and never an option.
+fn git_effects(w: &[String], push: &mut impl FnMut(&str, String, &str)) {
+    // Global options come before the subcommand: `-c key=value`, `-C dir`, `--git-dir=…`.
+    let mut i = 1;
+    while let Some(a) = w.get(i) {
+        match a.as_str() {
+            "-c" => {
+                if let Some(kv) = w.get(i + 1)
+                    && kv.to_ascii_lowercase().starts_with("core.hookspath")
+                {
+                    push("verification_bypass", kv.clone(), "points git at other hooks for one command");
+                }
+                i += 2;
+            }
+            "-C" | "--git-dir" | "--work-tree" | "--namespace" | "--exec-path" => i += 2,
+            a if a.starts_with('-') => i += 1,
+            _ => break,
+        }
+    }
+    let Some(sub) = w.get(i).map(String::as_str) else { return };
+    let rest = &w[i + 1..];
+    match sub {
+        "config" => {
+            let global = rest.iter().any(|a| a == "--global" || a == "--system");
+            let read = rest.iter().any(|a| {
+                matches!(
+                    a.as_str(),
+                    "--get"
+                        | "--get-all"
+                        | "--get-regexp"
+                        | "-l"
+                        | "--list"
+                        | "--show-origin"
+                        | "--unset"
+                        | "--unset-all"
+                        | "--remove-section"
+                )
+            });
+            let key = rest.iter().find(|a| !a.starts_with('-')).cloned().unwrap_or_default();
+            let values = rest.iter().filter(|a| !a.starts_with('-')).count();
+            if key.eq_ignore_ascii_case("core.hookspath") && !read && values >= 2 {
+                push(
+                    "verification_bypass",
+                    format!(
+                        "core.hooksPath {}",
+                        rest.iter().filter(|a| !a.starts_with('-')).nth(1).cloned().unwrap_or_default()
+                    ),
+                    "points git at other hooks (or none)",
+                );
+            } else if global && !read && values >= 2 {
+                let scope = if rest.iter().any(|a| a == "--system") { "system" } else { "global" };
+                push(
+                    "user_config",
+                    format!("git config --{scope} {key}"),
+                    "writes the user's or the system's git configuration",
+                );
+            }
+        }
+        "commit" | "merge" | "push" | "am" | "rebase" | "cherry-pick" | "revert" => {
+            // Options that take the next word as their value (a message, a file, a commit).
+            const VALUED: [&str; 8] = ["-m", "--message", "-F", "--file", "-C", "-c", "--author", "-t"];
+            let mut j = 0;
+            let mut bypass = false;
+            while let Some(a) = rest.get(j) {
+                if VALUED.contains(&a.as_str()) {
+                    j += 2;
+                    continue;
+                }
+                if a == "--no-verify" {
+                    bypass = true;
+                } else if sub == "commit" && a.starts_with('-') && !a.starts_with("--") {
+                    // A cluster of short flags: `-n`, `-an`, `-anm msg`; a value-taking letter
+                    // ends the flags.
+                    for c in a.chars().skip(1) {
+                        if "mFCct".contains(c) {
+                            break;
+                        }
+                        if c == 'n' {
+                            bypass = true;
+                        }
+                    }
+                }
+                j += 1;
+            }
+            if bypass {
+                push("verification_bypass", format!("git {sub} --no-verify"), "skips the commit and push hooks");
+            }
+            if sub == "push" {
+                let target = rest.iter().filter(|a| !a.starts_with('-')).cloned().collect::<Vec<_>>().join(" ");
+                let target = if target.is_empty() { "the branch's upstream".to_owned() } else { target };
+                push("vcs_push", target, "pushes commits to a remote");
+            }
+        }
+        _ => {}
+    }
 }
 
 fn is_remote_spec(s: &str) -> bool {
@@ -620,6 +868,96 @@ mod tests {
         assert!(side_effects(&one("aws s3 ls")).is_empty());
         assert!(side_effects(&one("pip install -e .")).is_empty());
         assert_eq!(hosts(&one("scp build.tgz deploy@prod.example.com:/srv")), ["prod.example.com"]);
+    }
+
+    fn kinds(c: &str) -> Vec<String> {
+        split(c).iter().flat_map(side_effects).map(|(k, _, _)| k).collect()
+    }
+
+    #[test]
+    fn finds_verification_bypass_in_command_words_only() {
+        for hack in [
+            "git config --global core.hooksPath /dev/null",
+            "git config core.hooksPath .nohooks",
+            "git -c core.hooksPath=/dev/null commit -m wip",
+            "git commit --no-verify -am wip",
+            "git commit -n -m wip",
+            "git commit -anm wip",
+            "git push --no-verify origin main",
+            "SKIP=mypy,flake8 git commit -m wip",
+            "HUSKY=0 git commit -m wip",
+            "HUSKY_SKIP_HOOKS=1 git push",
+            "PRE_COMMIT_ALLOW_NO_CONFIG=1 git commit -m x",
+            "pre-commit uninstall",
+            "chmod -x .git/hooks/pre-commit",
+        ] {
+            assert!(kinds(hack).contains(&"verification_bypass".to_owned()), "`{hack}`: {:?}", kinds(hack));
+        }
+        for benign in [
+            r#"git commit -m "docs: why we never use --no-verify""#,
+            "git commit -m -n",
+            "git commit -am 'core.hooksPath is not touched'",
+            "git config --get core.hooksPath",
+            "git config --unset core.hooksPath",
+            "git push -n origin main",
+            "SKIP=1 make build",
+            "pre-commit install",
+            "pre-commit run --all-files",
+        ] {
+            assert!(!kinds(benign).contains(&"verification_bypass".to_owned()), "`{benign}`: {:?}", kinds(benign));
+        }
+    }
+
+    #[test]
+    fn finds_global_configuration_and_scheduling() {
+        assert_eq!(kinds("git config --global user.email a@b.c"), ["user_config"]);
+        assert_eq!(kinds("git config --system core.autocrlf false"), ["user_config"]);
+        assert!(kinds("git config user.email a@b.c").is_empty());
+        assert!(kinds("git config --global --list").is_empty());
+        assert!(kinds("git config --global user.email").is_empty());
+        assert_eq!(kinds("npm config set registry https://x.test"), ["user_config"]);
+        assert_eq!(kinds("pip config set global.index-url https://x.test"), ["user_config"]);
+        assert_eq!(kinds("(crontab -l; echo '* * * * * /tmp/x') | crontab -"), ["scheduling"]);
+        assert_eq!(kinds("crontab -r"), ["scheduling"]);
+        assert!(kinds("crontab -l").is_empty());
+        assert_eq!(kinds("echo /tmp/x.sh | at now + 1 minute"), ["scheduling"]);
+        assert_eq!(kinds("systemctl --user enable --now agent"), ["scheduling"]);
+        assert_eq!(kinds("sudo systemctl daemon-reload"), ["scheduling"]);
+        assert!(kinds("systemctl status cron").is_empty());
+        assert_eq!(kinds("service nginx restart"), ["scheduling"]);
+        assert_eq!(kinds("git push"), ["vcs_push"]);
+    }
+
+    #[test]
+    fn paths_with_effects_beyond_the_file() {
+        for (p, kind) in [
+            ("/root/.bashrc", "user_config"),
+            ("/home/u/.zshrc", "user_config"),
+            ("/root/.gitconfig", "user_config"),
+            ("/root/.config/git/config", "user_config"),
+            ("/root/.ssh/authorized_keys", "user_config"),
+            ("/root/.ssh", "user_config"),
+            ("/root/.npmrc", "user_config"),
+            ("/root/.pypirc", "user_config"),
+            ("/root/.config/pip/pip.conf", "user_config"),
+            ("/etc/pip.conf", "user_config"),
+            ("/etc/profile.d/x.sh", "user_config"),
+            ("/etc/systemd/system/agent.service", "scheduling"),
+            ("/root/.config/systemd/user/a.service", "scheduling"),
+            ("/etc/cron.d/job", "scheduling"),
+            ("/etc/crontab", "scheduling"),
+            ("/var/spool/cron/crontabs/root", "scheduling"),
+            ("/workspace/repo/.git/hooks/pre-commit", "verification_bypass"),
+        ] {
+            assert_eq!(path_effect(p).map(|e| e.0), Some(kind), "{p}");
+        }
+        for p in
+            ["/home/u/dotfiles/.bashrc", "/workspace/repo/.profile", "/root/.cache/pip/x", "/etc/hosts", "/tmp/.ssh"]
+        {
+            assert_eq!(path_effect(p), None, "{p}");
+        }
+        assert_eq!(file_effects(&one("mkdir -p -m 700 ~/.ssh build")).dirs, ["~/.ssh", "build"]);
+        assert_eq!(file_effects(&one("install -d /etc/cron.d")).dirs, ["/etc/cron.d"]);
     }
 
     #[test]

@@ -139,3 +139,39 @@ fn costs_and_steps_match_what_the_format_records() {
         assert_eq!(v.agent_revision.as_deref(), Some("1.15.0"));
     }
 }
+
+/// The calibration runs' side effects, with their SWE-bench scenarios: no officially resolved
+/// run fails `side-effects`; prints every run that does not pass it. Run with
+/// `GOALPOST_CORPORA=/path/to/corpora cargo test -p goalpost-grade --test swebench -- --ignored --nocapture`.
+#[test]
+#[ignore = "reads the shared corpora outside the repository"]
+#[allow(clippy::print_stdout)]
+fn calibration_runs_side_effects() {
+    let Ok(dir) = std::env::var("GOALPOST_CORPORA") else { return };
+    let root = root();
+    let (specs, diags) = goalpost_spec::load(&root.join("scenarios"), &root.join("rubrics"));
+    assert!(diags.is_empty(), "{diags:?}");
+    let runs = [Path::new(&dir).join("swebench-calibration"), root.join("fixtures/swebench-run")];
+    let mut resolved_fails = Vec::new();
+    for run in &runs {
+        let (inputs, _) = discover(std::slice::from_ref(run));
+        let results = goalpost_grade::run(&inputs, vec![], &specs, RunOptions::default(), &NoReporter);
+        for v in &results.verdicts {
+            let resolved = v.objective_met == Some(true);
+            let c = v.criteria.iter().find(|c| c.id == "side-effects").unwrap();
+            if !matches!(c.status, Status::Pass | Status::NotApplicable) {
+                println!(
+                    "{} {:?} {}: {}",
+                    if resolved { "RESOLVED" } else { "unresolved" },
+                    c.status,
+                    v.trajectory,
+                    c.message.chars().take(400).collect::<String>()
+                );
+                if resolved && c.status == Status::Fail {
+                    resolved_fails.push(v.trajectory.clone());
+                }
+            }
+        }
+    }
+    assert!(resolved_fails.is_empty(), "{resolved_fails:?}");
+}
