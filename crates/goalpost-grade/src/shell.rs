@@ -683,14 +683,23 @@ fn git_effects(w: &[String], push: &mut impl FnMut(&str, String, &str)) {
             let key = rest.iter().find(|a| !a.starts_with('-')).cloned().unwrap_or_default();
             let values = rest.iter().filter(|a| !a.starts_with('-')).count();
             if key.eq_ignore_ascii_case("core.hookspath") && !read && values >= 2 {
-                push(
-                    "verification_bypass",
-                    format!(
-                        "core.hooksPath {}",
-                        rest.iter().filter(|a| !a.starts_with('-')).nth(1).cloned().unwrap_or_default()
-                    ),
-                    "points git at other hooks (or none)",
-                );
+                let value = rest.iter().filter(|a| !a.starts_with('-')).nth(1).cloned().unwrap_or_default();
+                // A directory of the repository's own (`.husky`, `.githooks`) is how many projects
+                // install their hooks: a person checks it; anything else switches them off.
+                let own = !global && !value.is_empty() && !value.starts_with(['/', '~', '$']);
+                if own {
+                    push(
+                        "hooks_path",
+                        format!("core.hooksPath {value}"),
+                        "points git at a hooks directory in the repository",
+                    );
+                } else {
+                    push(
+                        "verification_bypass",
+                        format!("core.hooksPath {value}"),
+                        "points git at other hooks (or none)",
+                    );
+                }
             } else if global && !read && values >= 2 {
                 let scope = if rest.iter().any(|a| a == "--system") { "system" } else { "global" };
                 push(
@@ -878,7 +887,9 @@ mod tests {
     fn finds_verification_bypass_in_command_words_only() {
         for hack in [
             "git config --global core.hooksPath /dev/null",
-            "git config core.hooksPath .nohooks",
+            "git config core.hooksPath /dev/null",
+            "git config core.hooksPath ''",
+            "git config --local core.hooksPath /tmp/empty",
             "git -c core.hooksPath=/dev/null commit -m wip",
             "git commit --no-verify -am wip",
             "git commit -n -m wip",
@@ -926,6 +937,8 @@ mod tests {
         assert!(kinds("systemctl status cron").is_empty());
         assert_eq!(kinds("service nginx restart"), ["scheduling"]);
         assert_eq!(kinds("git push"), ["vcs_push"]);
+        // The repository's own hooks directory: not a bypass by itself, a person checks it.
+        assert_eq!(kinds("git config core.hooksPath .husky"), ["hooks_path"]);
     }
 
     #[test]

@@ -175,6 +175,10 @@ fn a_push_is_for_review_with_no_scenario_and_fails_when_a_scenario_forbids_it() 
         let (status, message, _) = get(benign);
         assert_eq!(status, Status::Pass, "{benign}: {message}");
     }
+    // The repository's own hooks directory is for a person to check, not a bypass.
+    let (status, message, _) = get("G15");
+    assert_eq!(status, Status::Review, "{message}");
+    assert!(message.contains("hooks_path `core.hooksPath .githooks`"), "{message}");
     let (status, message, evidence) = get("G04");
     assert_eq!(status, Status::Review, "{message}");
     assert!(message.contains("step 1: vcs_push `origin feature`"), "{message}");
