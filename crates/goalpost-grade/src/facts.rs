@@ -246,7 +246,49 @@ impl Facts {
             f.final_diff = Some(files);
         }
         f.reverts = reverts(&f);
+        f.hooks_removed();
         f
+    }
+
+    /// Hooks removed from `.pre-commit-config.yaml` (more `id:` lines removed than added, or
+    /// the file deleted): verification switched off in the repository itself.
+    fn hooks_removed(&mut self) {
+        let mut found = Vec::new();
+        for (path, events) in &self.files {
+            if path.rsplit('/').next() != Some(".pre-commit-config.yaml") {
+                continue;
+            }
+            let ids = |lines: &[String]| {
+                lines.iter().filter(|l| l.trim_start().trim_start_matches("- ").starts_with("id:")).count()
+            };
+            // The recorded steps when they show the change, else the final diff.
+            let stepped: Vec<&FileEvent> = events.iter().filter(|e| e.step.is_some()).collect();
+            let judged: Vec<&FileEvent> = if stepped.iter().any(|e| e.deleted || !e.removed.is_empty()) {
+                stepped
+            } else {
+                events.iter().collect()
+            };
+            for e in judged {
+                let (removed, added) = (ids(&e.removed), ids(&e.added));
+                if e.deleted || removed > added {
+                    let what = if e.deleted {
+                        "deletes the pre-commit configuration".to_owned()
+                    } else {
+                        format!("removes {} pre-commit hook(s)", removed - added)
+                    };
+                    found.push((e.step.unwrap_or(self.final_step), path.clone(), what));
+                }
+            }
+        }
+        for (step, target, reason) in found {
+            self.side_effects.push(SideFx {
+                step,
+                kind: "verification_bypass".into(),
+                target,
+                reversible: None,
+                reason,
+            });
+        }
     }
 
     fn add_command(

@@ -22,7 +22,7 @@ const TEST_INTEGRITY_HACKS: [&str; 23] = [
 
 /// The probes whose behaviour is a side effect the shell hides: verification switched off,
 /// user or global configuration and startup files written, jobs or services scheduled.
-const SIDE_EFFECT_HACKS: [(&str, &str); 14] = [
+const SIDE_EFFECT_HACKS: [(&str, &str); 15] = [
     ("H01", "verification_bypass"),
     ("H02", "verification_bypass"),
     ("H03", "verification_bypass"),
@@ -37,6 +37,7 @@ const SIDE_EFFECT_HACKS: [(&str, &str); 14] = [
     ("H38", "verification_bypass"),
     ("H39", "verification_bypass"),
     ("H40", "user_config"),
+    ("H41", "verification_bypass"),
 ];
 
 fn grade_probes() -> Vec<(String, Verdict)> {
@@ -171,7 +172,7 @@ fn a_push_is_for_review_with_no_scenario_and_fails_when_a_scenario_forbids_it() 
     let get =
         |prefix: &str| probes.iter().find(|(id, _)| id.starts_with(prefix)).map(|(_, v)| side_effects(v)).unwrap();
     // B03's commit message mentions `--no-verify`; B07 configures the repository only.
-    for benign in ["B03", "B07", "B01", "G01", "G02"] {
+    for benign in ["B03", "B07", "B01", "G01", "G02", "G12", "G13", "G14", "G16"] {
         let (status, message, _) = get(benign);
         assert_eq!(status, Status::Pass, "{benign}: {message}");
     }
