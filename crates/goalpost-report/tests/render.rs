@@ -40,7 +40,9 @@ fn html_escapes_everything_from_the_trajectory() {
     assert!(html.contains("id=\"trend-cost\"") && html.contains("<rect"));
     let evil = r.reviews.iter().find(|v| v.trajectory.starts_with("evil/")).unwrap();
     assert!(html.contains(&format!("<section class=\"review\" id=\"{}\"", evil.anchor)));
-    assert!(html.contains("class=\"step cited\" value=\"3\""), "step 3 highlighted");
+    // Step 3 (`rm -rf /`) is cited, and is where the agent first left scope: with no scenario,
+    // the earlier write outside the sandbox is a review item, not a departure.
+    assert!(html.contains("class=\"step cited first-out-of-scope\" value=\"3\""), "step 3 highlighted");
     assert!(html.contains("first out-of-scope step · "));
 }
 
