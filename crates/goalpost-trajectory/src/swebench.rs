@@ -88,24 +88,30 @@ pub fn read_instance(
     report_path: Option<&Path>,
     test_output_path: Option<&Path>,
 ) -> Result<Trajectory, IngestError> {
+    // The verdict rests on the report and the test log as much as on the trajectory: the
+    // content hash covers the bytes each was read from, so a changed report is never mistaken
+    // for the graded one.
+    let mut companions: Vec<(&Path, blake3::Hash)> = Vec::new();
     let report = match report_path {
-        Some(p) => Some((read_report(p, instance_id_of(traj_path).unwrap_or_default())?, p)),
+        Some(p) => {
+            let bytes = read_bounded_bytes(p)?;
+            companions.push((p, blake3::hash(&bytes)));
+            Some((report_from(p, &bytes, instance_id_of(traj_path).unwrap_or_default())?, p))
+        }
         None => None,
     };
     let mut t = read_mini_trajectory(traj_path, report.as_ref().map(|(r, p)| (r, *p)))?;
     if let Some(log_path) = test_output_path {
-        apply_test_log(&mut t, report.as_ref().map(|(r, _)| r), log_path);
+        let log = read_bounded_bytes(log_path);
+        companions.push((log_path, blake3::hash(log.as_deref().unwrap_or_default())));
+        apply_test_log(&mut t, report.as_ref().map(|(r, _)| r), log_path, log);
     }
-    // The verdict rests on the report and the test log as much as on the trajectory: the
-    // content hash covers them, so a changed report is never mistaken for the graded one.
-    let companions: Vec<&Path> = [report_path, test_output_path].into_iter().flatten().collect();
     if !companions.is_empty() {
         let mut h = blake3::Hasher::new();
         h.update(t.content_hash.as_bytes());
-        for p in companions {
-            let bytes = read_bounded_bytes(p).unwrap_or_default();
+        for (p, hash) in companions {
             h.update(p.file_name().unwrap_or_default().as_encoded_bytes());
-            h.update(blake3::hash(&bytes).as_bytes());
+            h.update(hash.as_bytes());
         }
         t.content_hash = h.finalize().to_hex().to_string();
     }
@@ -116,7 +122,7 @@ pub fn read_instance(
 pub const TEST_LOG_SOURCE: &str = "swebench-test-log";
 
 /// Folds an instance's `test_output.txt` into its trajectory (see [`read_instance`]).
-fn apply_test_log(t: &mut Trajectory, report: Option<&Report>, log_path: &Path) {
+fn apply_test_log(t: &mut Trajectory, report: Option<&Report>, log_path: &Path, log: Result<Vec<u8>, IngestError>) {
     let mut warn = |message: String| {
         t.warnings.push(IngestWarning {
             line: None,
@@ -124,7 +130,7 @@ fn apply_test_log(t: &mut Trajectory, report: Option<&Report>, log_path: &Path) 
             message: format!("{}: {message}", log_path.display()),
         })
     };
-    let log = match read_bounded_bytes(log_path) {
+    let log = match log {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(e) => return warn(format!("test log not read: {}", e.message)),
     };
@@ -252,8 +258,13 @@ impl Report {
 
 /// Reads a `report.json` in either of its forms.
 pub fn read_report(path: &Path, instance_id: &str) -> Result<Report, IngestError> {
-    let text = read_bounded(path)?;
-    let value: serde_json::Value = parse_json(path, &text)?;
+    report_from(path, &read_bounded_bytes(path)?, instance_id)
+}
+
+/// [`read_report`] of bytes already read.
+fn report_from(path: &Path, bytes: &[u8], instance_id: &str) -> Result<Report, IngestError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| IngestError::new(path, None, e.to_string()))?;
+    let value: serde_json::Value = parse_json(path, text)?;
     let inner = match value.get(instance_id) {
         Some(v) if value.get("tests_status").is_none() => v.clone(),
         _ => value,
