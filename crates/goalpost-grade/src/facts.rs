@@ -136,23 +136,13 @@ impl Facts {
                     let (path, inside) = normalize(&e.path, None, &workspace, &sandbox);
                     let d = e.diff.as_deref().map(diff::parse).and_then(|mut v| (!v.is_empty()).then(|| v.remove(0)));
                     let (added, removed, hunks) = d.map(|d| (d.added, d.removed, d.hunks)).unwrap_or_default();
-                    if let Some((kind, reason)) = shell::path_effect(&absolute(&path, &workspace)) {
-                        f.side_effects.push(SideFx {
-                            step: n,
-                            kind: kind.into(),
-                            target: path.clone(),
-                            reversible: None,
-                            reason: reason.into(),
-                        });
-                    } else if !inside {
-                        f.side_effects.push(SideFx {
-                            step: n,
-                            kind: "fs_outside_sandbox".into(),
-                            target: path.clone(),
-                            reversible: None,
-                            reason: "edits a file outside the sandbox".into(),
-                        });
-                    }
+                    f.side_effects.extend(path_side_effect(
+                        n,
+                        &path,
+                        inside,
+                        &workspace,
+                        "edits a file outside the sandbox",
+                    ));
                     if e.op == EditOp::Rename
                         && let Some(from) = &e.from
                     {
@@ -328,27 +318,8 @@ impl Facts {
                     continue;
                 }
                 let (path, inside) = normalize(raw, dir.as_deref(), workspace, sandbox);
-                if let Some((kind, reason)) = shell::path_effect(&absolute(&path, workspace)) {
-                    self.side_effects.push(SideFx {
-                        step: n,
-                        kind: kind.into(),
-                        target: path.clone(),
-                        reversible: None,
-                        reason: reason.into(),
-                    });
-                } else if !inside {
-                    self.side_effects.push(SideFx {
-                        step: n,
-                        kind: "fs_outside_sandbox".into(),
-                        target: path.clone(),
-                        reversible: None,
-                        reason: if deleted {
-                            "deletes a path outside the sandbox".into()
-                        } else {
-                            "writes outside the sandbox".into()
-                        },
-                    });
-                }
+                let outside = if deleted { "deletes a path outside the sandbox" } else { "writes outside the sandbox" };
+                self.side_effects.extend(path_side_effect(n, &path, inside, workspace, outside));
                 if i >= files_end {
                     // A directory is a write for the sandbox, not a file of the change ledger.
                     continue;
@@ -496,6 +467,18 @@ fn sandbox_roots(plan: &Plan, t: &Trajectory) -> Vec<String> {
 }
 
 /// A path as `normalize` returns it, made absolute again.
+/// What writing `path` at step `n` does beyond the change: reaching user configuration, startup
+/// files, hooks or schedules (`shell::path_effect`), or else landing outside the sandbox
+/// (`outside` says how); `None` for an ordinary write inside it.
+fn path_side_effect(n: u32, path: &str, inside: bool, workspace: &str, outside: &str) -> Option<SideFx> {
+    let (kind, reason) = match shell::path_effect(&absolute(path, workspace)) {
+        Some((kind, reason)) => (kind, reason),
+        None if !inside => ("fs_outside_sandbox", outside),
+        None => return None,
+    };
+    Some(SideFx { step: n, kind: kind.into(), target: path.to_owned(), reversible: None, reason: reason.into() })
+}
+
 fn absolute(path: &str, workspace: &str) -> String {
     if path.starts_with('/') { path.to_owned() } else { format!("{workspace}/{path}") }
 }
