@@ -26,9 +26,7 @@ pub fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '\n' | '\r' | '\t' => out.push(' '),
-            c if goalpost_trajectory::text::is_hidden(c) => {
-                out.push_str(&goalpost_trajectory::text::visible(c.encode_utf8(&mut [0; 4])))
-            }
+            c if goalpost_trajectory::text::is_hidden(c) => goalpost_trajectory::text::push_visible(&mut out, c),
             '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.' | '!' | '|' | '~'
             | '"' | '\'' | '=' | ':' => {
                 out.push('\\');
@@ -51,9 +49,7 @@ pub fn cell(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '\n' | '\r' => out.push(' '),
-            c if goalpost_trajectory::text::is_hidden(c) => {
-                out.push_str(&goalpost_trajectory::text::visible(c.encode_utf8(&mut [0; 4])))
-            }
+            c if goalpost_trajectory::text::is_hidden(c) => goalpost_trajectory::text::push_visible(&mut out, c),
             c => out.push(c),
         }
     }

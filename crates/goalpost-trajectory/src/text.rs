@@ -24,6 +24,17 @@ pub fn is_hidden(c: char) -> bool {
         )
 }
 
+/// Pushes `c` onto `out`, written as `\u{…}` when it is hidden: the one escape every place
+/// that shows trajectory text uses, one character at a time.
+pub fn push_visible(out: &mut String, c: char) {
+    if is_hidden(c) {
+        use std::fmt::Write as _;
+        let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+    } else {
+        out.push(c);
+    }
+}
+
 /// [`visible`], cut after `max` characters (an ellipsis says so): for one line of a message.
 pub fn visible_capped(s: &str, max: usize) -> String {
     let mut out = String::new();
@@ -32,20 +43,14 @@ pub fn visible_capped(s: &str, max: usize) -> String {
             out.push('…');
             break;
         }
-        if is_hidden(c) {
-            out.push_str(&visible(c.encode_utf8(&mut [0; 4])));
-        } else {
-            out.push(c);
-        }
+        push_visible(&mut out, c);
     }
     out
 }
 
 /// `s` with every hidden character written as `\u{…}`.
 pub fn visible(s: &str) -> Cow<'_, str> {
-    escape_with(s, |c, out| {
-        out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
-    })
+    escape_with(s, |c, out| push_visible(out, c))
 }
 
 /// JSON text with every hidden character inside its strings written as a JSON escape
