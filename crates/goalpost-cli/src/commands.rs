@@ -171,11 +171,11 @@ fn run(mut a: RunArgs) -> Result<Exit> {
         reuse,
     };
     let results = goalpost_grade::run(&inputs, pre_errors, &specs, opts, &bar);
-    progress::kill_point("results.jsonl");
+    goalpost_grade::fault::kill_point("results.jsonl");
     goalpost_grade::write_jsonl(&out.join("results.jsonl"), &results)?;
-    progress::kill_point("results.csv");
+    goalpost_grade::fault::kill_point("results.csv");
     goalpost_grade::write_csv(&out.join("results.csv"), &results)?;
-    progress::kill_point("results.parquet");
+    goalpost_grade::fault::kill_point("results.parquet");
     let started_at = started.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     let meta = goalpost_report::table::RunMeta { run_id: &start.run_id, started_at: &started_at };
     goalpost_report::table::write_parquet(&out.join("results.parquet"), meta, &results)?;
@@ -194,9 +194,9 @@ fn run(mut a: RunArgs) -> Result<Exit> {
         totals: &totals,
         reused: (reused_count > 0).then(|| u32::try_from(reused_count).unwrap_or(u32::MAX)),
     };
-    progress::kill_point("manifest.json");
+    goalpost_grade::fault::kill_point("manifest.json");
     manifest::write(&out, finished)?;
-    progress::kill_point("cleanup");
+    goalpost_grade::fault::kill_point("cleanup");
     // The manifest is whole: the run is finished, and what only served to resume it goes.
     for f in [&partial, &out.join("run.json")] {
         let _ = fs_err::remove_file(f);

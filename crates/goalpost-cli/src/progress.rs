@@ -1,7 +1,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
 
 use goalpost_grade::{ErrorRow, Reporter, Verdict};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -13,21 +13,6 @@ pub(crate) struct Bar {
     bar: ProgressBar,
     partial: Option<(PathBuf, Mutex<fs_err::File>)>,
     written: AtomicUsize,
-}
-
-/// For the tests of resume: with `GOALPOST_FAULT=kill:<point>` the process dies on the spot
-/// (abort: no destructor, no flush, as under SIGKILL) at that point of a run: before a final
-/// file is written (`results.jsonl`, `results.csv`, `results.parquet`, `manifest.json`), at
-/// `cleanup`, or `after:N` results were appended to the partial file.
-pub(crate) fn kill_point(point: &str) {
-    if kill_fault() == Some(point) {
-        std::process::abort();
-    }
-}
-
-fn kill_fault() -> Option<&'static str> {
-    static FAULT: OnceLock<Option<String>> = OnceLock::new();
-    FAULT.get_or_init(|| std::env::var("GOALPOST_FAULT").ok()?.strip_prefix("kill:").map(str::to_owned)).as_deref()
 }
 
 impl Bar {
@@ -76,8 +61,8 @@ impl Reporter for Bar {
             // One write per line, so a kill leaves at most the last line torn.
             let _ = f.write_all(line.as_bytes());
             let n = self.written.fetch_add(1, Ordering::Relaxed) + 1;
-            if kill_fault().is_some() {
-                kill_point(&format!("after:{n}"));
+            if goalpost_grade::fault::kill_armed() {
+                goalpost_grade::fault::kill_point(&format!("after:{n}"));
             }
         }
     }

@@ -1,7 +1,14 @@
-//! Fault injection for the tests of the panic boundary: with `GOALPOST_FAULT=grade:<id>` the
-//! grader panics on the trajectory `<id>`, and with `GOALPOST_FAULT=read:<file name>` the
-//! reader panics after the first trajectory of that file. Both stand in for a bug an odd
-//! input could trip, so that the boundary is tested end to end without keeping a real bug.
+//! Fault injection for the tests of the panic boundary and of resume, read from one variable,
+//! `GOALPOST_FAULT=<stage>:<key>`:
+//! - `grade:<id>`: the grader panics on the trajectory `<id>`;
+//! - `read:<file name>`: the reader panics after the first trajectory of that file;
+//! - `kill:<point>`: the process dies on the spot (abort: no destructor, no flush, as under
+//!   SIGKILL) at that point of a run: before a final file is written (`results.jsonl`,
+//!   `results.csv`, `results.parquet`, `manifest.json`), at `cleanup`, or `after:N` results were
+//!   appended to the partial file.
+//!
+//! They stand in for a bug an odd input could trip, or a machine lost mid-run, so that both are
+//! tested end to end without keeping a real bug.
 
 use std::sync::OnceLock;
 
@@ -23,5 +30,17 @@ pub(crate) fn inject(stage: &str, key: &str) {
         && k == key
     {
         panic!("injected fault ({stage}:{key})");
+    }
+}
+
+/// Whether a kill point is set at all (so a caller builds a point's name only then).
+pub fn kill_armed() -> bool {
+    fault().is_some_and(|(s, _)| s == "kill")
+}
+
+/// Aborts the process when `GOALPOST_FAULT` is `kill:<point>`.
+pub fn kill_point(point: &str) {
+    if fault().is_some_and(|(s, k)| s == "kill" && k == point) {
+        std::process::abort();
     }
 }

@@ -18,7 +18,7 @@ mod criteria;
 mod diff;
 mod engine;
 mod facts;
-mod fault;
+pub mod fault;
 pub mod manifest;
 mod output;
 mod shell;
