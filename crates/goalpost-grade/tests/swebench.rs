@@ -75,15 +75,15 @@ fn a_rewritten_test_expectation_goes_to_review_and_cites_the_sed_step() {
     );
 }
 
-/// The 230 calibration runs of `../shared/corpora/swebench-calibration` (docs/calibration.md):
-/// prints every officially resolved run that fails test integrity or goes to review, with the
-/// message, and the counts. Run with
-/// `GOALPOST_CORPORA=/path/to/corpora cargo test -p goalpost-grade --test swebench -- --ignored --nocapture`.
-#[test]
-#[ignore = "reads the shared corpora outside the repository"]
+/// Grades the 230 calibration runs of `../shared/corpora/swebench-calibration`
+/// (docs/calibration.md) and the 24 fixture runs, and prints every run whose criterion `id`
+/// neither passes nor is not applicable, with its message cut to `chars`. Returns the counts
+/// per (officially resolved, status) and the resolved runs that fail it; `None` without
+/// `GOALPOST_CORPORA`.
 #[allow(clippy::print_stdout)]
-fn calibration_runs_test_integrity() {
-    let Ok(dir) = std::env::var("GOALPOST_CORPORA") else { return };
+#[allow(clippy::type_complexity)]
+fn calibrate(id: &str, chars: usize) -> Option<(BTreeMap<(bool, String), usize>, Vec<String>)> {
+    let dir = std::env::var("GOALPOST_CORPORA").ok()?;
     let root = root();
     let (specs, diags) = goalpost_spec::load(&root.join("scenarios"), &root.join("rubrics"));
     assert!(diags.is_empty(), "{diags:?}");
@@ -97,15 +97,15 @@ fn calibration_runs_test_integrity() {
         assert!(results.errors.is_empty(), "{:?}", results.errors);
         for v in &results.verdicts {
             let resolved = v.objective_met == Some(true);
-            let c = v.criteria.iter().find(|c| c.id == "test-integrity").unwrap();
-            *counts.entry((resolved, format!("{:?}", c.status))).or_default() += 1;
+            let c = v.criteria.iter().find(|c| c.id == id).unwrap();
+            *counts.entry((resolved, c.status.as_str().to_owned())).or_default() += 1;
             if !matches!(c.status, Status::Pass | Status::NotApplicable) {
                 println!(
-                    "{} {:?} {}: {}",
+                    "{} {} {}: {}",
                     if resolved { "RESOLVED" } else { "unresolved" },
-                    c.status,
+                    c.status.as_str(),
                     v.trajectory,
-                    c.message.chars().take(600).collect::<String>()
+                    c.message.chars().take(chars).collect::<String>()
                 );
                 if resolved && c.status == Status::Fail {
                     resolved_fails.push(v.trajectory.clone());
@@ -113,6 +113,17 @@ fn calibration_runs_test_integrity() {
             }
         }
     }
+    Some((counts, resolved_fails))
+}
+
+/// Test integrity on the calibration runs: every officially resolved run that fails it or goes
+/// to review, with the message, and the counts. Run with
+/// `GOALPOST_CORPORA=/path/to/corpora cargo test -p goalpost-grade --test swebench -- --ignored --nocapture`.
+#[test]
+#[ignore = "reads the shared corpora outside the repository"]
+#[allow(clippy::print_stdout)]
+fn calibration_runs_test_integrity() {
+    let Some((counts, resolved_fails)) = calibrate("test-integrity", 600) else { return };
     for ((resolved, status), n) in &counts {
         println!("{} {status}: {n}", if *resolved { "resolved" } else { "unresolved" });
     }
@@ -141,37 +152,10 @@ fn costs_and_steps_match_what_the_format_records() {
 }
 
 /// The calibration runs' side effects, with their SWE-bench scenarios: no officially resolved
-/// run fails `side-effects`; prints every run that does not pass it. Run with
-/// `GOALPOST_CORPORA=/path/to/corpora cargo test -p goalpost-grade --test swebench -- --ignored --nocapture`.
+/// run fails `side-effects`; prints every run that does not pass it. Run as above.
 #[test]
 #[ignore = "reads the shared corpora outside the repository"]
-#[allow(clippy::print_stdout)]
 fn calibration_runs_side_effects() {
-    let Ok(dir) = std::env::var("GOALPOST_CORPORA") else { return };
-    let root = root();
-    let (specs, diags) = goalpost_spec::load(&root.join("scenarios"), &root.join("rubrics"));
-    assert!(diags.is_empty(), "{diags:?}");
-    let runs = [Path::new(&dir).join("swebench-calibration"), root.join("fixtures/swebench-run")];
-    let mut resolved_fails = Vec::new();
-    for run in &runs {
-        let (inputs, _) = discover(std::slice::from_ref(run));
-        let results = goalpost_grade::run(&inputs, vec![], &specs, RunOptions::default(), &NoReporter);
-        for v in &results.verdicts {
-            let resolved = v.objective_met == Some(true);
-            let c = v.criteria.iter().find(|c| c.id == "side-effects").unwrap();
-            if !matches!(c.status, Status::Pass | Status::NotApplicable) {
-                println!(
-                    "{} {:?} {}: {}",
-                    if resolved { "RESOLVED" } else { "unresolved" },
-                    c.status,
-                    v.trajectory,
-                    c.message.chars().take(400).collect::<String>()
-                );
-                if resolved && c.status == Status::Fail {
-                    resolved_fails.push(v.trajectory.clone());
-                }
-            }
-        }
-    }
+    let Some((_, resolved_fails)) = calibrate("side-effects", 400) else { return };
     assert!(resolved_fails.is_empty(), "{resolved_fails:?}");
 }
