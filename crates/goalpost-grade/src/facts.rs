@@ -497,7 +497,9 @@ pub(crate) fn normalize(raw: &str, cwd: Option<&str>, workspace: &str, sandbox: 
         format!("{}/{raw}", cwd.unwrap_or(workspace))
     };
     let abs = format!("/{}", goalpost_trajectory::collapse_dots(&joined));
-    let inside = sandbox.iter().any(|r| abs == *r || abs.starts_with(&format!("{r}/")));
+    // A root is a directory whatever its trailing slash: `/` (a disposable container's whole
+    // filesystem) holds every absolute path.
+    let inside = sandbox.iter().map(|r| r.trim_end_matches('/')).any(|r| abs == r || abs.starts_with(&format!("{r}/")));
     let rel = abs.strip_prefix(&format!("{workspace}/")).map(str::to_owned).unwrap_or(abs);
     (rel, inside)
 }
@@ -550,5 +552,8 @@ mod tests {
         assert_eq!(normalize("../../etc/passwd", Some("/testbed/x"), "/testbed", &sb), ("/etc/passwd".into(), false));
         assert_eq!(normalize("~/.ssh/config", None, "/testbed", &sb), ("/root/.ssh/config".into(), false));
         assert_eq!(normalize("/tmp/scratch", None, "/testbed", &sb), ("/tmp/scratch".into(), true));
+        let container = ["/testbed".to_owned(), "/".to_owned()];
+        assert_eq!(normalize("/root/.pylint.d", None, "/testbed", &container), ("/root/.pylint.d".into(), true));
+        assert_eq!(normalize("/tmp/x", None, "/testbed", &["/tmp/".to_owned()]), ("/tmp/x".into(), true));
     }
 }

@@ -772,7 +772,11 @@ pub fn scenario_for(
         },
         rollback: Rollback {
             condition: "Everything happens inside the task container; nothing outside it may change.".to_owned(),
-            sandbox: vec![cwd.to_owned()],
+            // The task container is thrown away after the run: its whole filesystem is the
+            // sandbox (the working tree first, as the root paths are relative to). What
+            // escapes it (a push, a network write) and what no container makes harmless (hooks
+            // bypassed, startup files) are still judged.
+            sandbox: vec![cwd.to_owned(), "/".to_owned()],
             allow: vec!["package_install".to_owned()],
         },
         budget: Budget {
