@@ -2,9 +2,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use goalpost_spec::{CriterionConfig, Plan};
+use goalpost_spec::{CriterionConfig, Plan, ToolEffect};
 use goalpost_trajectory::{EditOp, ErrorKind, Record, Role, Trajectory};
 
+use crate::criteria::CatalogMatcher;
 use crate::diff::{self, FileDiff};
 use crate::shell::{self, Simple};
 
@@ -80,6 +81,12 @@ impl Facts {
     pub(crate) fn gather(t: &Trajectory, plan: &Plan) -> Facts {
         let workspace = workspace_root(plan, t);
         let sandbox = sandbox_roots(plan, t);
+        // The catalog the `approved_tools` criterion reads: its entries declare what a plugin's
+        // call does, which no command or edit of the trajectory shows.
+        let catalog = plan.criteria.iter().find_map(|c| match &c.config {
+            CriterionConfig::ApprovedTools(p) => Some(CatalogMatcher::new(&p.loaded)),
+            _ => None,
+        });
         let mut f = Facts { steps: t.steps.len() as u32, final_step: t.steps.len() as u32 + 1, ..Facts::default() };
         let mut cost = None::<f64>;
         let mut tokens = None::<u64>;
@@ -110,6 +117,9 @@ impl Facts {
                         f.actions.push(n);
                     }
                     f.tools.push((n, c.tool.clone(), c.plugin.clone()));
+                    if let Some(m) = &catalog {
+                        f.side_effects.extend(declared_effect(n, &c.tool, c.plugin.as_deref(), m));
+                    }
                     // A shell tool's command, read by the same rule the readers use
                     // (`goalpost_trajectory::tools`), unless it is also recorded as a command.
                     if !c.call_id.as_deref().is_some_and(|id| recorded.contains(id))
@@ -466,7 +476,28 @@ fn sandbox_roots(plan: &Plan, t: &Trajectory) -> Vec<String> {
     roots.iter().map(|r| r.trim_end_matches('/').to_owned()).collect()
 }
 
-/// A path as `normalize` returns it, made absolute again.
+/// What the call of `tool` (of `plugin`) at step `n` does outside the sandbox, as the catalog
+/// entry that answers for it declares: `writes_outside` is a `plugin_write` whose reversibility
+/// is undeclared (the scenario's rollback decides), `irreversible` a `plugin_irreversible`
+/// declared irreversible. A read-only or sandboxed tool, or one whose entry declares no effect
+/// (the `approved_tools` criterion still judges it), makes none.
+fn declared_effect(n: u32, tool: &str, plugin: Option<&str>, catalog: &CatalogMatcher<'_>) -> Option<SideFx> {
+    let entry = catalog.entry(tool, plugin)?;
+    let effect = entry.effect?;
+    let kind = effect.side_effect_kind()?;
+    let target = match plugin {
+        Some(p) => format!("{p}:{tool}"),
+        None => tool.to_owned(),
+    };
+    Some(SideFx {
+        step: n,
+        kind: kind.into(),
+        target,
+        reversible: (effect == ToolEffect::Irreversible).then_some(false),
+        reason: format!("the tool catalog declares it `{}` (owner {})", effect.as_str(), entry.owner),
+    })
+}
+
 /// What writing `path` at step `n` does beyond the change: reaching user configuration, startup
 /// files, hooks or schedules (`shell::path_effect`), or else landing outside the sandbox
 /// (`outside` says how); `None` for an ordinary write inside it.
@@ -479,6 +510,7 @@ fn path_side_effect(n: u32, path: &str, inside: bool, workspace: &str, outside: 
     Some(SideFx { step: n, kind: kind.into(), target: path.to_owned(), reversible: None, reason: reason.into() })
 }
 
+/// A path as `normalize` returns it, made absolute again.
 fn absolute(path: &str, workspace: &str) -> String {
     if path.starts_with('/') { path.to_owned() } else { format!("{workspace}/{path}") }
 }

@@ -4,7 +4,8 @@
 //! acceptance criteria, the regression suite, the out-of-scope list, the rollback condition,
 //! the budget and how to re-run the task. A [`Rubric`] (one TOML file under `rubrics/`) lists
 //! named criteria, each of a built-in [`CriterionKind`] with typed parameters, a weight and a
-//! gating flag. A [`ToolCatalog`] lists approved and denied tools and plugins with an owner each.
+//! gating flag. A [`ToolCatalog`] lists approved and denied tools and plugins with an owner each
+//! and, optionally, the [`ToolEffect`] of a call.
 //!
 //! [`load`] reads both directories and never stops at the first problem: it returns a
 //! [`SpecSet`] of everything that loaded and a list of [`Diagnostic`]s, each naming file, line
@@ -19,7 +20,7 @@ mod load;
 mod rubric;
 mod scenario;
 
-pub use catalog::{ToolCatalog, ToolEntry, ToolStatus};
+pub use catalog::{ToolCatalog, ToolEffect, ToolEntry, ToolStatus};
 pub use command_pattern::{CommandPattern, normalize_path};
 pub use diag::{Diagnostic, Severity};
 pub use load::{DEFAULT_RUBRIC, Plan, STORE_CONFIG, SpecSet, load, parse_rubric, parse_scenario};

@@ -141,3 +141,64 @@ fn a_scenario_that_disables_every_criterion_is_refused() {
     assert_eq!(plans, 0);
     assert!(one(&diags).message.contains("no enabled criterion"), "{diags:?}");
 }
+
+#[test]
+fn a_tool_catalog_effect_is_typed_and_a_bad_one_names_file_line_and_field() {
+    use goalpost_spec::{CriterionConfig, ToolEffect};
+
+    const CATALOG: &str = r#"
+[[tools]]
+name = "{get_*,list_*}"
+plugin = "github"
+status = "approved"
+owner = "dev-productivity"
+effect = "read_only"
+
+[[tools]]
+name = "merge_pull_request"
+plugin = "github"
+status = "approved"
+owner = "dev-productivity"
+effect = "EFFECT"
+"#;
+    const TOOLS_RUBRIC: &str = r#"
+id = "mini"
+[[criteria]]
+id = "approved-tools"
+kind = "approved_tools"
+params = { catalog = "catalogs/tools.toml" }
+"#;
+    let check = |effect: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let (s, r) = (dir.path().join("scenarios"), dir.path().join("rubrics"));
+        fs_err::create_dir_all(&s).unwrap();
+        fs_err::create_dir_all(r.join("catalogs")).unwrap();
+        fs_err::write(r.join("mini.toml"), TOOLS_RUBRIC).unwrap();
+        fs_err::write(r.join("catalogs/tools.toml"), CATALOG.replace("EFFECT", effect)).unwrap();
+        fs_err::write(s.join("good.toml"), GOOD).unwrap();
+        let (set, diags) = load(&s, &r);
+        let effects = set.plan("good").map(|p| match &p.criteria[0].config {
+            CriterionConfig::ApprovedTools(p) => p.loaded.tools.iter().map(|t| t.effect).collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        });
+        (effects, diags)
+    };
+
+    let (effects, diags) = check("irreversible");
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert_eq!(effects, Some(vec![Some(ToolEffect::ReadOnly), Some(ToolEffect::Irreversible)]));
+
+    // A misspelt effect: the rubric does not load (nor the scenario graded with it), and the
+    // diagnostic names the catalog's file, the line of the value and the entry's field.
+    let (effects, diags) = check("read-only");
+    assert_eq!(effects, None);
+    assert_eq!(diags.len(), 2, "{diags:#?}");
+    assert!(diags[1].message.contains("unknown rubric `mini`"), "{diags:#?}");
+    let d = &diags[0];
+    assert_eq!(d.severity, Severity::Error);
+    assert_eq!(d.file.file_name().unwrap(), "mini.toml");
+    assert_eq!(d.field.as_deref(), Some("criteria[0].params.catalog"));
+    for what in ["catalogs/tools.toml:14", "`tools[1].effect`", "unknown variant `read-only`", "writes_outside"] {
+        assert!(d.message.contains(what), "{what} missing from: {}", d.message);
+    }
+}
