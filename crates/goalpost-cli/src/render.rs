@@ -58,6 +58,7 @@ fn outcome(o: Outcome) -> &'static str {
         Outcome::Fail => "FAIL",
         Outcome::Incomplete => "INCOMPLETE",
         Outcome::Review => "REVIEW",
+        Outcome::Unassessed => "UNASSESSED",
     }
 }
 

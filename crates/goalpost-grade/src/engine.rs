@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::criteria;
 use crate::facts::Facts;
-use crate::verdict::{CriterionResult, ErrorKind, ErrorRow, Outcome, RunResults, Status, Summary, Verdict};
+use crate::verdict::{CriterionResult, ErrorKind, ErrorRow, RunResults, Status, Summary, Unassessed, Verdict};
 
 /// Hears about progress. The engine knows nothing of terminals; the CLI draws the bar.
 pub trait Reporter: Send + Sync {
@@ -271,6 +271,7 @@ fn choose_and_grade(t: &Trajectory, planner: Planner<'_>) -> Result<Verdict, Err
     let specs = planner.specs;
     let known = t.header.scenario.as_deref().and_then(|id| specs.plan(id));
     let mut note = None;
+    let mut unassessed = None;
     let plan: Arc<Plan> = match (planner.assigned, known, &t.embedded_scenario) {
         (Some(p), _, _) => Arc::clone(p),
         (None, Some(p), _) => Arc::clone(p),
@@ -288,7 +289,17 @@ fn choose_and_grade(t: &Trajectory, planner: Planner<'_>) -> Result<Verdict, Err
                     goalpost_spec::DEFAULT_RUBRIC
                 )));
             };
+            let harness_report_missing = goalpost_trajectory::swebench::missing_harness_report(t);
+            unassessed = Some(match (&t.header.scenario, harness_report_missing) {
+                (Some(_), true) => Unassessed::NoHarnessReport,
+                (Some(_), false) => Unassessed::ScenarioNotLoaded,
+                (None, _) => Unassessed::NoScenario,
+            });
             note = Some(match &t.header.scenario {
+                Some(id) if harness_report_missing => format!(
+                    "SWE-bench instance `{}` has no harness report (logs/<id>/report.json): which tests had to pass is unknown, so its objective was not assessed; graded only on the criteria that need no objective",
+                    id.escape_debug()
+                ),
                 Some(id) => format!(
                     "the trajectory names scenario `{}`, which is not loaded: graded only on the criteria that need no objective; the objective's criteria are not applicable (add the scenario, or pass --scenario)",
                     id.escape_debug()
@@ -301,6 +312,9 @@ fn choose_and_grade(t: &Trajectory, planner: Planner<'_>) -> Result<Verdict, Err
     let mut v = grade(t, &plan);
     if note.is_some() {
         v.note = note;
+    }
+    if v.unassessed.is_some() && unassessed.is_some() {
+        v.unassessed = unassessed;
     }
     Ok(v)
 }
@@ -323,37 +337,13 @@ pub fn grade(t: &Trajectory, plan: &Plan) -> Verdict {
             evidence: e.evidence,
         });
     }
-    let gating = |s: Status| results.iter().any(|r| r.gating && r.status == s);
-    let any_scored = results.iter().any(|r| matches!(r.status, Status::Pass | Status::Fail));
-    // A failure is conclusive whatever else is open; a decision a human owes comes before what
-    // could not be checked; nothing checked is not a pass.
-    let outcome = if gating(Status::Fail) {
-        Outcome::Fail
-    } else if gating(Status::Review) {
-        Outcome::Review
-    } else if gating(Status::Unscored) || !any_scored {
-        Outcome::Incomplete
-    } else {
-        Outcome::Pass
-    };
+    let settled = crate::verdict::settle(&results.iter().map(|r| (r.kind, r.gating, r.status)).collect::<Vec<_>>());
+    let outcome = settled.outcome;
     let (num, den) = results
         .iter()
         .filter_map(|r| r.score.map(|s| (s * r.weight, r.weight)))
         .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
     let score = if den > 0.0 { round6(num / den) } else { 0.0 };
-    // Met when every objective criterion that was decided passed and none awaits a decision;
-    // `None` when none was decided (the objective was not assessed) or one awaits review.
-    let objective: Vec<&CriterionResult> = results
-        .iter()
-        .filter(|r| r.kind.needs_objective() && matches!(r.status, Status::Pass | Status::Fail | Status::Review))
-        .collect();
-    let objective_met = if objective.iter().any(|r| r.status == Status::Fail) {
-        Some(false)
-    } else if objective.is_empty() || objective.iter().any(|r| r.status == Status::Review) {
-        None
-    } else {
-        Some(true)
-    };
     let first_out = results
         .iter()
         .filter(|r| {
@@ -397,17 +387,18 @@ pub fn grade(t: &Trajectory, plan: &Plan) -> Verdict {
         attempt: h.attempt,
         rubric: plan.rubric_id.clone(),
         outcome,
-        passed: match outcome {
-            Outcome::Pass => Some(true),
-            Outcome::Fail => Some(false),
-            Outcome::Incomplete | Outcome::Review => None,
-        },
+        passed: outcome.passed(),
         score,
-        objective_met,
+        objective_met: settled.objective_met,
         criteria: results,
         summary,
         note: plan.scenario.is_none().then(|| {
             "no scenario: graded only on the criteria that need no objective; the objective's criteria are not applicable".to_owned()
+        }),
+        unassessed: (!settled.assessed).then_some(if plan.scenario.is_none() {
+            Unassessed::NoScenario
+        } else {
+            Unassessed::NoObjectiveCriteria
         }),
         warnings: t
             .warnings

@@ -29,5 +29,6 @@ pub use engine::{
 };
 pub use output::{ResultRow, header_line, read_rows, row_line, write_atomic, write_csv, write_jsonl};
 pub use verdict::{
-    CriterionResult, ErrorKind, ErrorRow, Outcome, RunResults, Status, Summary, Totals, UnscoredReason, Verdict,
+    CriterionResult, ErrorKind, ErrorRow, Outcome, RunResults, Settled, Status, Summary, Totals, Unassessed,
+    UnscoredReason, Verdict, settle,
 };

@@ -90,6 +90,10 @@ pub enum Outcome {
     Incomplete,
     /// No gating criterion failed, and at least one awaits a human's decision.
     Review,
+    /// No gating criterion failed, but the objective was never assessed (no scenario, or the
+    /// harness's results are missing): not a pass of its task, and outside every pass rate's
+    /// denominator, counted as its own group with the reason ([`Unassessed`]).
+    Unassessed,
 }
 
 impl Outcome {
@@ -99,6 +103,7 @@ impl Outcome {
             Outcome::Fail => "fail",
             Outcome::Incomplete => "incomplete",
             Outcome::Review => "review",
+            Outcome::Unassessed => "unassessed",
         }
     }
 
@@ -109,7 +114,114 @@ impl Outcome {
             "fail" => Some(Outcome::Fail),
             "incomplete" => Some(Outcome::Incomplete),
             "review" => Some(Outcome::Review),
+            "unassessed" => Some(Outcome::Unassessed),
             _ => None,
+        }
+    }
+}
+
+/// Why a trajectory's objective was not assessed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unassessed {
+    /// The trajectory names no scenario, and none was assigned.
+    NoScenario,
+    /// The trajectory names a scenario this run did not load.
+    ScenarioNotLoaded,
+    /// A SWE-bench instance without its harness report (`logs/<id>/report.json`): which
+    /// tests had to pass is unknown.
+    NoHarnessReport,
+    /// The scenario's objective criteria were all not applicable.
+    NoObjectiveCriteria,
+}
+
+impl Unassessed {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unassessed::NoScenario => "no_scenario",
+            Unassessed::ScenarioNotLoaded => "scenario_not_loaded",
+            Unassessed::NoHarnessReport => "no_harness_report",
+            Unassessed::NoObjectiveCriteria => "no_objective_criteria",
+        }
+    }
+
+    /// The reason named `s` ([`Unassessed::as_str`]'s inverse); `None` for a name it does not know.
+    pub fn parse(s: &str) -> Option<Unassessed> {
+        match s {
+            "no_scenario" => Some(Unassessed::NoScenario),
+            "scenario_not_loaded" => Some(Unassessed::ScenarioNotLoaded),
+            "no_harness_report" => Some(Unassessed::NoHarnessReport),
+            "no_objective_criteria" => Some(Unassessed::NoObjectiveCriteria),
+            _ => None,
+        }
+    }
+
+    /// The reason as a reader is told it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Unassessed::NoScenario => "no scenario: the trajectory names none and none was assigned",
+            Unassessed::ScenarioNotLoaded => "the scenario the trajectory names is not loaded",
+            Unassessed::NoHarnessReport => {
+                "SWE-bench instance without its harness report (logs/<id>/report.json): which tests had to pass is unknown"
+            }
+            Unassessed::NoObjectiveCriteria => "every objective criterion of the scenario was not applicable",
+        }
+    }
+}
+
+/// How a trajectory comes out from its criteria, decided in one place (the grader, and a
+/// report applying a reviewer's decisions, both settle through it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settled {
+    pub outcome: Outcome,
+    /// See [`Verdict::objective_met`].
+    pub objective_met: Option<bool>,
+    /// Whether any objective criterion was assessed (decided, awaiting review or unscored).
+    pub assessed: bool,
+}
+
+/// Settles a trajectory from its criteria: `(kind, gating, status)` of each. A failure is
+/// conclusive whatever else is open; an objective never assessed comes next (no pass of its
+/// task, whatever else passed); then a decision a human owes; then what could not be checked;
+/// nothing checked is not a pass.
+pub fn settle(criteria: &[(goalpost_spec::CriterionKind, bool, Status)]) -> Settled {
+    let gating = |s: Status| criteria.iter().any(|&(_, g, st)| g && st == s);
+    let any_scored = criteria.iter().any(|&(_, _, s)| matches!(s, Status::Pass | Status::Fail));
+    let objective: Vec<Status> =
+        criteria.iter().filter(|&&(k, _, _)| k.needs_objective()).map(|&(_, _, s)| s).collect();
+    let assessed = objective.iter().any(|&s| s != Status::NotApplicable);
+    let outcome = if gating(Status::Fail) {
+        Outcome::Fail
+    } else if !assessed {
+        Outcome::Unassessed
+    } else if gating(Status::Review) {
+        Outcome::Review
+    } else if gating(Status::Unscored) || !any_scored {
+        Outcome::Incomplete
+    } else {
+        Outcome::Pass
+    };
+    // Met when every objective criterion that was decided passed and none awaits a decision;
+    // `None` when none was decided (the objective was not assessed) or one awaits review.
+    let decided: Vec<Status> =
+        objective.into_iter().filter(|s| matches!(s, Status::Pass | Status::Fail | Status::Review)).collect();
+    let objective_met = if decided.contains(&Status::Fail) {
+        Some(false)
+    } else if decided.is_empty() || decided.contains(&Status::Review) {
+        None
+    } else {
+        Some(true)
+    };
+    Settled { outcome, objective_met, assessed }
+}
+
+impl Outcome {
+    /// `passed` of a verdict with this outcome: `None` unless a pass or a fail.
+    pub fn passed(self) -> Option<bool> {
+        match self {
+            Outcome::Pass => Some(true),
+            Outcome::Fail => Some(false),
+            Outcome::Incomplete | Outcome::Review | Outcome::Unassessed => None,
         }
     }
 }
@@ -147,7 +259,7 @@ pub struct Verdict {
     pub attempt: u32,
     pub rubric: String,
     pub outcome: Outcome,
-    /// `null` when the outcome is incomplete or review: neither a pass nor a fail.
+    /// `null` when the outcome is incomplete, review or unassessed: neither a pass nor a fail.
     pub passed: Option<bool>,
     pub score: f64,
     /// Whether the stated objective was met (acceptance, regression, metrics, files), on its
@@ -158,6 +270,10 @@ pub struct Verdict {
     /// Said plainly when the trajectory named no scenario this run knows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Why the objective was not assessed, when it was not (the outcome is then unassessed,
+    /// or fail when a gating criterion failed all the same).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unassessed: Option<Unassessed>,
     pub warnings: Vec<String>,
     pub content_hash: String,
     /// The format the trajectory was read from (`claude-code/2.1.12`), when not canonical.
@@ -245,6 +361,10 @@ pub struct Totals {
     /// Trajectories awaiting a human's decision: never counted as passed or failed.
     #[serde(default)]
     pub review: usize,
+    /// Trajectories whose objective was not assessed (and that did not fail): outside the
+    /// pass rate's denominator, counted here.
+    #[serde(default)]
+    pub unassessed: usize,
     pub criteria_unscored: usize,
     pub criteria_not_applicable: usize,
     #[serde(default)]
@@ -261,6 +381,7 @@ impl RunResults {
                 Outcome::Fail => t.failed += 1,
                 Outcome::Incomplete => t.incomplete += 1,
                 Outcome::Review => t.review += 1,
+                Outcome::Unassessed => t.unassessed += 1,
             }
             t.criteria_review += v.criteria.iter().filter(|c| c.status == Status::Review).count();
             t.criteria_unscored += v.criteria.iter().filter(|c| c.status == Status::Unscored).count();
@@ -286,7 +407,8 @@ mod tests {
             Some(Outcome::Pass) => Some(Outcome::Fail),
             Some(Outcome::Fail) => Some(Outcome::Incomplete),
             Some(Outcome::Incomplete) => Some(Outcome::Review),
-            Some(Outcome::Review) => None,
+            Some(Outcome::Review) => Some(Outcome::Unassessed),
+            Some(Outcome::Unassessed) => None,
         }
     }
 
@@ -298,6 +420,16 @@ mod tests {
             Some(Status::NotApplicable) => Some(Status::Unscored),
             Some(Status::Unscored) => Some(Status::Review),
             Some(Status::Review) => None,
+        }
+    }
+
+    fn next_unassessed(u: Option<Unassessed>) -> Option<Unassessed> {
+        match u {
+            None => Some(Unassessed::NoScenario),
+            Some(Unassessed::NoScenario) => Some(Unassessed::ScenarioNotLoaded),
+            Some(Unassessed::ScenarioNotLoaded) => Some(Unassessed::NoHarnessReport),
+            Some(Unassessed::NoHarnessReport) => Some(Unassessed::NoObjectiveCriteria),
+            Some(Unassessed::NoObjectiveCriteria) => None,
         }
     }
 
@@ -331,5 +463,6 @@ mod tests {
         round_trip(&every(next_outcome), Outcome::as_str, Outcome::parse);
         round_trip(&every(next_status), Status::as_str, Status::parse);
         round_trip(&every(next_error_kind), ErrorKind::as_str, ErrorKind::parse);
+        round_trip(&every(next_unassessed), Unassessed::as_str, Unassessed::parse);
     }
 }

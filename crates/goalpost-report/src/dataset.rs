@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use goalpost_grade::{ErrorKind, Outcome, Status};
+use goalpost_grade::{ErrorKind, Outcome, Status, Unassessed};
 use polars::prelude::*;
 
 use crate::Error;
@@ -154,10 +154,15 @@ fn typed(row: Option<&str>, status: Option<&str>, reason: Option<&str>) -> Resul
     let kind = row.and_then(RowKind::parse).ok_or_else(|| ValueError::new("row", None, row))?;
     let bad = |column, value| ValueError::new(column, Some(kind), value);
     match kind {
-        RowKind::Trajectory => status
-            .and_then(Outcome::parse)
-            .map(|o| Typed::Trajectory(RowStatus::Verdict(o)))
-            .ok_or_else(|| bad("status", status)),
+        RowKind::Trajectory => {
+            if reason.is_some_and(|r| Unassessed::parse(r).is_none()) {
+                return Err(bad("reason", reason));
+            }
+            status
+                .and_then(Outcome::parse)
+                .map(|o| Typed::Trajectory(RowStatus::Verdict(o)))
+                .ok_or_else(|| bad("status", status))
+        }
         RowKind::Error if status == Some(RowStatus::Error(None).as_str()) => match reason {
             None => Ok(Typed::Trajectory(RowStatus::Error(None))),
             Some(r) => ErrorKind::parse(r)
@@ -195,6 +200,8 @@ pub struct TrajectoryRow {
     pub tags: Vec<String>,
     pub attempt: Option<u32>,
     pub status: RowStatus,
+    /// Why the objective was not assessed, when it was not (`reason` of a trajectory row).
+    pub unassessed: Option<Unassessed>,
     pub score: Option<f64>,
     pub objective_met: Option<bool>,
     /// The verdict's note, or the error's message.
@@ -217,21 +224,34 @@ impl TrajectoryRow {
     pub fn passed(&self) -> bool {
         match self.status {
             RowStatus::Verdict(Outcome::Pass) => true,
-            RowStatus::Verdict(Outcome::Fail | Outcome::Incomplete | Outcome::Review) | RowStatus::Error(_) => false,
+            RowStatus::Verdict(Outcome::Fail | Outcome::Incomplete | Outcome::Review | Outcome::Unassessed)
+            | RowStatus::Error(_) => false,
         }
     }
     /// Whether the input could not be graded (it has no verdict, no score).
     pub fn is_error(&self) -> bool {
         match self.status {
             RowStatus::Error(_) => true,
-            RowStatus::Verdict(Outcome::Pass | Outcome::Fail | Outcome::Incomplete | Outcome::Review) => false,
+            RowStatus::Verdict(
+                Outcome::Pass | Outcome::Fail | Outcome::Incomplete | Outcome::Review | Outcome::Unassessed,
+            ) => false,
         }
     }
     /// Whether a human's decision is awaited: shown with its evidence, never a pass or a fail.
     pub fn in_review(&self) -> bool {
         match self.status {
             RowStatus::Verdict(Outcome::Review) => true,
-            RowStatus::Verdict(Outcome::Pass | Outcome::Fail | Outcome::Incomplete) | RowStatus::Error(_) => false,
+            RowStatus::Verdict(Outcome::Pass | Outcome::Fail | Outcome::Incomplete | Outcome::Unassessed)
+            | RowStatus::Error(_) => false,
+        }
+    }
+    /// Whether the objective was assessed: a trajectory whose objective was not is outside
+    /// every pass rate's denominator (its own group), and never a pass.
+    pub fn assessed(&self) -> bool {
+        match self.status {
+            RowStatus::Verdict(Outcome::Unassessed) => false,
+            RowStatus::Verdict(Outcome::Pass | Outcome::Fail | Outcome::Incomplete | Outcome::Review)
+            | RowStatus::Error(_) => true,
         }
     }
     /// The scenario, or `(none)`: a trajectory graded without one still counts somewhere.
@@ -360,6 +380,7 @@ pub fn trajectories(df: &DataFrame) -> Result<Vec<TrajectoryRow>, Error> {
         u32s(&df, "first_out_of_scope_step")?,
     );
     let (source_format, content_hash) = (strs(&df, "source_format")?, strs(&df, "content_hash")?);
+    let reason = strs(&df, "reason")?;
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         out.push(TrajectoryRow {
@@ -375,6 +396,10 @@ pub fn trajectories(df: &DataFrame) -> Result<Vec<TrajectoryRow>, Error> {
             tags: tags[i].clone(),
             attempt: attempt[i],
             status: status[i],
+            unassessed: match status[i] {
+                RowStatus::Verdict(_) => reason[i].as_deref().and_then(Unassessed::parse),
+                RowStatus::Error(_) => None,
+            },
             score: score[i],
             objective_met: objective_met[i],
             message: message[i].clone(),

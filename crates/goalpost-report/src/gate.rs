@@ -80,7 +80,7 @@ pub fn evaluate(
         .iter()
         .filter(|r| match r.status {
             RowStatus::Verdict(Outcome::Pass | Outcome::Fail | Outcome::Review) => true,
-            RowStatus::Verdict(Outcome::Incomplete) | RowStatus::Error(_) => false,
+            RowStatus::Verdict(Outcome::Incomplete | Outcome::Unassessed) | RowStatus::Error(_) => false,
         })
         .count() as u64;
     let expected = policy.completeness.as_ref().and_then(|c| c.expected).unwrap_or(found).max(found);
@@ -102,6 +102,11 @@ pub fn evaluate(
                 }
                 RowStatus::Verdict(Outcome::Incomplete) => incomplete.push(format!(
                     "incomplete (a gating criterion unscored): {}",
+                    r.trajectory.as_deref().unwrap_or("?")
+                )),
+                RowStatus::Verdict(Outcome::Unassessed) => incomplete.push(format!(
+                    "objective not assessed ({}): {}",
+                    r.unassessed.map(goalpost_grade::Unassessed::describe).unwrap_or("reason not recorded"),
                     r.trajectory.as_deref().unwrap_or("?")
                 )),
                 RowStatus::Verdict(Outcome::Pass | Outcome::Fail | Outcome::Review) => {}

@@ -5,7 +5,8 @@
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::markdown::{dash, pct, usd};
-use crate::summary::{Counts, Group, Report, Review, TrendPoint};
+use crate::review::Review;
+use crate::summary::{Counts, Group, Report, TrendPoint};
 
 const CSS: &str = r#"
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #1f2328; padding: 0 1em; }

@@ -6,9 +6,58 @@ use std::path::Path;
 
 use goalpost_grade::Outcome;
 use goalpost_trajectory::{Trajectory, read_back};
+use serde::Serialize;
 
 use crate::dataset::{CriterionRow, RowStatus, TrajectoryRow};
-use crate::summary::{FailedCriterion, Review, StepView};
+
+/// One step on a review page's timeline. Text is raw: the renderer escapes it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepView {
+    pub n: u32,
+    pub elapsed_s: Option<f64>,
+    /// The canonical record type (`command`, `file_edit`, ...).
+    pub kind: &'static str,
+    pub text: String,
+    /// Cited as evidence by a failed criterion.
+    pub cited: bool,
+    /// The first step at which the agent left scope.
+    pub first_out_of_scope: bool,
+}
+
+/// The review page of one failed trajectory.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Review {
+    /// Anchor in `report.html` (`review-3`): never made from trajectory text.
+    pub anchor: String,
+    pub trajectory: String,
+    pub scenario: Option<String>,
+    pub agent: String,
+    pub model: Option<String>,
+    pub file: String,
+    pub status: Outcome,
+    pub score: Option<f64>,
+    pub failed: Vec<FailedCriterion>,
+    pub steps: Vec<StepView>,
+    /// Steps left out of `steps` to keep the page small (the cited ones and their neighbours
+    /// are always shown).
+    pub steps_elided: u32,
+    pub first_out_of_scope_step: Option<u32>,
+    pub side_effects: Vec<String>,
+    pub files_touched: Vec<String>,
+    pub cost_usd: Option<f64>,
+    pub tokens: Option<u64>,
+    pub duration_s: Option<f64>,
+    /// Why the steps could not be shown (file moved, changed or unreadable).
+    pub steps_problem: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FailedCriterion {
+    pub criterion: String,
+    pub gating: bool,
+    pub message: String,
+    pub evidence: Vec<u32>,
+}
 
 /// Longest step text kept on a page, in characters.
 const MAX_STEP_TEXT: usize = 600;
@@ -27,7 +76,7 @@ pub fn reviews(rows: &[TrajectoryRow], crits: &[CriterionRow]) -> (Vec<Review>, 
     // Which outcomes get a page (an error row has no steps graded to show).
     let shown = |r: &TrajectoryRow| match r.status {
         RowStatus::Verdict(o @ (Outcome::Fail | Outcome::Review)) => Some(o),
-        RowStatus::Verdict(Outcome::Pass | Outcome::Incomplete) | RowStatus::Error(_) => None,
+        RowStatus::Verdict(Outcome::Pass | Outcome::Incomplete | Outcome::Unassessed) | RowStatus::Error(_) => None,
     };
     let mut failed: Vec<(&TrajectoryRow, Outcome)> =
         rows.iter().filter(|r| r.trajectory.is_some()).filter_map(|r| Some((r, shown(r)?))).collect();

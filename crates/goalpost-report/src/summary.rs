@@ -11,12 +11,14 @@ use serde::Serialize;
 
 use crate::Error;
 use crate::dataset::{self, CriterionRow, RowStatus, TrajectoryRow};
+use crate::review::Review;
 use crate::stats::{self, Interval};
 use crate::table::RowKind;
 
 pub use crate::stats::Z95;
 
-/// Pass counts over a group of trajectories. `found = passed + failed + incomplete + errored`.
+/// Pass counts over a group of trajectories.
+/// `found = passed + failed + review + incomplete + errored + unassessed`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Counts {
     pub found: u64,
@@ -26,8 +28,11 @@ pub struct Counts {
     pub review: u64,
     pub incomplete: u64,
     pub errored: u64,
-    /// `passed / found`: an errored, incomplete or review trajectory is not a pass, and stays
-    /// counted.
+    /// Graded, but the objective was never assessed (no scenario, no harness report): counted
+    /// in `found`, outside the pass rate's denominator.
+    pub unassessed: u64,
+    /// `passed / (found - unassessed)`: an errored, incomplete or review trajectory is not a
+    /// pass, and stays counted; one whose objective was not assessed is its own group.
     pub pass_rate: f64,
     /// Wilson 95% interval of the pass rate.
     pub pass_ci: Interval,
@@ -37,6 +42,14 @@ pub struct Counts {
     pub cost_usd: Option<f64>,
     pub cost_reported: u64,
     pub tokens: Option<u64>,
+}
+
+impl Counts {
+    /// The pass rate's denominator: every trajectory found but those whose objective was not
+    /// assessed.
+    pub fn assessed(&self) -> u64 {
+        self.found - self.unassessed
+    }
 }
 
 /// A row of a by-scenario, by-agent or by-tag table.
@@ -103,55 +116,6 @@ pub struct TrendPoint {
     pub cost_usd: Option<f64>,
 }
 
-/// One step on a review page's timeline. Text is raw: the renderer escapes it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StepView {
-    pub n: u32,
-    pub elapsed_s: Option<f64>,
-    /// The canonical record type (`command`, `file_edit`, ...).
-    pub kind: &'static str,
-    pub text: String,
-    /// Cited as evidence by a failed criterion.
-    pub cited: bool,
-    /// The first step at which the agent left scope.
-    pub first_out_of_scope: bool,
-}
-
-/// The review page of one failed trajectory.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Review {
-    /// Anchor in `report.html` (`review-3`): never made from trajectory text.
-    pub anchor: String,
-    pub trajectory: String,
-    pub scenario: Option<String>,
-    pub agent: String,
-    pub model: Option<String>,
-    pub file: String,
-    pub status: Outcome,
-    pub score: Option<f64>,
-    pub failed: Vec<FailedCriterion>,
-    pub steps: Vec<StepView>,
-    /// Steps left out of `steps` to keep the page small (the cited ones and their neighbours
-    /// are always shown).
-    pub steps_elided: u32,
-    pub first_out_of_scope_step: Option<u32>,
-    pub side_effects: Vec<String>,
-    pub files_touched: Vec<String>,
-    pub cost_usd: Option<f64>,
-    pub tokens: Option<u64>,
-    pub duration_s: Option<f64>,
-    /// Why the steps could not be shown (file moved, changed or unreadable).
-    pub steps_problem: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FailedCriterion {
-    pub criterion: String,
-    pub gating: bool,
-    pub message: String,
-    pub evidence: Vec<u32>,
-}
-
 /// Everything the nightly summary shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -185,6 +149,7 @@ pub fn counts<'a>(rows: impl IntoIterator<Item = &'a TrajectoryRow>) -> Counts {
             RowStatus::Verdict(Outcome::Fail) => c.failed += 1,
             RowStatus::Verdict(Outcome::Review) => c.review += 1,
             RowStatus::Verdict(Outcome::Incomplete) => c.incomplete += 1,
+            RowStatus::Verdict(Outcome::Unassessed) => c.unassessed += 1,
             RowStatus::Error(_) => c.errored += 1,
         }
         if let Some(s) = r.score.filter(|_| !r.is_error()) {
@@ -200,8 +165,9 @@ pub fn counts<'a>(rows: impl IntoIterator<Item = &'a TrajectoryRow>) -> Counts {
             tokens_seen = true;
         }
     }
-    c.pass_rate = if c.found == 0 { 0.0 } else { c.passed as f64 / c.found as f64 };
-    c.pass_ci = stats::wilson(c.passed, c.found, Z95);
+    let assessed = c.assessed();
+    c.pass_rate = if assessed == 0 { 0.0 } else { c.passed as f64 / assessed as f64 };
+    c.pass_ci = stats::wilson(c.passed, assessed, Z95);
     c.mean_score = (scored > 0).then(|| score_sum / scored as f64);
     c.cost_usd = (c.cost_reported > 0).then_some(cost);
     c.tokens = tokens_seen.then_some(tokens);

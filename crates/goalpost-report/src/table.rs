@@ -207,7 +207,8 @@ impl<'a> Columns<'a> {
         self.gating.push(None);
         self.weight.push(None);
         self.status.push(RowStatus::Verdict(v.outcome).as_str());
-        self.reason.push(None);
+        // Why the objective was not assessed, when it was not.
+        self.reason.push(v.unassessed.map(|u| u.as_str().to_owned()));
         self.passed.push(v.passed);
         self.score.push(Some(v.score));
         self.objective_met.push(v.objective_met);

@@ -118,6 +118,12 @@ pub fn read_instance(
     Ok(t)
 }
 
+/// Whether `t` is a SWE-bench instance read without its harness report: its scenario (which
+/// tests had to pass) could not be derived, so its objective cannot be assessed.
+pub fn missing_harness_report(t: &Trajectory) -> bool {
+    t.embedded_scenario.is_none() && t.header.source.as_ref().is_some_and(|s| s.format.starts_with("mini-swe-agent"))
+}
+
 /// Where the final test results came from when only the harness's test log was kept.
 pub const TEST_LOG_SOURCE: &str = "swebench-test-log";
 

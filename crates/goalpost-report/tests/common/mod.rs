@@ -4,10 +4,10 @@
 //! `browser`.
 #![allow(dead_code)]
 
+use goalpost_report::review::{FailedCriterion, Review, StepView};
 use goalpost_report::stats;
 use goalpost_report::summary::{
-    Counts, CriterionCounts, ErrorEntry, FailedCriterion, Failure, FailureGroup, Group, Report, Review, StepView,
-    TrendPoint, Z95,
+    Counts, CriterionCounts, ErrorEntry, Failure, FailureGroup, Group, Report, TrendPoint, Z95,
 };
 
 pub(crate) const SCRIPT: &str = "<script>document.body.setAttribute('data-pwned','1')</script>";
@@ -45,6 +45,7 @@ fn counts(
         review: 0,
         incomplete,
         errored,
+        unassessed: 0,
         pass_rate: passed as f64 / found as f64,
         pass_ci: stats::wilson(passed, found, Z95),
         mean_score,

@@ -25,10 +25,14 @@ pub(crate) fn row(run: &str, revision: &str, scenario: &str, attempt: u32, statu
         tags: Vec::new(),
         attempt: Some(attempt),
         status,
+        unassessed: matches!(status, RowStatus::Verdict(Outcome::Unassessed))
+            .then_some(goalpost_grade::Unassessed::NoScenario),
         score: match status {
             RowStatus::Verdict(Outcome::Pass) => Some(1.0),
             RowStatus::Error(_) => None,
-            RowStatus::Verdict(Outcome::Fail | Outcome::Incomplete | Outcome::Review) => Some(0.5),
+            RowStatus::Verdict(Outcome::Fail | Outcome::Incomplete | Outcome::Review | Outcome::Unassessed) => {
+                Some(0.5)
+            }
         },
         objective_met: None,
         message: None,
