@@ -95,6 +95,40 @@ pub struct FailureGroup {
     pub failures: Vec<Failure>,
 }
 
+/// Trajectories whose objective was not assessed, for one reason: their own group, outside
+/// every pass rate's denominator.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnassessedGroup {
+    /// The reason's name (`no_scenario`, ...).
+    pub reason: &'static str,
+    /// The reason as a reader is told it.
+    pub description: &'static str,
+    pub count: u64,
+    /// The first trajectories (at most [`UNASSESSED_SHOWN`]), in table order.
+    pub trajectories: Vec<String>,
+}
+
+/// How many trajectories an [`UnassessedGroup`] names.
+pub const UNASSESSED_SHOWN: usize = 20;
+
+/// Groups the trajectories whose objective was not assessed by their reason.
+pub fn unassessed_groups(rows: &[TrajectoryRow]) -> Vec<UnassessedGroup> {
+    let mut by: BTreeMap<Option<goalpost_grade::Unassessed>, UnassessedGroup> = BTreeMap::new();
+    for r in rows.iter().filter(|r| !r.assessed()) {
+        let g = by.entry(r.unassessed).or_insert_with(|| UnassessedGroup {
+            reason: r.unassessed.map_or("unknown", |u| u.as_str()),
+            description: r.unassessed.map_or("the table does not record why", |u| u.describe()),
+            count: 0,
+            trajectories: Vec::new(),
+        });
+        g.count += 1;
+        if g.trajectories.len() < UNASSESSED_SHOWN {
+            g.trajectories.push(r.trajectory.clone().unwrap_or_default());
+        }
+    }
+    by.into_values().collect()
+}
+
 /// An input that could not be graded.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ErrorEntry {
@@ -129,6 +163,8 @@ pub struct Report {
     pub by_tag: Vec<Group>,
     pub by_criterion: Vec<CriterionCounts>,
     pub failures: Vec<FailureGroup>,
+    /// The trajectories whose objective was not assessed, by reason.
+    pub unassessed: Vec<UnassessedGroup>,
     pub errors: Vec<ErrorEntry>,
     /// The last runs of the history, oldest first, this run included.
     pub trend: Vec<TrendPoint>,
@@ -305,6 +341,7 @@ pub fn build(run_dir: &Path, history: Option<&Path>) -> Result<Report, Error> {
         by_tag: groups(&rows, |r| r.tags.clone()),
         by_criterion: criterion_counts(&df)?,
         failures: failures(&rows, &crits, &anchor_of),
+        unassessed: unassessed_groups(&rows),
         errors: rows
             .iter()
             .filter(|r| r.is_error())

@@ -123,6 +123,7 @@ pub(crate) fn report() -> Report {
                 review: Some("review-1".into()),
             }],
         }],
+        unassessed: Vec::new(),
         errors: vec![ErrorEntry {
             file: format!("{PATH}/{IMG}.jsonl"),
             line: Some(12),
