@@ -66,7 +66,11 @@ fn outcome(o: Outcome) -> &'static str {
 pub(crate) fn summary_table(r: &RunResults, t: &Totals) -> io::Result<()> {
     let mut out = io::stdout().lock();
     let w_traj = r.verdicts.iter().map(|v| v.trajectory.chars().count().min(48)).max().unwrap_or(10).max(10);
-    writeln!(out, "{:<w_traj$}  {:<10}  {:>5}  {:<9}  failed criteria", "trajectory", "outcome", "score", "objective")?;
+    writeln!(
+        out,
+        "{:<w_traj$}  {:<10}  {:>5}  {:<10}  failed criteria",
+        "trajectory", "outcome", "score", "objective"
+    )?;
     for v in &r.verdicts {
         // Failures, then what awaits a person's decision.
         let failed: Vec<String> = v
@@ -76,14 +80,15 @@ pub(crate) fn summary_table(r: &RunResults, t: &Totals) -> io::Result<()> {
             .map(|c| c.id.clone())
             .chain(v.criteria.iter().filter(|c| c.status == Status::Review).map(|c| format!("review: {}", c.id)))
             .collect();
-        let objective = match v.objective_met {
-            Some(true) => "met",
-            Some(false) => "not met",
-            None => "-",
+        let objective = match (v.objective_met, v.unassessed) {
+            (Some(true), _) => "met",
+            (Some(false), _) => "not met",
+            (None, Some(_)) => "unassessed",
+            (None, None) => "-",
         };
         writeln!(
             out,
-            "{:<w_traj$}  {:<10}  {:>5.2}  {:<9}  {}",
+            "{:<w_traj$}  {:<10}  {:>5.2}  {:<10}  {}",
             clean(&v.trajectory, 48),
             outcome(v.outcome),
             v.score,
@@ -94,7 +99,7 @@ pub(crate) fn summary_table(r: &RunResults, t: &Totals) -> io::Result<()> {
     for e in &r.errors {
         writeln!(
             out,
-            "{:<w_traj$}  {:<10}  {:>5}  {:<9}  {}",
+            "{:<w_traj$}  {:<10}  {:>5}  {:<10}  {}",
             clean(e.trajectory.as_deref().unwrap_or(&e.file), 48),
             "ERROR",
             "-",
@@ -104,13 +109,14 @@ pub(crate) fn summary_table(r: &RunResults, t: &Totals) -> io::Result<()> {
     }
     writeln!(
         out,
-        "\n{} found: {} graded ({} pass, {} fail, {} review, {} incomplete), {} errored; {} criteria unscored, {} not applicable",
+        "\n{} found: {} graded ({} pass, {} fail, {} review, {} incomplete, {} objective not assessed), {} errored; {} criteria unscored, {} not applicable",
         t.found,
         t.graded,
         t.passed,
         t.failed,
         t.review,
         t.incomplete,
+        t.unassessed,
         t.errored,
         t.criteria_unscored,
         t.criteria_not_applicable

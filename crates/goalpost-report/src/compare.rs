@@ -36,6 +36,10 @@ pub struct Side {
     pub review: u64,
     pub errored: u64,
     pub incomplete: u64,
+    /// Trajectories whose objective was not assessed: counted here, and in nothing else of
+    /// the side (no pass rate, score, flip or cost figure includes them).
+    pub unassessed: u64,
+    /// Over the trajectories whose objective was assessed.
     pub pass_rate: f64,
     pub pass_ci: Interval,
     pub mean_score: f64,
@@ -213,7 +217,9 @@ fn repeats<'a>(rows: &[&'a TrajectoryRow]) -> BTreeMap<(String, u32), Vec<&'a Tr
     out
 }
 
-fn side(label: &str, rows: &[&TrajectoryRow]) -> Side {
+/// A side's figures over `rows`, its trajectories whose objective was assessed; `unassessed`
+/// counts the others.
+fn side(label: &str, rows: &[&TrajectoryRow], unassessed: u64) -> Side {
     let cells = cells(rows);
     let n = rows.len() as u64;
     let counts = crate::summary::counts(rows.iter().copied());
@@ -245,6 +251,7 @@ fn side(label: &str, rows: &[&TrajectoryRow]) -> Side {
         review: counts.review,
         errored: counts.errored,
         incomplete: counts.incomplete,
+        unassessed,
         pass_rate: if n == 0 { 0.0 } else { passed as f64 / n as f64 },
         pass_ci: stats::wilson(passed, n, Z95),
         mean_score: mean(scores.iter().copied()).unwrap_or(0.0),
@@ -313,8 +320,11 @@ pub fn compare(
     others: &[(String, Vec<TrajectoryRow>)],
     alpha: f64,
 ) -> Comparison {
-    let base: Vec<&TrajectoryRow> = baseline.1.iter().collect();
-    let cand: Vec<&TrajectoryRow> = candidate.1.iter().collect();
+    // Objective success is compared only where the objective was assessed; the others are
+    // counted on each side as their own group.
+    let base: Vec<&TrajectoryRow> = baseline.1.iter().filter(|r| r.assessed()).collect();
+    let cand: Vec<&TrajectoryRow> = candidate.1.iter().filter(|r| r.assessed()).collect();
+    let unassessed = |rows: &[TrajectoryRow]| rows.iter().filter(|r| !r.assessed()).count() as u64;
     let (bc, cc) = (cells(&base), cells(&cand));
     let keys: BTreeSet<&String> = bc.keys().chain(cc.keys()).collect();
     let mut scenarios = Vec::new();
@@ -393,7 +403,7 @@ pub fn compare(
     let cost_bootstrap = stats::paired_bootstrap(&paired_base_cost, &paired_cand_cost, RESAMPLES, SEED, 0.95);
     let tok_bootstrap = stats::paired_bootstrap(&paired_base_tok, &paired_cand_tok, RESAMPLES, SEED, 0.95);
 
-    let (bs, cs) = (side(baseline.0, &base), side(candidate.0, &cand));
+    let (bs, cs) = (side(baseline.0, &base, unassessed(baseline.1)), side(candidate.0, &cand, unassessed(candidate.1)));
     let metric = |metric: &'static str,
                   b: Option<f64>,
                   c: Option<f64>,
@@ -453,7 +463,7 @@ pub fn compare(
         if label == &bs.label || label == &cs.label {
             continue;
         }
-        let rs: Vec<&TrajectoryRow> = rows.iter().collect();
+        let rs: Vec<&TrajectoryRow> = rows.iter().filter(|r| r.assessed()).collect();
         points.push((label.clone(), mean_cost(&rs), pass_rate(&rs).unwrap_or(0.0)));
     }
     let on = stats::pareto_front(&points.iter().map(|(_, c, s)| (c.unwrap_or(f64::NAN), *s)).collect::<Vec<_>>());

@@ -74,13 +74,29 @@ pub fn evaluate(
     let mut rules = Vec::new();
     let found = run.len() as u64;
     let passed = run.iter().filter(|r| r.passed()).count() as u64;
+    // Objective success counts only where the objective was assessed; the others are their
+    // own group, named by the pass-rate rules and judged by `objective.max_unassessed`.
+    let unassessed: Vec<&TrajectoryRow> = run.iter().filter(|r| !r.assessed()).collect();
+    let unassessed_note = |details: &mut Vec<String>| {
+        if !unassessed.is_empty() {
+            let groups = crate::summary::unassessed_groups(run);
+            for g in groups {
+                details.push(format!(
+                    "objective not assessed ({}): {} trajectory(ies), not counted: {}",
+                    g.description,
+                    g.count,
+                    g.trajectories.join(", ")
+                ));
+            }
+        }
+    };
     // Graded to a pass, a fail or a review item (the grader did its part; the open decision
     // has a rule of its own): what completeness counts.
     let decided = run
         .iter()
         .filter(|r| match r.status {
-            RowStatus::Verdict(Outcome::Pass | Outcome::Fail | Outcome::Review) => true,
-            RowStatus::Verdict(Outcome::Incomplete | Outcome::Unassessed) | RowStatus::Error(_) => false,
+            RowStatus::Verdict(Outcome::Pass | Outcome::Fail | Outcome::Review | Outcome::Unassessed) => true,
+            RowStatus::Verdict(Outcome::Incomplete) | RowStatus::Error(_) => false,
         })
         .count() as u64;
     let expected = policy.completeness.as_ref().and_then(|c| c.expected).unwrap_or(found).max(found);
@@ -104,19 +120,14 @@ pub fn evaluate(
                     "incomplete (a gating criterion unscored): {}",
                     r.trajectory.as_deref().unwrap_or("?")
                 )),
-                RowStatus::Verdict(Outcome::Unassessed) => incomplete.push(format!(
-                    "objective not assessed ({}): {}",
-                    r.unassessed.map(goalpost_grade::Unassessed::describe).unwrap_or("reason not recorded"),
-                    r.trajectory.as_deref().unwrap_or("?")
-                )),
-                RowStatus::Verdict(Outcome::Pass | Outcome::Fail | Outcome::Review) => {}
+                RowStatus::Verdict(Outcome::Pass | Outcome::Fail | Outcome::Review | Outcome::Unassessed) => {}
             }
         }
         details.extend(incomplete);
         rules.push(RuleResult {
             rule: "completeness.min".into(),
             passed: expected > 0 && share >= c.min,
-            figure: format!("{share:.3} ({decided} of {expected} expected graded to pass or fail)"),
+            figure: format!("{share:.3} ({decided} of {expected} expected graded)"),
             threshold: format!(">= {:.3}", c.min),
             details,
         });
@@ -124,19 +135,23 @@ pub fn evaluate(
 
     if let Some(p) = &policy.pass_rate {
         if let Some(min) = p.min {
-            let rate = if expected == 0 { 0.0 } else { passed as f64 / expected as f64 };
+            let assessed = expected - unassessed.len() as u64;
+            let rate = if assessed == 0 { 0.0 } else { passed as f64 / assessed as f64 };
+            let mut details = Vec::new();
+            unassessed_note(&mut details);
             rules.push(RuleResult {
                 rule: "pass_rate.min".into(),
-                passed: expected > 0 && rate >= min,
+                passed: assessed > 0 && rate >= min,
                 figure: format!(
-                    "{rate:.3} ({passed} of {expected}: errored, incomplete and missing count as not passed)"
+                    "{rate:.3} ({passed} of {assessed} whose objective was assessed: errored, incomplete, review and missing count as not passed; {} not assessed)",
+                    unassessed.len()
                 ),
                 threshold: format!(">= {min:.3}"),
-                details: Vec::new(),
+                details,
             });
         }
         let mut by_tag: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
-        for r in run {
+        for r in run.iter().filter(|r| r.assessed()) {
             for t in &r.tags {
                 let e = by_tag.entry(t).or_default();
                 e.0 += u64::from(r.passed());
@@ -160,6 +175,18 @@ pub fn evaluate(
                 details: Vec::new(),
             });
         }
+    }
+
+    if let Some(o) = &policy.objective {
+        let mut details = Vec::new();
+        unassessed_note(&mut details);
+        rules.push(RuleResult {
+            rule: "objective.max_unassessed".into(),
+            passed: unassessed.len() as u64 <= o.max_unassessed,
+            figure: format!("{} trajectory(ies) whose objective was not assessed", unassessed.len()),
+            threshold: format!("<= {}", o.max_unassessed),
+            details,
+        });
     }
 
     if let Some(r) = &policy.review {

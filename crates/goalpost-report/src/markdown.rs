@@ -86,14 +86,26 @@ fn counts_row(key: String, c: &Counts) -> Vec<String> {
         c.review.to_string(),
         c.incomplete.to_string(),
         c.errored.to_string(),
+        c.unassessed.to_string(),
         format!("{} [{}, {}]", pct(c.pass_rate), pct(c.pass_ci.lo), pct(c.pass_ci.hi)),
         dash(c.mean_score, |s| format!("{s:.3}")),
         dash(c.cost_usd, usd),
     ]
 }
 
-const COUNTS_HEADER: [&str; 10] =
-    ["", "found", "passed", "failed", "review", "incomplete", "errored", "pass rate [95% CI]", "mean score", "cost"];
+const COUNTS_HEADER: [&str; 11] = [
+    "",
+    "found",
+    "passed",
+    "failed",
+    "review",
+    "incomplete",
+    "errored",
+    "objective not assessed",
+    "pass rate [95% CI]",
+    "mean score",
+    "cost",
+];
 
 fn groups(out: &mut String, title: &str, groups: &[Group]) {
     if groups.is_empty() {
@@ -112,10 +124,11 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(out, "# goalpost run {}\n", escape(&r.run_id));
     let _ = writeln!(
         out,
-        "**{}** of **{}** trajectories passed ({} [{}, {}], Wilson 95%); {} failed, {} await review, {} incomplete, {} errored. \
+        "**{}** of **{}** trajectories{} passed ({} [{}, {}], Wilson 95%); {} failed, {} await review, {} incomplete, {} errored.{} \
          Mean score {}. Cost {} ({} per solved task), {} tokens. Started {}.\n",
         o.passed,
-        o.found,
+        o.assessed(),
+        if o.unassessed > 0 { " whose objective was assessed" } else { "" },
         pct(o.pass_rate),
         pct(o.pass_ci.lo),
         pct(o.pass_ci.hi),
@@ -123,6 +136,12 @@ pub fn render(r: &Report) -> String {
         o.review,
         o.incomplete,
         o.errored,
+        match o.unassessed {
+            0 => String::new(),
+            n => format!(
+                " **{n}** more were graded but their objective was not assessed: not passes, and outside the pass rate (see below)."
+            ),
+        },
         dash(o.mean_score, |s| format!("{s:.3}")),
         dash(o.cost_usd, usd),
         dash(r.cost_per_solved, usd),
@@ -131,6 +150,20 @@ pub fn render(r: &Report) -> String {
     );
     for n in &r.notes {
         let _ = writeln!(out, "> {}\n", escape(n));
+    }
+    if !r.unassessed.is_empty() {
+        let _ = writeln!(out, "## Objective not assessed\n");
+        table(
+            &mut out,
+            &["reason", "trajectories", "first ones"],
+            r.unassessed.iter().map(|g| {
+                let mut first: Vec<String> = g.trajectories.iter().map(|t| format!("`{}`", escape(t))).collect();
+                if g.count as usize > g.trajectories.len() {
+                    first.push(format!("and {} more", g.count as usize - g.trajectories.len()));
+                }
+                vec![escape(g.description), g.count.to_string(), first.join(", ")]
+            }),
+        );
     }
     groups(&mut out, "scenario", &r.by_scenario);
     groups(&mut out, "agent", &r.by_agent);

@@ -32,9 +32,12 @@ pub struct Policy {
     pub regressions: Option<Regressions>,
     #[serde(default)]
     pub review: Option<ReviewRule>,
+    #[serde(default)]
+    pub objective: Option<ObjectiveRule>,
 }
 
-/// Pass rate over every trajectory expected (missing and errored ones count as not passed).
+/// Pass rate over every trajectory expected whose objective was assessed (missing, errored,
+/// incomplete and review ones count as not passed; unassessed ones are named, not counted).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PassRate {
@@ -129,6 +132,15 @@ pub struct Regressions {
 pub struct ReviewRule {
     /// At most this many criteria may await a person's decision (0: every item decided).
     pub max_open: u64,
+}
+
+/// Trajectories whose objective was never assessed (no scenario, no harness report): a
+/// release can require every one assessed.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectiveRule {
+    /// At most this many trajectories may go unassessed (0: every objective assessed).
+    pub max_unassessed: u64,
 }
 
 /// Why a policy cannot be used. Every variant but [`PolicyError::Toml`] and
@@ -254,7 +266,8 @@ impl Policy {
             || self.cost.is_some()
             || self.completeness.is_some()
             || self.regressions.is_some()
-            || self.review.is_some();
+            || self.review.is_some()
+            || self.objective.is_some();
         if !any {
             return Err(PolicyError::NoRule);
         }

@@ -71,13 +71,14 @@ fn side_rows(s: &Side) -> Vec<String> {
         },
         s.review.to_string(),
         format!("{} / {}", s.errored, s.incomplete),
+        s.unassessed.to_string(),
         opt(s.mean_cost_usd, usd),
         opt(s.cost_per_solved_usd, usd),
         opt(s.mean_tokens, |x| format!("{x:.0}")),
     ]
 }
 
-const SIDE_HEADER: [&str; 10] = [
+const SIDE_HEADER: [&str; 11] = [
     "revision",
     "trajectories",
     "scenarios",
@@ -85,6 +86,7 @@ const SIDE_HEADER: [&str; 10] = [
     "mean score [95% CI]",
     "review",
     "errored / incomplete",
+    "objective not assessed",
     "mean cost",
     "cost per solved",
     "mean tokens",

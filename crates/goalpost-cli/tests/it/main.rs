@@ -5,6 +5,7 @@ use std::process::{Command, Output};
 
 mod review;
 mod survive;
+mod unassessed;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
@@ -36,7 +37,12 @@ fn run_with_no_flags_grades_the_bundled_examples() {
     let o = goalpost(&["run", "--out", out.path().to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let stdout = text(&o.stdout);
-    assert!(stdout.contains("6 found: 6 graded (3 pass, 3 fail, 0 review, 0 incomplete), 0 errored"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "6 found: 6 graded (3 pass, 3 fail, 0 review, 0 incomplete, 0 objective not assessed), 0 errored"
+        ),
+        "{stdout}"
+    );
     let rows = rows(&out.path().join("results.jsonl"));
     assert_eq!(rows.len(), 6);
     for r in &rows {
@@ -118,13 +124,18 @@ fn a_bad_file_becomes_an_error_row_and_nothing_else_is_lost() {
     let unknown = verdicts.iter().find(|v| v["file"].as_str().unwrap().ends_with("unknown-scenario.jsonl")).unwrap();
     assert!(unknown["note"].as_str().unwrap().contains("names scenario `no-such-scenario`, which is not loaded"));
     assert_eq!(unknown["scenario"], serde_json::Value::Null);
+    // Its objective was never assessed: not a pass, and said why.
+    assert_eq!((&unknown["outcome"], &unknown["passed"]), (&"unassessed".into(), &serde_json::Value::Null));
+    assert_eq!(unknown["unassessed"], "scenario_not_loaded");
     let status =
         |id: &str| unknown["criteria"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap()["status"].clone();
     assert_eq!(status("acceptance-tests"), "not_applicable");
     assert_eq!(status("forbidden-commands"), "pass");
     assert!(by_file("notes.json")["message"].as_str().unwrap().contains("not a trajectory"));
     assert!(
-        text(&o.stdout).contains("6 found: 3 graded (3 pass, 0 fail, 0 review, 0 incomplete), 3 errored"),
+        text(&o.stdout).contains(
+            "6 found: 3 graded (2 pass, 0 fail, 0 review, 0 incomplete, 1 objective not assessed), 3 errored"
+        ),
         "{}",
         text(&o.stdout)
     );

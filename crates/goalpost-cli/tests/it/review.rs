@@ -36,7 +36,10 @@ fn a_tool_the_catalog_never_saw_is_a_review_item_everywhere() {
     let o = goalpost(&["run", "--out", run.to_str().unwrap(), "--trajectories", trajs.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "review is not an error: {}", text(&o.stderr));
     let stdout = text(&o.stdout);
-    assert!(stdout.contains("2 found: 2 graded (1 pass, 0 fail, 1 review, 0 incomplete)"), "{stdout}");
+    assert!(
+        stdout.contains("2 found: 2 graded (1 pass, 0 fail, 1 review, 0 incomplete, 0 objective not assessed)"),
+        "{stdout}"
+    );
     assert!(stdout.contains("REVIEW") && stdout.contains("review: approved-tools"), "{stdout}");
 
     let r = rows(&run.join("results.jsonl"));
