@@ -31,6 +31,56 @@ pub(crate) enum Command {
     /// The regression store: list, show, retire, verify.
     #[command(subcommand)]
     Regressions(RegressionsCommand),
+    /// List what awaits a reviewer across runs, or record a decision in the ledger.
+    Review(ReviewArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReviewArgs {
+    #[command(subcommand)]
+    pub(crate) action: Option<ReviewAction>,
+    /// A run directory, or a directory of runs (repeatable) [default: reports/].
+    #[arg(long = "runs", default_value = "reports", global = true)]
+    pub(crate) runs: Vec<PathBuf>,
+    /// The reviewers' ledger (one JSON line per decision; a missing file has none).
+    #[arg(long, default_value = goalpost_grade::ledger::DEFAULT_PATH, global = true)]
+    pub(crate) ledger: PathBuf,
+    /// List failures a reviewer may overturn too (by default only how many there are).
+    #[arg(long)]
+    pub(crate) failures: bool,
+    /// Print the list as JSON lines.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReviewAction {
+    /// The item is fine: a review item or a failure becomes a pass (a failure so accepted is
+    /// counted as overturned).
+    Accept(DecideArgs),
+    /// The item is not fine: a review item becomes a failure (promoted like any failure).
+    Reject(DecideArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DecideArgs {
+    /// The item as `goalpost review` lists it: `HASH:CRITERION` (a unique prefix of the
+    /// trajectory's content hash, at least 8 hex digits) or `TRAJECTORY:CRITERION`.
+    pub(crate) item: String,
+    /// Who decides (a name or handle).
+    #[arg(long)]
+    pub(crate) by: String,
+    /// Why: what a later reader needs to agree.
+    #[arg(long)]
+    pub(crate) why: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LedgerArg {
+    /// The reviewers' ledger: decisions on review items and overturned failures, applied
+    /// wherever verdicts are shown (one JSON line per decision; a missing file has none).
+    #[arg(long, default_value = goalpost_grade::ledger::DEFAULT_PATH)]
+    pub(crate) ledger: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -62,6 +112,8 @@ pub(crate) struct PromoteArgs {
     /// Which failures are worth remembering.
     #[arg(long, value_enum, default_value_t = MinSeverity::Gating)]
     pub(crate) min_severity: MinSeverity,
+    #[command(flatten)]
+    pub(crate) ledger: LedgerArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,6 +154,19 @@ pub(crate) struct ReportArgs {
     /// Where to write summary.md, report.html and report.json [default: the run directory].
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) ledger: LedgerArg,
+    /// Which trajectories get a review page (review/<n>.html).
+    #[arg(long, value_enum, default_value_t = PagesArg::Failed)]
+    pub(crate) pages: PagesArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum PagesArg {
+    /// Failed and review trajectories, and unassessed ones with an open review item.
+    Failed,
+    /// Every graded trajectory, passing ones too.
+    All,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -129,6 +194,8 @@ pub(crate) struct CompareArgs {
     /// Also write compare.md and compare.json into this directory.
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) ledger: LedgerArg,
 }
 
 #[derive(Debug, Args)]
@@ -149,6 +216,8 @@ pub(crate) struct GateArgs {
     pub(crate) out: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) store: StoreArg,
+    #[command(flatten)]
+    pub(crate) ledger: LedgerArg,
 }
 
 #[derive(Debug, Args)]
@@ -174,6 +243,8 @@ pub(crate) struct RunArgs {
     /// Output directory [default: reports/<run-id>].
     #[arg(long, conflicts_with = "resume")]
     pub(crate) out: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) ledger: LedgerArg,
     /// Finish an interrupted run in its directory: the inputs, scenarios and rubrics it started
     /// with are read again, and only trajectories its partial results lack are graded.
     #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["trajectories", "scenario", "scenarios", "rubrics"])]

@@ -10,7 +10,7 @@ use goalpost_trajectory::{Limits, discover};
 
 use crate::args::{Cli, Command, ExplainArgs, ImportArgs, RunArgs, SpecArgs};
 use crate::exit::Exit;
-use crate::{manifest, progress, regressions, render, reports};
+use crate::{manifest, progress, regressions, render, reports, review};
 
 pub(crate) fn dispatch(cli: Cli) -> Result<Exit> {
     match cli.command {
@@ -23,6 +23,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<Exit> {
         Command::Gate(a) => reports::gate(a),
         Command::Promote(a) => regressions::promote(a),
         Command::Regressions(c) => regressions::dispatch(c),
+        Command::Review(a) => review::review(a),
     }
 }
 
@@ -170,7 +171,12 @@ fn run(mut a: RunArgs) -> Result<Exit> {
         scenario: assigned(&specs, a.scenario.as_deref())?,
         reuse,
     };
-    let results = goalpost_grade::run(&inputs, pre_errors, &specs, opts, &bar);
+    let mut results = goalpost_grade::run(&inputs, pre_errors, &specs, opts, &bar);
+    // Reviewers' decisions are applied last (the same whether the run was resumed or not).
+    let ledger = goalpost_grade::ledger::Ledger::load(&a.ledger.ledger)?;
+    for v in &mut results.verdicts {
+        ledger.apply(v);
+    }
     goalpost_grade::fault::kill_point("results.jsonl");
     goalpost_grade::write_jsonl(&out.join("results.jsonl"), &results)?;
     goalpost_grade::fault::kill_point("results.csv");
@@ -193,6 +199,7 @@ fn run(mut a: RunArgs) -> Result<Exit> {
             .collect(),
         totals: &totals,
         reused: (reused_count > 0).then(|| u32::try_from(reused_count).unwrap_or(u32::MAX)),
+        ledger: &ledger,
     };
     goalpost_grade::fault::kill_point("manifest.json");
     manifest::write(&out, finished)?;

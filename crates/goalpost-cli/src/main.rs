@@ -13,6 +13,7 @@ mod progress;
 mod regressions;
 mod render;
 mod reports;
+mod review;
 
 use std::process::ExitCode;
 

@@ -126,6 +126,7 @@ pub(crate) struct Finished<'a> {
     pub(crate) skipped: Vec<SkippedEntry>,
     pub(crate) totals: &'a Totals,
     pub(crate) reused: Option<u32>,
+    pub(crate) ledger: &'a goalpost_grade::ledger::Ledger,
 }
 
 /// Writes `manifest.json` atomically; it is the last file a run writes.
@@ -138,5 +139,10 @@ pub(crate) fn write(dir: &Path, f: Finished<'_>) -> Result<()> {
     m.scenarios = scenarios;
     m.rubrics = rubrics;
     m.resumed = f.reused;
+    m.ledger = f
+        .ledger
+        .path()
+        .zip(f.ledger.hash())
+        .map(|(p, h)| goalpost_grade::manifest::FileHash { path: p.display().to_string(), blake3: h.to_owned() });
     m.write(dir).with_context(|| format!("writing {}", dir.join("manifest.json").display()))
 }

@@ -22,7 +22,13 @@ pub(crate) fn clean(s: &str, max: usize) -> String {
 
 pub(crate) fn error(e: &anyhow::Error) {
     // Errors name paths and values that may come from a trajectory or a hostile file name.
-    let mut msg = format!("error: {}", clean(&e.to_string(), 4000));
+    // A message's own `\nhint: ` lines stay lines; any other newline is escaped.
+    let text = e.to_string();
+    let mut parts = text.split("\nhint: ");
+    let mut msg = format!("error: {}", clean(parts.next().unwrap_or_default(), 4000));
+    for hint in parts {
+        let _ = write!(msg, "\nhint: {}", clean(hint, 2000));
+    }
     for cause in e.chain().skip(1) {
         let _ = write!(msg, "\n  caused by: {}", clean(&cause.to_string(), 4000));
     }
@@ -109,7 +115,7 @@ pub(crate) fn summary_table(r: &RunResults, t: &Totals) -> io::Result<()> {
     }
     writeln!(
         out,
-        "\n{} found: {} graded ({} pass, {} fail, {} review, {} incomplete, {} objective not assessed), {} errored; {} criteria unscored, {} not applicable",
+        "\n{} found: {} graded ({} pass, {} fail, {} review, {} incomplete, {} objective not assessed), {} errored; {} criteria unscored, {} not applicable{}",
         t.found,
         t.graded,
         t.passed,
@@ -119,7 +125,11 @@ pub(crate) fn summary_table(r: &RunResults, t: &Totals) -> io::Result<()> {
         t.unassessed,
         t.errored,
         t.criteria_unscored,
-        t.criteria_not_applicable
+        t.criteria_not_applicable,
+        match t.criteria_decided {
+            0 => String::new(),
+            n => format!("; {n} criteria decided by a reviewer ({} failure(s) overturned)", t.overturned),
+        }
     )
 }
 

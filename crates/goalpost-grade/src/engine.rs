@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::criteria;
 use crate::facts::Facts;
-use crate::verdict::{CriterionResult, ErrorKind, ErrorRow, RunResults, Status, Summary, Unassessed, Verdict};
+use crate::verdict::{CriterionResult, ErrorKind, ErrorRow, RunResults, Status, Summary, Unassessed, Verdict, round6};
 
 /// Hears about progress. The engine knows nothing of terminals; the CLI draws the bar.
 pub trait Reporter: Send + Sync {
@@ -335,15 +335,12 @@ pub fn grade(t: &Trajectory, plan: &Plan) -> Verdict {
             score: e.score,
             message: e.message,
             evidence: e.evidence,
+            decision: None,
         });
     }
     let settled = crate::verdict::settle(&results.iter().map(|r| (r.kind, r.gating, r.status)).collect::<Vec<_>>());
     let outcome = settled.outcome;
-    let (num, den) = results
-        .iter()
-        .filter_map(|r| r.score.map(|s| (s * r.weight, r.weight)))
-        .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
-    let score = if den > 0.0 { round6(num / den) } else { 0.0 };
+    let score = crate::verdict::score(results.iter().map(|r| (r.weight, r.score)));
     let first_out = results
         .iter()
         .filter(|r| {
@@ -413,9 +410,4 @@ pub fn grade(t: &Trajectory, plan: &Plan) -> Verdict {
         source_format: t.header.source.as_ref().map(|s| s.format.clone()),
         source_scores: t.final_state.as_ref().map(|f| f.scores.clone()).unwrap_or_default(),
     }
-}
-
-/// Scores are rounded so that floating-point summation order can never show in the output.
-fn round6(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
 }

@@ -20,6 +20,7 @@ mod diff;
 mod engine;
 mod facts;
 pub mod fault;
+pub mod ledger;
 pub mod manifest;
 mod output;
 mod shell;
@@ -31,5 +32,5 @@ pub use engine::{
 pub use output::{ResultRow, header_line, read_rows, row_line, write_atomic, write_csv, write_jsonl};
 pub use verdict::{
     CriterionResult, ErrorKind, ErrorRow, Outcome, RunResults, Settled, Status, Summary, Totals, Unassessed,
-    UnscoredReason, Verdict, settle,
+    UnscoredReason, Verdict, score, settle,
 };

@@ -78,6 +78,10 @@ pub struct CriterionResult {
     pub message: String,
     /// Step numbers that prove the status (the final record counts as the last step).
     pub evidence: Vec<u32>,
+    /// A reviewer's decision, when the ledger holds one that answers this criterion: the
+    /// status is then the decided one, and `decision.was` the grader's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<crate::ledger::Decided>,
 }
 
 /// How a trajectory came out overall.
@@ -215,6 +219,19 @@ pub fn settle(criteria: &[(goalpost_spec::CriterionKind, bool, Status)]) -> Sett
     Settled { outcome, objective_met, assessed }
 }
 
+/// A trajectory's score: the weighted mean of its scored criteria's scores, rounded to six
+/// places so that summation order can never show; 0 when none was scored.
+pub fn score(criteria: impl IntoIterator<Item = (f64, Option<f64>)>) -> f64 {
+    let (num, den) =
+        criteria.into_iter().filter_map(|(w, s)| s.map(|s| (s * w, w))).fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+    if den > 0.0 { round6(num / den) } else { 0.0 }
+}
+
+/// Rounded to six places.
+pub(crate) fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
 impl Outcome {
     /// `passed` of a verdict with this outcome: `None` unless a pass or a fail.
     pub fn passed(self) -> Option<bool> {
@@ -316,6 +333,18 @@ impl ErrorKind {
 }
 
 impl Verdict {
+    /// Settles the outcome, `passed`, `objective_met`, the score and `unassessed` again from
+    /// the criteria (after a reviewer's decision changed one).
+    pub fn resettle(&mut self) {
+        let s = settle(&self.criteria.iter().map(|c| (c.kind, c.gating, c.status)).collect::<Vec<_>>());
+        self.outcome = s.outcome;
+        self.passed = s.outcome.passed();
+        self.objective_met = s.objective_met;
+        self.score = score(self.criteria.iter().map(|c| (c.weight, c.score)));
+        self.unassessed =
+            if s.assessed { None } else { Some(self.unassessed.unwrap_or(Unassessed::NoObjectiveCriteria)) };
+    }
+
     /// The revision a pass or a failure is credited to: `agent@revision`, or the agent.
     pub fn revision(&self) -> String {
         match &self.agent_revision {
@@ -369,6 +398,12 @@ pub struct Totals {
     pub criteria_not_applicable: usize,
     #[serde(default)]
     pub criteria_review: usize,
+    /// Criteria a reviewer's decision settled (see [`crate::ledger`]).
+    #[serde(default)]
+    pub criteria_decided: usize,
+    /// Of those, failures a reviewer accepted: overturned, and counted so.
+    #[serde(default)]
+    pub overturned: usize,
 }
 
 impl RunResults {
@@ -384,6 +419,8 @@ impl RunResults {
                 Outcome::Unassessed => t.unassessed += 1,
             }
             t.criteria_review += v.criteria.iter().filter(|c| c.status == Status::Review).count();
+            t.criteria_decided += v.criteria.iter().filter(|c| c.decision.is_some()).count();
+            t.overturned += v.criteria.iter().filter(|c| c.decision.as_ref().is_some_and(|d| d.overturned())).count();
             t.criteria_unscored += v.criteria.iter().filter(|c| c.status == Status::Unscored).count();
             t.criteria_not_applicable += v.criteria.iter().filter(|c| c.status == Status::NotApplicable).count();
         }
