@@ -14,7 +14,13 @@ pub(crate) fn promote(a: PromoteArgs) -> Result<Exit> {
         Some(r) => r,
         None => newest_run()?,
     };
-    let run = RunView::load(&run_dir)?;
+    let mut run = RunView::load(&run_dir)?;
+    // Reviewers' decisions count: a rejected review item is promoted like any failure, and
+    // an overturned failure is not.
+    let ledger = goalpost_grade::ledger::Ledger::load(&a.ledger.ledger)?;
+    for v in &mut run.verdicts {
+        ledger.apply(v);
+    }
     let (specs, _) = load_specs(&a.spec)?;
     let opts = PromoteOptions {
         criteria: a.criteria,

@@ -39,6 +39,10 @@ pub struct Side {
     /// Trajectories whose objective was not assessed: counted here, and in nothing else of
     /// the side (no pass rate, score, flip or cost figure includes them).
     pub unassessed: u64,
+    /// Trajectories a reviewer's decision settled, and failures so overturned to a pass
+    /// (counted in `passed` too).
+    pub decided: u64,
+    pub overturned: u64,
     /// Over the trajectories whose objective was assessed.
     pub pass_rate: f64,
     pub pass_ci: Interval,
@@ -252,6 +256,8 @@ fn side(label: &str, rows: &[&TrajectoryRow], unassessed: u64) -> Side {
         errored: counts.errored,
         incomplete: counts.incomplete,
         unassessed,
+        decided: counts.decided,
+        overturned: counts.overturned,
         pass_rate: if n == 0 { 0.0 } else { passed as f64 / n as f64 },
         pass_ci: stats::wilson(passed, n, Z95),
         mean_score: mean(scores.iter().copied()).unwrap_or(0.0),

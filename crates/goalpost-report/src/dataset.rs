@@ -33,7 +33,14 @@ pub fn load_run(path: &Path) -> Result<DataFrame, Error> {
 /// Keeps the known columns in their order; a missing one is an error naming it, and so is a
 /// row kind or status this build does not know (so that a history names the table and leaves
 /// it out, rather than fail on the whole history later).
-fn check(file: &Path, df: DataFrame) -> Result<DataFrame, Error> {
+fn check(file: &Path, mut df: DataFrame) -> Result<DataFrame, Error> {
+    // Tables written before reviewers' decisions had no decision columns: none applied then.
+    for &column in crate::table::DECISION_COLUMNS {
+        if df.column(column).is_err() {
+            let empty = Series::full_null(column.into(), df.height(), &DataType::String);
+            df.with_column(empty.into_column())?;
+        }
+    }
     for &column in COLUMNS {
         if df.column(column).is_err() {
             return Err(Error::MissingColumn { path: file.to_owned(), column });
@@ -217,9 +224,16 @@ pub struct TrajectoryRow {
     pub first_out_of_scope_step: Option<u32>,
     pub source_format: Option<String>,
     pub content_hash: Option<String>,
+    /// The grader's outcome, when a reviewer's decision on a criterion changed it (or not):
+    /// `None` when no decision applies.
+    pub graded_status: Option<Outcome>,
 }
 
 impl TrajectoryRow {
+    /// Whether a reviewer's decision turned a failed trajectory into a pass.
+    pub fn overturned(&self) -> bool {
+        self.graded_status == Some(Outcome::Fail) && self.status == RowStatus::Verdict(Outcome::Pass)
+    }
     /// Whether it counts as a pass: only a verdict of pass does.
     pub fn passed(&self) -> bool {
         match self.status {
@@ -287,6 +301,26 @@ pub struct CriterionRow {
     pub score: Option<f64>,
     pub message: String,
     pub evidence: Vec<u32>,
+    /// The reviewer's decision, when one applies.
+    pub decision: Option<DecisionView>,
+}
+
+/// A reviewer's decision on a criterion, as a results table records it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DecisionView {
+    pub decision: goalpost_grade::ledger::Verb,
+    /// The grader's status before it.
+    pub was: Status,
+    pub by: String,
+    pub at: String,
+    pub why: String,
+}
+
+impl DecisionView {
+    /// Whether it turned a failure into a pass.
+    pub fn overturned(&self) -> bool {
+        self.was == Status::Fail && self.decision == goalpost_grade::ledger::Verb::Accept
+    }
 }
 
 impl CriterionRow {
@@ -381,6 +415,7 @@ pub fn trajectories(df: &DataFrame) -> Result<Vec<TrajectoryRow>, Error> {
     );
     let (source_format, content_hash) = (strs(&df, "source_format")?, strs(&df, "content_hash")?);
     let reason = strs(&df, "reason")?;
+    let graded = strs(&df, "graded_status")?;
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         out.push(TrajectoryRow {
@@ -414,6 +449,13 @@ pub fn trajectories(df: &DataFrame) -> Result<Vec<TrajectoryRow>, Error> {
             first_out_of_scope_step: first_oos[i],
             source_format: source_format[i].clone(),
             content_hash: content_hash[i].clone(),
+            graded_status: match graded[i].as_deref() {
+                None => None,
+                Some(g) => Some(
+                    Outcome::parse(g)
+                        .ok_or_else(|| ValueError::new("graded_status", Some(RowKind::Trajectory), Some(g)))?,
+                ),
+            },
         });
     }
     Ok(out)
@@ -440,6 +482,13 @@ pub fn criteria(df: &DataFrame) -> Result<Vec<CriterionRow>, Error> {
         (strs(&df, "scenario")?, strs(&df, "agent_revision")?, strs(&df, "criterion")?, strs(&df, "kind")?);
     let (gating, reason, score) = (bools(&df, "gating")?, strs(&df, "reason")?, f64s(&df, "score")?);
     let (message, evidence) = (strs(&df, "message")?, u32_lists(&df, "evidence")?);
+    let (graded, decision, by, at, why) = (
+        strs(&df, "graded_status")?,
+        strs(&df, "decision")?,
+        strs(&df, "decided_by")?,
+        strs(&df, "decided_at")?,
+        strs(&df, "decision_why")?,
+    );
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         out.push(CriterionRow {
@@ -457,7 +506,119 @@ pub fn criteria(df: &DataFrame) -> Result<Vec<CriterionRow>, Error> {
             score: score[i],
             message: message[i].clone().unwrap_or_default(),
             evidence: evidence[i].clone(),
+            decision: match (decision[i].as_deref().and_then(goalpost_grade::ledger::Verb::parse), graded[i].as_deref())
+            {
+                (Some(d), Some(was)) => Some(DecisionView {
+                    decision: d,
+                    was: Status::parse(was)
+                        .ok_or_else(|| ValueError::new("graded_status", Some(RowKind::Criterion), Some(was)))?,
+                    by: by[i].clone().unwrap_or_default(),
+                    at: at[i].clone().unwrap_or_default(),
+                    why: why[i].clone().unwrap_or_default(),
+                }),
+                _ => None,
+            },
         });
     }
     Ok(out)
+}
+
+/// Applies the reviewers' ledger to a results table (one run, or a history): a criterion a
+/// decision answers takes the decided status (the grader's is kept in `graded_status`, with
+/// who decided, when and why), and its trajectory is settled again as the grader settles a
+/// verdict (`goalpost_grade::settle`). Decisions made after the run count as much as those
+/// the run applied; one that no longer answers the grader's status is not applied.
+pub fn apply_ledger(df: DataFrame, ledger: &goalpost_grade::ledger::Ledger) -> Result<DataFrame, Error> {
+    use goalpost_grade::ledger::Verb;
+    if ledger.decisions().next().is_none() {
+        return Ok(df);
+    }
+    let n = df.height();
+    let (row, hash, crit, kind) =
+        (strs(&df, "row")?, strs(&df, "content_hash")?, strs(&df, "criterion")?, strs(&df, "kind")?);
+    let (gating, weight) = (bools(&df, "gating")?, f64s(&df, "weight")?);
+    let (mut status, mut score, mut passed) = (strs(&df, "status")?, f64s(&df, "score")?, bools(&df, "passed")?);
+    let (mut objective_met, mut reason, mut graded) =
+        (bools(&df, "objective_met")?, strs(&df, "reason")?, strs(&df, "graded_status")?);
+    let (mut decision, mut by, mut at, mut why) =
+        (strs(&df, "decision")?, strs(&df, "decided_by")?, strs(&df, "decided_at")?, strs(&df, "decision_why")?);
+    let is = |i: usize, k: RowKind| row[i].as_deref() == Some(k.as_str());
+    let kind_of = |i: usize| -> Option<goalpost_spec::CriterionKind> {
+        serde_json::from_value(serde_json::Value::String(kind[i].clone()?)).ok()
+    };
+    let mut changed = false;
+    let mut i = 0;
+    while i < n {
+        if !is(i, RowKind::Trajectory) {
+            i += 1;
+            continue;
+        }
+        let t = i;
+        let mut end = t + 1;
+        while end < n && is(end, RowKind::Criterion) {
+            end += 1;
+        }
+        let mut any = false;
+        for k in t + 1..end {
+            let (Some(h), Some(c)) = (&hash[k], &crit[k]) else { continue };
+            let Some(d) = ledger.get(h, c) else { continue };
+            let was = graded[k].clone().or_else(|| status[k].clone());
+            if was.as_deref() != Some(d.was.as_str()) {
+                continue;
+            }
+            status[k] = Some(d.decision.status().as_str().to_owned());
+            score[k] = Some(if d.decision == Verb::Accept { 1.0 } else { 0.0 });
+            reason[k] = None;
+            graded[k] = was;
+            decision[k] = Some(d.decision.as_str().to_owned());
+            by[k] = Some(d.by.clone());
+            at[k] = Some(d.at.clone());
+            why[k] = Some(d.why.clone());
+            any = true;
+        }
+        if any {
+            let settle = |pick: &dyn Fn(usize) -> Option<String>| {
+                let crits: Vec<_> = (t + 1..end)
+                    .filter_map(|k| Some((kind_of(k)?, gating[k].unwrap_or(false), Status::parse(&pick(k)?)?)))
+                    .collect();
+                goalpost_grade::settle(&crits)
+            };
+            let now = settle(&|k| status[k].clone());
+            let before = settle(&|k| graded[k].clone().or_else(|| status[k].clone()));
+            status[t] = Some(now.outcome.as_str().to_owned());
+            passed[t] = now.outcome.passed();
+            objective_met[t] = now.objective_met;
+            score[t] = Some(goalpost_grade::score((t + 1..end).map(|k| (weight[k].unwrap_or(0.0), score[k]))));
+            reason[t] = if now.assessed {
+                None
+            } else {
+                reason[t].clone().or_else(|| Some(goalpost_grade::Unassessed::NoObjectiveCriteria.as_str().to_owned()))
+            };
+            if graded[t].is_none() {
+                graded[t] = Some(before.outcome.as_str().to_owned());
+            }
+            changed = true;
+        }
+        i = end;
+    }
+    if !changed {
+        return Ok(df);
+    }
+    let mut df = df;
+    let col = |name: &str, s: Series| s.with_name(name.into()).into_column();
+    for c in [
+        col("status", Series::new(PlSmallStr::EMPTY, status)),
+        col("score", Series::new(PlSmallStr::EMPTY, score)),
+        col("passed", Series::new(PlSmallStr::EMPTY, passed)),
+        col("objective_met", Series::new(PlSmallStr::EMPTY, objective_met)),
+        col("reason", Series::new(PlSmallStr::EMPTY, reason)),
+        col("graded_status", Series::new(PlSmallStr::EMPTY, graded)),
+        col("decision", Series::new(PlSmallStr::EMPTY, decision)),
+        col("decided_by", Series::new(PlSmallStr::EMPTY, by)),
+        col("decided_at", Series::new(PlSmallStr::EMPTY, at)),
+        col("decision_why", Series::new(PlSmallStr::EMPTY, why)),
+    ] {
+        df.with_column(c)?;
+    }
+    Ok(df)
 }

@@ -55,6 +55,9 @@ pub struct GateResult {
     pub must_pass: Vec<RuleResult>,
     pub run_ids: Vec<String>,
     pub baseline_run_ids: Vec<String>,
+    /// The reviewers' decisions the gate's figures include: who decided what, and why
+    /// (overturned failures said so).
+    pub decisions: Vec<String>,
 }
 
 fn cite(c: &CriterionRow) -> String {
@@ -387,6 +390,23 @@ pub fn evaluate(
         must_pass,
         run_ids: run_ids.into_iter().collect(),
         baseline_run_ids: baseline_run_ids.into_iter().collect(),
+        decisions: crits
+            .iter()
+            .filter_map(|c| {
+                let d = c.decision.as_ref()?;
+                Some(format!(
+                    "{} `{}` of {} (was {}{}) by {} at {}: {}",
+                    d.decision.as_str(),
+                    c.criterion,
+                    c.trajectory,
+                    d.was.as_str(),
+                    if d.overturned() { ", overturned" } else { "" },
+                    d.by,
+                    d.at,
+                    d.why
+                ))
+            })
+            .collect(),
     }
 }
 

@@ -151,6 +151,32 @@ pub fn render(r: &Report) -> String {
     for n in &r.notes {
         let _ = writeln!(out, "> {}\n", escape(n));
     }
+    if !r.decisions.is_empty() {
+        let _ = writeln!(
+            out,
+            "## Reviewers' decisions\n\n{} criteria decided by a reviewer; {} failed trajectory(ies) overturned to a pass, {} decided trajectory(ies) in all.\n",
+            r.decisions.len(),
+            o.overturned,
+            o.decided
+        );
+        table(
+            &mut out,
+            &["trajectory", "criterion", "decision", "was", "by", "at", "why"],
+            r.decisions.iter().map(|d| {
+                let v = &d.decision;
+                let verb = if v.overturned() { "accept (overturned)" } else { v.decision.as_str() };
+                vec![
+                    format!("`{}`", escape(&d.trajectory)),
+                    escape(&d.criterion),
+                    verb.to_owned(),
+                    v.was.as_str().to_owned(),
+                    escape(&v.by),
+                    escape(&v.at),
+                    escape(&v.why),
+                ]
+            }),
+        );
+    }
     if !r.unassessed.is_empty() {
         let _ = writeln!(out, "## Objective not assessed\n");
         table(

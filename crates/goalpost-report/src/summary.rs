@@ -31,6 +31,10 @@ pub struct Counts {
     /// Graded, but the objective was never assessed (no scenario, no harness report): counted
     /// in `found`, outside the pass rate's denominator.
     pub unassessed: u64,
+    /// Trajectories a reviewer's decision settled (counted in their outcome's column too).
+    pub decided: u64,
+    /// Of those, failures a reviewer turned into passes: counted as passes, and here.
+    pub overturned: u64,
     /// `passed / (found - unassessed)`: an errored, incomplete or review trajectory is not a
     /// pass, and stays counted; one whose objective was not assessed is its own group.
     pub pass_rate: f64,
@@ -93,6 +97,31 @@ pub struct FailureGroup {
     pub criterion: String,
     pub gating: bool,
     pub failures: Vec<Failure>,
+}
+
+/// A reviewer's decision applied to a criterion of the run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DecisionEntry {
+    pub trajectory: String,
+    pub file: String,
+    pub criterion: String,
+    #[serde(flatten)]
+    pub decision: crate::dataset::DecisionView,
+}
+
+/// Every decision applied to the run's criteria, in table order.
+pub fn decisions(crits: &[CriterionRow]) -> Vec<DecisionEntry> {
+    crits
+        .iter()
+        .filter_map(|c| {
+            Some(DecisionEntry {
+                trajectory: c.trajectory.clone(),
+                file: c.file.clone(),
+                criterion: c.criterion.clone(),
+                decision: c.decision.clone()?,
+            })
+        })
+        .collect()
 }
 
 /// Trajectories whose objective was not assessed, for one reason: their own group, outside
@@ -165,6 +194,8 @@ pub struct Report {
     pub failures: Vec<FailureGroup>,
     /// The trajectories whose objective was not assessed, by reason.
     pub unassessed: Vec<UnassessedGroup>,
+    /// The reviewers' decisions applied (from the run, and from the ledger since).
+    pub decisions: Vec<DecisionEntry>,
     pub errors: Vec<ErrorEntry>,
     /// The last runs of the history, oldest first, this run included.
     pub trend: Vec<TrendPoint>,
@@ -180,6 +211,8 @@ pub fn counts<'a>(rows: impl IntoIterator<Item = &'a TrajectoryRow>) -> Counts {
     let (mut cost, mut tokens, mut tokens_seen) = (0.0, 0u64, false);
     for r in rows {
         c.found += 1;
+        c.decided += u64::from(r.graded_status.is_some());
+        c.overturned += u64::from(r.overturned());
         match r.status {
             RowStatus::Verdict(Outcome::Pass) => c.passed += 1,
             RowStatus::Verdict(Outcome::Fail) => c.failed += 1,
@@ -303,7 +336,16 @@ pub const TREND_RUNS: usize = 30;
 /// Builds the report of the run in `run_dir`, with the trend over `history` (the run's own
 /// parent directory when not given).
 pub fn build(run_dir: &Path, history: Option<&Path>) -> Result<Report, Error> {
-    let df = dataset::load_run(run_dir)?;
+    build_with(run_dir, history, &goalpost_grade::ledger::Ledger::empty())
+}
+
+/// [`build`], with the reviewers' decisions of `ledger` applied to the run and its history.
+pub fn build_with(
+    run_dir: &Path,
+    history: Option<&Path>,
+    ledger: &goalpost_grade::ledger::Ledger,
+) -> Result<Report, Error> {
+    let df = dataset::apply_ledger(dataset::load_run(run_dir)?, ledger)?;
     let rows = dataset::trajectories(&df)?;
     let crits = dataset::criteria(&df)?;
     let overall = counts(&rows);
@@ -316,7 +358,7 @@ pub fn build(run_dir: &Path, history: Option<&Path>) -> Result<Report, Error> {
     if let Some(h) = &history_dir {
         let (frame, problems) = dataset::load_history(h);
         notes.extend(problems.iter().map(|p| format!("history: {}", p.with_causes())));
-        history_df = frame;
+        history_df = frame.map(|f| dataset::apply_ledger(f, ledger)).transpose()?;
     }
     // The run itself is always in its trend, whether or not it lives in the history.
     let trend_df = match history_df {
@@ -342,6 +384,7 @@ pub fn build(run_dir: &Path, history: Option<&Path>) -> Result<Report, Error> {
         by_criterion: criterion_counts(&df)?,
         failures: failures(&rows, &crits, &anchor_of),
         unassessed: unassessed_groups(&rows),
+        decisions: decisions(&crits),
         errors: rows
             .iter()
             .filter(|r| r.is_error())

@@ -16,7 +16,7 @@ use crate::Error;
 use crate::dataset::RowStatus;
 
 /// Version of the table's layout, stored in every row (`schema_version`).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The run a table belongs to.
 #[derive(Debug, Clone, Copy)]
@@ -67,7 +67,16 @@ pub const COLUMNS: &[&str] = &[
     "first_out_of_scope_step",
     "source_format",
     "content_hash",
+    "graded_status",
+    "decision",
+    "decided_by",
+    "decided_at",
+    "decision_why",
 ];
+
+/// The reviewer-decision columns (schema version 2): a table written before them reads with
+/// them empty.
+pub const DECISION_COLUMNS: &[&str] = &["graded_status", "decision", "decided_by", "decided_at", "decision_why"];
 
 #[derive(Default)]
 struct Columns<'a> {
@@ -107,6 +116,11 @@ struct Columns<'a> {
     first_out_of_scope_step: Vec<Option<u32>>,
     source_format: Vec<Option<&'a str>>,
     content_hash: Vec<Option<&'a str>>,
+    graded_status: Vec<Option<&'static str>>,
+    decision: Vec<Option<&'static str>>,
+    decided_by: Vec<Option<&'a str>>,
+    decided_at: Vec<Option<&'a str>>,
+    decision_why: Vec<Option<&'a str>>,
 }
 
 /// A list[str] column, built in one pass (a Series per cell would be far slower).
@@ -183,6 +197,15 @@ impl<'a> Columns<'a> {
         self.content_hash.push(Some(&v.content_hash));
     }
 
+    /// A row no reviewer's decision applies to.
+    fn undecided(&mut self) {
+        self.graded_status.push(None);
+        self.decision.push(None);
+        self.decided_by.push(None);
+        self.decided_at.push(None);
+        self.decision_why.push(None);
+    }
+
     /// Columns only a trajectory row has, empty on the others so that sums never double count.
     fn no_summary(&mut self) {
         self.cost_usd.push(None);
@@ -207,6 +230,19 @@ impl<'a> Columns<'a> {
         self.gating.push(None);
         self.weight.push(None);
         self.status.push(RowStatus::Verdict(v.outcome).as_str());
+        // The outcome the grader gave, when a reviewer's decision changed a criterion.
+        self.graded_status.push(v.criteria.iter().any(|c| c.decision.is_some()).then(|| {
+            let graded: Vec<_> = v
+                .criteria
+                .iter()
+                .map(|c| (c.kind, c.gating, c.decision.as_ref().map_or(c.status, |d| d.was)))
+                .collect();
+            goalpost_grade::settle(&graded).outcome.as_str()
+        }));
+        self.decision.push(None);
+        self.decided_by.push(None);
+        self.decided_at.push(None);
+        self.decision_why.push(None);
         // Why the objective was not assessed, when it was not.
         self.reason.push(v.unassessed.map(|u| u.as_str().to_owned()));
         self.passed.push(v.passed);
@@ -243,6 +279,16 @@ impl<'a> Columns<'a> {
         self.gating.push(Some(c.gating));
         self.weight.push(Some(c.weight));
         self.status.push(c.status.as_str());
+        match &c.decision {
+            Some(d) => {
+                self.graded_status.push(Some(d.was.as_str()));
+                self.decision.push(Some(d.decision.as_str()));
+                self.decided_by.push(Some(&d.by));
+                self.decided_at.push(Some(&d.at));
+                self.decision_why.push(Some(&d.why));
+            }
+            None => self.undecided(),
+        }
         self.reason.push(c.reason.as_ref().and_then(snake));
         self.score.push(c.score);
         self.message.push(Some(&c.message));
@@ -273,6 +319,7 @@ impl<'a> Columns<'a> {
         self.evidence.push(Cow::Borrowed(&[]));
         self.source_format.push(None);
         self.content_hash.push(None);
+        self.undecided();
         self.no_summary();
     }
 
@@ -319,6 +366,11 @@ impl<'a> Columns<'a> {
             col("first_out_of_scope_step", Series::new(PlSmallStr::EMPTY, self.first_out_of_scope_step)),
             col("source_format", Series::new(PlSmallStr::EMPTY, self.source_format)),
             col("content_hash", Series::new(PlSmallStr::EMPTY, self.content_hash)),
+            col("graded_status", Series::new(PlSmallStr::EMPTY, self.graded_status)),
+            col("decision", Series::new(PlSmallStr::EMPTY, self.decision)),
+            col("decided_by", Series::new(PlSmallStr::EMPTY, self.decided_by)),
+            col("decided_at", Series::new(PlSmallStr::EMPTY, self.decided_at)),
+            col("decision_why", Series::new(PlSmallStr::EMPTY, self.decision_why)),
         ];
         DataFrame::new(n, columns)
     }

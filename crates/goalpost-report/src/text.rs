@@ -72,13 +72,14 @@ fn side_rows(s: &Side) -> Vec<String> {
         s.review.to_string(),
         format!("{} / {}", s.errored, s.incomplete),
         s.unassessed.to_string(),
+        format!("{} / {}", s.decided, s.overturned),
         opt(s.mean_cost_usd, usd),
         opt(s.cost_per_solved_usd, usd),
         opt(s.mean_tokens, |x| format!("{x:.0}")),
     ]
 }
 
-const SIDE_HEADER: [&str; 11] = [
+const SIDE_HEADER: [&str; 12] = [
     "revision",
     "trajectories",
     "scenarios",
@@ -87,6 +88,7 @@ const SIDE_HEADER: [&str; 11] = [
     "review",
     "errored / incomplete",
     "objective not assessed",
+    "decided / overturned",
     "mean cost",
     "cost per solved",
     "mean tokens",
@@ -264,6 +266,15 @@ pub fn gate_terminal(g: &GateResult) -> String {
             let _ = writeln!(out, "  … {} more", r.details.len() - 20);
         }
     }
+    if !g.decisions.is_empty() {
+        let _ = writeln!(out, "\nreviewers' decisions included ({}):", g.decisions.len());
+        for d in g.decisions.iter().take(20) {
+            let _ = writeln!(out, "  - {d}");
+        }
+        if g.decisions.len() > 20 {
+            let _ = writeln!(out, "  … {} more (gate.json lists every one)", g.decisions.len() - 20);
+        }
+    }
     let failed = g.rules.iter().filter(|r| !r.passed).count();
     let _ = writeln!(
         out,
@@ -297,6 +308,13 @@ pub fn gate_markdown(g: &GateResult) -> String {
         }
         if r.details.len() > 50 {
             let _ = writeln!(out, "- … {} more", r.details.len() - 50);
+        }
+        out.push_str("\n</details>\n");
+    }
+    if !g.decisions.is_empty() {
+        let _ = writeln!(out, "\n<details><summary>reviewers' decisions included ({})</summary>\n", g.decisions.len());
+        for d in &g.decisions {
+            let _ = writeln!(out, "- {}", md(d));
         }
         out.push_str("\n</details>\n");
     }

@@ -4,7 +4,8 @@
 //! `browser`.
 #![allow(dead_code)]
 
-use goalpost_report::review::{FailedCriterion, Review, StepView};
+use goalpost_report::page::{Block, ReviewPage, ScenarioView, StepView};
+use goalpost_report::review::{FailedCriterion, Review};
 use goalpost_report::stats;
 use goalpost_report::summary::{
     Counts, CriterionCounts, ErrorEntry, Failure, FailureGroup, Group, Report, TrendPoint, Z95,
@@ -46,6 +47,8 @@ fn counts(
         incomplete,
         errored,
         unassessed: 0,
+        decided: 0,
+        overturned: 0,
         pass_rate: passed as f64 / found as f64,
         pass_ci: stats::wilson(passed, found, Z95),
         mean_score,
@@ -56,7 +59,47 @@ fn counts(
 }
 
 fn step(n: u32, kind: &'static str, text: String) -> StepView {
-    StepView { n, elapsed_s: Some(f64::from(n) * 1.5), kind, text, cited: n == 3 || n == 7, first_out_of_scope: n == 6 }
+    let mut lines = text.lines();
+    let headline = lines.next().unwrap_or_default().to_owned();
+    let rest: Vec<String> = lines.map(str::to_owned).collect();
+    let blocks =
+        if rest.is_empty() { vec![] } else { vec![Block { label: "output", lines: rest, more_lines: 0, diff: false }] };
+    StepView {
+        n,
+        elapsed_s: Some(f64::from(n) * 1.5),
+        kind,
+        headline,
+        facts: vec![],
+        blocks,
+        cited: n == 3 || n == 7,
+        first_out_of_scope: n == 6,
+    }
+}
+
+/// The review page of the hostile report's failed trajectory: steps 5 and 9 elided, no
+/// scenario.
+pub(crate) fn page() -> ReviewPage {
+    ReviewPage {
+        run_id: RUN_ID.into(),
+        review: report().reviews.remove(0),
+        scenario: ScenarioView::Missing("no scenario: the objective was not assessed".into()),
+        changes: None,
+        steps: vec![
+            step(1, "message", format!("user: do it {SCRIPT}")),
+            step(2, "command", format!("cat {PATH}")),
+            step(3, "command", format!("rm -rf / # {IMG}\n  second line {MD}")),
+            step(4, "file edit", format!("src/{SVG}.rs")),
+            step(6, "file edit", format!("{PATH} {SVG_PWN}")),
+            step(7, "side effect", format!("network_write https://x.example/{SCRIPT}")),
+            step(8, "message", format!("assistant: done {BACKSLASH_PIPE} {}", "x".repeat(400))),
+        ],
+        steps_elided: 2,
+        steps_problem: None,
+        final_step: None,
+        step_count: 9,
+        exit_status: None,
+        final_diff: vec![],
+    }
 }
 
 /// The hostile report. Overall: 6 found, 3 passed, 1 failed, 1 incomplete, 1 errored (50.0%,
@@ -124,6 +167,7 @@ pub(crate) fn report() -> Report {
             }],
         }],
         unassessed: Vec::new(),
+        decisions: Vec::new(),
         errors: vec![ErrorEntry {
             file: format!("{PATH}/{IMG}.jsonl"),
             line: Some(12),
@@ -159,37 +203,29 @@ pub(crate) fn report() -> Report {
         ],
         reviews: vec![Review {
             anchor: "review-1".into(),
+            page: "review/1.html".into(),
             trajectory: id,
             scenario: Some(MD.into()),
             agent: format!("agent{SVG_PWN}@r1"),
             model: Some(format!("model {MD}")),
             file: format!("{PATH}/{MD}.jsonl"),
             status: goalpost_grade::Outcome::Fail,
+            unassessed: None,
             score: Some(0.25),
             failed: vec![FailedCriterion {
                 criterion: "scope".into(),
                 gating: true,
+                status: goalpost_grade::Status::Fail,
                 message: scope_message,
                 evidence: vec![3, 7],
             }],
-            // Steps 5 and 9 are elided.
-            steps: vec![
-                step(1, "message", format!("user: do it {SCRIPT}")),
-                step(2, "command", format!("cat {PATH}")),
-                step(3, "command", format!("rm -rf / # {IMG}\n  second line {MD}")),
-                step(4, "file_edit", format!("src/{SVG}.rs")),
-                step(6, "file_edit", format!("{PATH} {SVG_PWN}")),
-                step(7, "side_effect", format!("network_write https://x.example/{SCRIPT}")),
-                step(8, "message", format!("assistant: done {BACKSLASH_PIPE} {}", "x".repeat(400))),
-            ],
-            steps_elided: 2,
             first_out_of_scope_step: Some(6),
             side_effects: vec![format!("network_write https://x.example/{SCRIPT} (irreversible)")],
             files_touched: vec![PATH.into(), format!("{IMG}.txt")],
             cost_usd: Some(0.0042),
             tokens: Some(1_200),
             duration_s: Some(42.0),
-            steps_problem: None,
+            content_hash: None,
         }],
         notes: vec![format!("history: {PATH}/{SCRIPT}/results.parquet: unreadable")],
     }
@@ -280,6 +316,7 @@ pub(crate) fn start_tags(html: &str) -> Vec<Tag> {
 pub(crate) const ELEMENTS: &[&str] = &[
     "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "h4", "p", "strong", "span", "table", "tbody",
     "tr", "th", "td", "ul", "ol", "li", "a", "div", "section", "svg", "line", "text", "polyline", "circle", "rect",
+    "br", "details", "summary", "pre", "dl", "dt", "dd",
 ];
 
 /// Attributes `report.html` uses.
@@ -313,20 +350,26 @@ pub(crate) const ATTRIBUTES: &[&str] = &[
     "stroke-width",
     "text-anchor",
     "transform",
+    "open",
 ];
 
 /// Panics unless every element and attribute of `html` is one the report writes itself, no
 /// attribute is an event handler, and every link stays on the page.
 pub(crate) fn assert_only_our_markup(html: &str) {
     let tags = start_tags(html);
-    assert!(tags.len() > 100, "parsed only {} tags", tags.len());
+    assert!(tags.len() > 40, "parsed only {} tags", tags.len());
     for t in &tags {
         assert!(ELEMENTS.contains(&t.name.as_str()), "unexpected element <{}> {:?}", t.name, t.attrs);
         for (a, v) in &t.attrs {
             assert!(!a.starts_with("on"), "event handler on <{}>: {a}={v:?}", t.name);
             assert!(ATTRIBUTES.contains(&a.as_str()), "unexpected attribute on <{}>: {a}={v:?}", t.name);
             if a == "href" {
-                assert!(v.starts_with('#'), "link off the page: {v:?}");
+                // On the page, to a review page beside it, or back to the report.
+                let page = v.strip_prefix("review/").and_then(|p| p.strip_suffix(".html"));
+                let ok = v.starts_with('#')
+                    || page.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                    || v.starts_with("../report.html#review-");
+                assert!(ok, "link off the report: {v:?}");
             }
         }
     }

@@ -47,6 +47,7 @@ pub(crate) fn row(run: &str, revision: &str, scenario: &str, attempt: u32, statu
         first_out_of_scope_step: None,
         source_format: None,
         content_hash: Some("h".to_owned()),
+        graded_status: None,
     }
 }
 
@@ -77,5 +78,6 @@ pub(crate) fn criterion(t: &TrajectoryRow, id: &str, status: &str, evidence: &[u
         score: None,
         message: format!("{id} {status}"),
         evidence: evidence.to_vec(),
+        decision: None,
     }
 }
