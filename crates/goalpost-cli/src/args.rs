@@ -266,6 +266,8 @@ pub(crate) struct ExplainArgs {
     /// Explain the grade against this scenario, whatever the trajectory names.
     #[arg(long, value_name = "ID")]
     pub(crate) scenario: Option<String>,
+    #[command(flatten)]
+    pub(crate) ledger: LedgerArg,
 }
 
 #[derive(Debug, Args)]

@@ -237,10 +237,14 @@ fn explain(a: ExplainArgs) -> Result<Exit> {
     let unscoped = specs.unscoped_plan().map(std::sync::Arc::new);
     let assigned = assigned(&specs, a.scenario.as_deref())?;
     let planner = goalpost_grade::Planner { specs: &specs, unscoped: unscoped.as_ref(), assigned: assigned.as_ref() };
+    let ledger = goalpost_grade::ledger::Ledger::load(&a.ledger.ledger)?;
     for input in &inputs {
         for item in goalpost_grade::read_input(input, Limits::default()) {
             match item.and_then(|t| goalpost_grade::grade_trajectory(&t, planner).map(|v| (t, v))) {
-                Ok((t, v)) => render::explain(&t, &v)?,
+                Ok((t, mut v)) => {
+                    ledger.apply(&mut v);
+                    render::explain(&t, &v)?
+                }
                 Err(e) => {
                     bad += 1;
                     render::error_row(&e);

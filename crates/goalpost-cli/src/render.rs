@@ -157,12 +157,13 @@ pub(crate) fn explain(t: &Trajectory, v: &Verdict) -> io::Result<()> {
         v.attempt
     )?;
     if let Some(note) = &v.note {
-        writeln!(out, "  note: {note}")?;
+        writeln!(out, "  note: {}", clean(note, 1000))?;
     }
-    let objective = match v.objective_met {
-        Some(true) => "met",
-        Some(false) => "not met",
-        None => "unknown",
+    let objective = match (v.objective_met, v.unassessed) {
+        (Some(true), _) => "met".to_owned(),
+        (Some(false), _) => "not met".to_owned(),
+        (None, Some(u)) => format!("not assessed ({})", u.describe()),
+        (None, None) => "unknown".to_owned(),
     };
     writeln!(out, "  outcome {} · score {:.3} · objective {objective}\n", outcome(v.outcome), v.score)?;
     for c in &v.criteria {
@@ -181,6 +182,18 @@ pub(crate) fn explain(t: &Trajectory, v: &Verdict) -> io::Result<()> {
             if c.gating { "" } else { " (scores only)" },
             clean(&c.message, 600)
         )?;
+        if let Some(d) = &c.decision {
+            writeln!(
+                out,
+                "      decided: {}{} by {} at {} (the grader said {}): {}",
+                d.decision.as_str(),
+                if d.overturned() { ", overturned" } else { "" },
+                clean(&d.by, 100),
+                clean(&d.at, 40),
+                d.was.as_str(),
+                clean(&d.why, 600)
+            )?;
+        }
         for n in c.evidence.iter().take(8) {
             writeln!(out, "      step {n}: {}", describe(t, *n))?;
         }
