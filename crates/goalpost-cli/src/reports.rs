@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use goalpost_report::dataset::{self, TrajectoryRow};
-use goalpost_report::{compare as cmp, gate as gt, html, markdown, policy::Policy, summary, text};
+use goalpost_report::{compare as cmp, gate as gt, html, markdown, page, policy::Policy, review, summary, text};
 
-use crate::args::{CompareArgs, Format, GateArgs, ReportArgs};
+use crate::args::{CompareArgs, Format, GateArgs, PagesArg, ReportArgs};
 use crate::exit::Exit;
 use crate::render;
 
@@ -47,10 +47,16 @@ pub(crate) fn report(a: ReportArgs) -> Result<Exit> {
         Some(r) => r,
         None => newest_run()?,
     };
-    let r = summary::build(&run, a.history.as_deref())?;
+    let mut r = summary::build(&run, a.history.as_deref())?;
     let out = a.out.unwrap_or_else(|| run.clone());
     fs_err::create_dir_all(&out)?;
+    // summary.md lists the failed trajectories; passing pages, when asked for, join the
+    // review index of report.html and report.json only.
     write(&out.join("summary.md"), &markdown::render(&r))?;
+    if a.pages == PagesArg::All {
+        r.reviews = review::load_reviews(&run, review::Pages::All)?;
+    }
+    let written = write_review_pages(&run, &out, &r)?;
     write(&out.join("report.html"), &html::render(&r))?;
     write(&out.join("report.json"), &serde_json::to_string_pretty(&r)?)?;
     let o = &r.overall;
@@ -63,14 +69,41 @@ pub(crate) fn report(a: ReportArgs) -> Result<Exit> {
         o.review,
         o.incomplete,
         o.errored,
-        r.reviews.len(),
+        written,
         r.trend.len()
     ))?;
     for n in &r.notes {
         render::hint(&render::clean(n, 1000));
     }
-    render::hint(&format!("wrote summary.md, report.html and report.json to {}", out.display()));
+    render::hint(&format!("wrote summary.md, report.html, report.json and review/ to {}", out.display()));
     Ok(Exit::Success)
+}
+
+/// Writes `out/review/<n>.html` for every review of the report, and removes the pages an
+/// earlier report left there that this one does not have (only files named `<n>.html`).
+fn write_review_pages(run: &Path, out: &Path, r: &summary::Report) -> Result<usize> {
+    let dir = out.join("review");
+    fs_err::create_dir_all(&dir)?;
+    let ctx = page::PageContext::load(run, &r.run_id);
+    let mut written = std::collections::BTreeSet::new();
+    page::for_each_page(&r.reviews, &ctx, |p| -> Result<()> {
+        let path = out.join(&p.review.page);
+        write(&path, &html::review_page(&p))?;
+        written.insert(path);
+        Ok(())
+    })?;
+    for entry in fs_err::read_dir(&dir)? {
+        let path = entry?.path();
+        let ours = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".html"))
+            .is_some_and(|stem| !stem.is_empty() && stem.bytes().all(|b| b.is_ascii_digit()));
+        if ours && !written.contains(&path) {
+            fs_err::remove_file(&path)?;
+        }
+    }
+    Ok(written.len())
 }
 
 /// A side of a comparison: a run directory (or results file), or a revision inside a history.

@@ -9,6 +9,7 @@ pub mod dataset;
 pub mod gate;
 pub mod html;
 pub mod markdown;
+pub mod page;
 pub mod policy;
 pub mod review;
 pub mod stats;

@@ -5,6 +5,18 @@ mod hostile;
 
 use hostile::{IMG, MD, SCRIPT};
 
+/// Every review page of the hostile run, built as `goalpost report` builds them.
+fn pages(dir: &std::path::Path, r: &goalpost_report::summary::Report) -> Vec<goalpost_report::page::ReviewPage> {
+    let ctx = goalpost_report::page::PageContext::load(&dir.join("history/20261125T000000Z-b"), &r.run_id);
+    let mut out = Vec::new();
+    goalpost_report::page::for_each_page(&r.reviews, &ctx, |p| -> Result<(), ()> {
+        out.push(p);
+        Ok(())
+    })
+    .unwrap();
+    out
+}
+
 #[test]
 fn the_report_holds_the_right_figures_and_review_pages() {
     let dir = tempfile::tempdir().unwrap();
@@ -13,13 +25,16 @@ fn the_report_holds_the_right_figures_and_review_pages() {
     assert_eq!((r.overall.found, r.overall.passed, r.overall.failed), (7, 3, 4));
     assert_eq!(r.trend.len(), 2);
     assert_eq!(r.reviews.len(), 4);
-    let evil = r.reviews.iter().find(|v| v.trajectory.starts_with("evil/")).unwrap();
+    let pages = pages(dir.path(), &r);
+    assert_eq!(pages.len(), 4);
+    let evil = pages.iter().find(|p| p.review.trajectory.starts_with("evil/")).unwrap();
+    assert_eq!(evil.steps_problem, None);
     let cited: Vec<u32> = evil.steps.iter().filter(|s| s.cited).map(|s| s.n).collect();
     assert!(cited.contains(&3), "the rm -rf step is cited: {cited:?}");
-    assert!(evil.side_effects.iter().any(|s| s.contains("x.example")));
-    let tampered = r.reviews.iter().find(|v| v.trajectory == "fix-login-redirect/r43/tampered").unwrap();
+    assert!(evil.review.side_effects.iter().any(|s| s.contains("x.example")));
+    let tampered = pages.iter().find(|p| p.review.trajectory == "fix-login-redirect/r43/tampered").unwrap();
     let first = tampered.steps.iter().find(|s| s.first_out_of_scope).map(|s| s.n);
-    assert_eq!(first, tampered.first_out_of_scope_step);
+    assert_eq!(first, tampered.review.first_out_of_scope_step);
     assert!(first.is_some());
     // Cost per solved task: total cost over the 3 passes.
     let cost = r.overall.cost_usd.unwrap();
@@ -38,12 +53,24 @@ fn html_escapes_everything_from_the_trajectory() {
     assert!(html.contains("content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\""));
     assert!(html.contains("id=\"trend-pass-rate\"") && html.contains("<polyline"));
     assert!(html.contains("id=\"trend-cost\"") && html.contains("<rect"));
-    let evil = r.reviews.iter().find(|v| v.trajectory.starts_with("evil/")).unwrap();
-    assert!(html.contains(&format!("<section class=\"review\" id=\"{}\"", evil.anchor)));
+    let pages = pages(dir.path(), &r);
+    let evil = pages.iter().find(|p| p.review.trajectory.starts_with("evil/")).unwrap();
+    assert!(
+        html.contains(&format!(
+            "<tr id=\"{}\"><td class=\"mono\"><a href=\"{}\">",
+            evil.review.anchor, evil.review.page
+        ))
+    );
+    let page = goalpost_report::html::review_page(evil);
+    assert!(!page.contains("<script") && !page.contains("<img") && !page.contains("<svg onload"));
+    assert!(page.contains("content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\""));
     // Step 3 (`rm -rf /`) is cited, and is where the agent first left scope: with no scenario,
     // the earlier write outside the sandbox is a review item, not a departure.
-    assert!(html.contains("class=\"step cited first-out-of-scope\" value=\"3\""), "step 3 highlighted");
-    assert!(html.contains("first out-of-scope step · "));
+    assert!(
+        page.contains("<li id=\"step-3\" class=\"step cited first-out-of-scope\"><details open>"),
+        "step 3 highlighted"
+    );
+    assert!(page.contains("first out-of-scope step · "));
 }
 
 #[test]
@@ -52,12 +79,15 @@ fn no_control_character_from_a_trajectory_reaches_a_page_raw() {
     let r = hostile::report(dir.path());
     let html = goalpost_report::html::render(&r);
     let md = goalpost_report::markdown::render(&r);
-    for (name, page) in [("report.html", &html), ("summary.md", &md)] {
-        let raw: Vec<char> = page.chars().filter(|c| goalpost_trajectory::text::is_hidden(*c)).collect();
+    let pages = pages(dir.path(), &r);
+    let evil = pages.iter().find(|p| p.review.trajectory.starts_with("evil/")).unwrap();
+    let page = goalpost_report::html::review_page(evil);
+    for (name, text) in [("report.html", &html), ("summary.md", &md), ("review page", &page)] {
+        let raw: Vec<char> = text.chars().filter(|c| goalpost_trajectory::text::is_hidden(*c)).collect();
         assert!(raw.is_empty(), "{name} carries {raw:?}");
     }
     // The reviewer still sees that they were there.
-    assert!(html.contains("\\u{1b}[2J\\u{7}\\u{9b}31m\\u{d}\\u{202e}gnp.exe"), "the command is shown with its escapes");
+    assert!(page.contains("\\u{1b}[2J\\u{7}\\u{9b}31m\\u{d}\\u{202e}gnp.exe"), "the command is shown with its escapes");
 }
 
 #[test]
@@ -159,10 +189,10 @@ fn html_shows_the_figures_formatted() {
     let html = html::render(&common::report());
     assert!(html.contains(&format!("<title>goalpost report {}</title>", common::RUN_ID)));
     assert!(html.contains("started 2026-11-25T02:00:00Z"));
-    // found, passed, failed, review, incomplete, errored; 3 of 6 with its Wilson interval; mean
-    // score; total cost.
+    // found, passed, failed, review, incomplete, unassessed, errored; 3 of 6 with its Wilson
+    // interval; mean score; total cost.
     let overall = "<td class=\"num\">6</td><td class=\"num\">3</td><td class=\"num\">1</td><td class=\"num\">0</td>\
-                   <td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">50.0% <span class=\"muted\">[18.8%, 81.2%]</span></td>\
+                   <td class=\"num\">1</td><td class=\"num\">0</td><td class=\"num\">1</td><td class=\"num\">50.0% <span class=\"muted\">[18.8%, 81.2%]</span></td>\
                    <td class=\"num\">0.814</td><td class=\"num\">$1.23</td>";
     assert!(html.contains(overall), "overall row");
     assert!(html.contains("Cost per solved task: <strong>$0.41</strong>"));
@@ -186,7 +216,7 @@ fn html_shows_the_figures_formatted() {
     // The failure of scope: its evidence and the link to its review.
     let failures = between(&html, "Failures by criterion", "</table>");
     assert!(failures.contains("(gating) — 1 failure(s)"));
-    assert!(failures.contains("<a href=\"#review-1\">evil/&lt;script&gt;"));
+    assert!(failures.contains("<a href=\"review/1.html\">evil/&lt;script&gt;"));
     assert!(failures.contains("<td>3, 7</td>"));
 }
 
@@ -243,57 +273,65 @@ fn a_trend_of_one_run_still_draws_its_point_and_bar() {
 
 #[test]
 fn the_review_marks_the_cited_steps_and_the_first_out_of_scope_step() {
-    let html = html::render(&common::report());
-    let review = between(&html, "<section class=\"review\" id=\"review-1\">", "</section>");
+    let review = html::review_page(&common::page());
+    common::assert_only_our_markup(&review);
     let mut shown = Vec::new();
-    let (mut cited, mut first) = (BTreeSet::new(), BTreeSet::new());
-    let tags = common::start_tags(review);
-    assert_eq!(tags.iter().filter(|t| t.name == "ol" && attr(t, "class") == Some("timeline")).count(), 1);
-    for t in tags.iter().filter(|t| t.name == "li" && attr(t, "class").is_some_and(|c| c.starts_with("step"))) {
-        let n: u32 = attr(t, "value").unwrap().parse().unwrap();
-        let classes: Vec<&str> = attr(t, "class").unwrap().split_whitespace().collect();
-        shown.push(n);
-        if classes.contains(&"cited") {
-            cited.insert(n);
+    let (mut cited, mut first, mut open) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    let tags = common::start_tags(&review);
+    assert_eq!(tags.iter().filter(|t| t.name == "ol" && attr(t, "class") == Some("steps")).count(), 1);
+    let mut last_step = None;
+    for t in &tags {
+        if t.name == "li" && attr(t, "class").is_some_and(|c| c.starts_with("step")) {
+            let n: u32 = attr(t, "id").unwrap().strip_prefix("step-").unwrap().parse().unwrap();
+            let classes: Vec<&str> = attr(t, "class").unwrap().split_whitespace().collect();
+            shown.push(n);
+            last_step = Some(n);
+            if classes.contains(&"cited") {
+                cited.insert(n);
+            }
+            if classes.contains(&"first-out-of-scope") {
+                first.insert(n);
+            }
         }
-        if classes.contains(&"first-out-of-scope") {
-            first.insert(n);
+        if t.name == "details" && attr(t, "open").is_some() {
+            open.extend(last_step);
         }
     }
     assert_eq!(shown, [1, 2, 3, 4, 6, 7, 8]);
     assert_eq!(cited, BTreeSet::from([3, 7]));
     assert_eq!(first, BTreeSet::from([6]));
-    let step6 = between(review, "value=\"6\">", "</li>");
+    assert_eq!(open, BTreeSet::from([3, 6, 7]), "cited and first out-of-scope steps are open, others closed");
+    let step6 = between(&review, "id=\"step-6\"", "</li>");
     assert!(step6.contains("first out-of-scope step"), "{step6}");
-    assert!(!between(review, "value=\"3\">", "</li>").contains("first out-of-scope step"));
-    assert!(review.contains("2 steps not shown"));
-    // Header facts, failed criteria with evidence, side effects, files touched; all escaped.
+    assert!(!between(&review, "id=\"step-3\"", "</li>").contains("first out-of-scope step"));
+    assert!(review.contains("2 step(s) not shown"));
+    // Header facts, criteria with evidence linked, side effects; all escaped.
     for fact in [
         "evil/&lt;script&gt;",
         "model | col | [link](javascript:alert(1)) **bold**",
         "../../etc/passwd/| col |",
         "score 0.250",
-        "$0.0042 · 1200 · 42 s",
+        "$0.0042 · 1,200 tokens · 42 s",
         "left scope at step 6: wrote ../../etc/passwd &quot;&gt;&lt;svg onload=alert(1)&gt;",
-        " — steps 3, 7",
+        "evidence: step <a href=\"#step-3\">3</a>, <a href=\"#step-7\">7</a>",
         "network_write https://x.example/&lt;script&gt;",
-        "&lt;img src=x onerror=&quot;document.body.setAttribute('data-pwned','2')&quot;&gt;.txt",
         "rm -rf / # &lt;img src=x",
+        "no scenario: the objective was not assessed",
     ] {
         assert!(review.contains(fact), "{fact}");
     }
-    // The step text keeps its line breaks (the CSS wraps it).
-    assert!(review.contains("&gt;\n  second line"));
-    assert!(html.contains("white-space: pre-wrap") && html.contains("overflow-wrap: anywhere"));
+    // A step's further lines are in its block, kept as lines (the CSS wraps them).
+    assert!(review.contains("<span>  second line | col |"));
+    assert!(review.contains("white-space: pre-wrap") && review.contains("overflow-wrap: anywhere"));
 }
 
 #[test]
 fn a_review_without_steps_says_why() {
-    let mut r = common::report();
-    r.reviews[0].steps.clear();
-    r.reviews[0].steps_elided = 0;
-    r.reviews[0].steps_problem = Some(format!("{}: changed since the run {}", common::PATH, common::IMG));
-    let html = html::render(&r);
+    let mut p = common::page();
+    p.steps.clear();
+    p.steps_elided = 0;
+    p.steps_problem = Some(format!("{}: changed since the run {}", common::PATH, common::IMG));
+    let html = html::review_page(&p);
     common::assert_only_our_markup(&html);
     assert!(html.contains("../../etc/passwd: changed since the run &lt;img src=x onerror=&quot;"));
     assert!(!html.contains("steps not shown"));
@@ -304,12 +342,13 @@ fn anchors_are_escaped_too() {
     let mut r = common::report();
     let anchor = "x\" onmouseover=\"document.body.setAttribute('data-pwned','4')\" y=\"";
     r.reviews[0].anchor = anchor.into();
+    r.reviews[0].page = anchor.into();
     r.failures[0].failures[0].review = Some(anchor.into());
     let html = html::render(&r);
-    common::assert_only_our_markup(&html);
     let escaped = "x&quot; onmouseover=&quot;document.body.setAttribute('data-pwned','4')&quot; y=&quot;";
-    assert!(html.contains(&format!("<section class=\"review\" id=\"{escaped}\">")));
-    assert!(html.contains(&format!("href=\"#{escaped}\"")));
+    assert!(html.contains(&format!("<tr id=\"{escaped}\">")));
+    assert!(html.contains(&format!("href=\"{escaped}\"")));
+    assert!(!html.contains("onmouseover=\""));
 }
 
 /// Pipes that split cells: those not escaped by an odd run of backslashes.
