@@ -14,7 +14,7 @@ use crate::output::write_atomic;
 /// The name of results files' format, and its version: `results.jsonl`'s rows, and the
 /// columns of `results.csv` and `results.parquet`. The major version changes when a reader of
 /// the old layout would misread the new one.
-pub const RESULTS_FORMAT: &str = "goalpost-results/1.1";
+pub const RESULTS_FORMAT: &str = "goalpost-results/1.2";
 
 /// One input file of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -26,7 +26,7 @@ fn lines(path: &Path) -> Vec<serde_json::Value> {
 /// The rows of a results file after its header (which must be there, naming the format).
 fn rows(path: &Path) -> Vec<serde_json::Value> {
     let mut all = lines(path);
-    assert_eq!(all[0], serde_json::json!({"type": "header", "format": "goalpost-results/1.1"}), "{}", path.display());
+    assert_eq!(all[0], serde_json::json!({"type": "header", "format": "goalpost-results/1.2"}), "{}", path.display());
     all.remove(0);
     all
 }
