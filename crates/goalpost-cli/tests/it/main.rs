@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod review;
+mod review_pages;
 mod survive;
 mod unassessed;
 
