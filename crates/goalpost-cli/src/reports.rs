@@ -5,6 +5,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use goalpost_grade::ledger::Ledger;
 use goalpost_report::dataset::{self, TrajectoryRow};
 use goalpost_report::{compare as cmp, gate as gt, html, markdown, page, policy::Policy, review, summary, text};
 
@@ -47,7 +48,8 @@ pub(crate) fn report(a: ReportArgs) -> Result<Exit> {
         Some(r) => r,
         None => newest_run()?,
     };
-    let mut r = summary::build(&run, a.history.as_deref())?;
+    let ledger = Ledger::load(&a.ledger.ledger)?;
+    let mut r = summary::build_with(&run, a.history.as_deref(), &ledger)?;
     let out = a.out.unwrap_or_else(|| run.clone());
     fs_err::create_dir_all(&out)?;
     // summary.md lists the failed trajectories; passing pages, when asked for, join the
@@ -61,14 +63,18 @@ pub(crate) fn report(a: ReportArgs) -> Result<Exit> {
     write(&out.join("report.json"), &serde_json::to_string_pretty(&r)?)?;
     let o = &r.overall;
     render::line(&format!(
-        "{} found: {} passed ({:.1}%), {} failed, {} await review, {} incomplete, {} errored; {} review page(s); trend over {} run(s)",
+        "{} found: {} passed ({:.1}% of {} whose objective was assessed), {} failed, {} await review, {} incomplete, {} errored, {} objective not assessed; {} decided by a reviewer ({} overturned); {} review page(s); trend over {} run(s)",
         o.found,
         o.passed,
         100.0 * o.pass_rate,
+        o.assessed(),
         o.failed,
         o.review,
         o.incomplete,
         o.errored,
+        o.unassessed,
+        o.decided,
+        o.overturned,
         written,
         r.trend.len()
     ))?;
@@ -107,17 +113,17 @@ fn write_review_pages(run: &Path, out: &Path, r: &summary::Report) -> Result<usi
 }
 
 /// A side of a comparison: a run directory (or results file), or a revision inside a history.
-fn resolve(spec: &str, history: &Path) -> Result<(String, Vec<TrajectoryRow>)> {
+fn resolve(spec: &str, history: &Path, ledger: &Ledger) -> Result<(String, Vec<TrajectoryRow>)> {
     let path = Path::new(spec);
     if dataset::results_path(path).is_file() {
-        let rows = dataset::trajectories(&dataset::load_run(path)?)?;
+        let rows = dataset::trajectories(&dataset::apply_ledger(dataset::load_run(path)?, ledger)?)?;
         let label = label_of(&rows).unwrap_or_else(|| spec.to_owned());
         return Ok((label, rows));
     }
     if path.exists() {
         bail!("`{spec}` holds no results.parquet (written by `goalpost run`)");
     }
-    let all = history_rows(history)?;
+    let all = history_rows(history, ledger)?;
     let matches =
         |r: &TrajectoryRow| r.agent_revision.as_deref() == Some(spec) || r.run_id == spec || r.revision_key() == spec;
     let found: Vec<TrajectoryRow> = all.iter().filter(|r| matches(r)).cloned().collect();
@@ -141,21 +147,21 @@ fn label_of(rows: &[TrajectoryRow]) -> Option<String> {
 }
 
 /// Every trajectory of a history; unreadable tables are named and left out.
-fn history_rows(history: &Path) -> Result<Vec<TrajectoryRow>> {
+fn history_rows(history: &Path, ledger: &Ledger) -> Result<Vec<TrajectoryRow>> {
     let (frame, problems) = dataset::load_history(history);
     for p in &problems {
         render::hint(&render::clean(&format!("history: {}", p.with_causes()), 1000));
     }
     Ok(match frame {
-        Some(df) => dataset::trajectories(&df)?,
+        Some(df) => dataset::trajectories(&dataset::apply_ledger(df, ledger)?)?,
         None => Vec::new(),
     })
 }
 
 /// Every revision of a history with its trajectories.
-fn revisions(history: &Path) -> Result<BTreeMap<String, Vec<TrajectoryRow>>> {
+fn revisions(history: &Path, ledger: &Ledger) -> Result<BTreeMap<String, Vec<TrajectoryRow>>> {
     let mut by: BTreeMap<String, Vec<TrajectoryRow>> = BTreeMap::new();
-    for r in history_rows(history)? {
+    for r in history_rows(history, ledger)? {
         by.entry(r.revision_key()).or_default().push(r);
     }
     Ok(by)
@@ -165,10 +171,11 @@ pub(crate) fn compare(a: CompareArgs) -> Result<Exit> {
     if !(a.alpha > 0.0 && a.alpha < 1.0) {
         bail!("--alpha {} is not in (0, 1)", a.alpha);
     }
-    let base = resolve(&a.baseline, &a.history)?;
-    let cand = resolve(&a.candidate, &a.history)?;
+    let ledger = Ledger::load(&a.ledger.ledger)?;
+    let base = resolve(&a.baseline, &a.history, &ledger)?;
+    let cand = resolve(&a.candidate, &a.history, &ledger)?;
     let others: Vec<(String, Vec<TrajectoryRow>)> =
-        if a.history.is_dir() { revisions(&a.history)?.into_iter().collect() } else { Vec::new() };
+        if a.history.is_dir() { revisions(&a.history, &ledger)?.into_iter().collect() } else { Vec::new() };
     let c = cmp::compare((&base.0, &base.1), (&cand.0, &cand.1), &others, a.alpha);
     let md = text::compare_markdown(&c);
     let json = serde_json::to_string_pretty(&c)?;
@@ -193,14 +200,15 @@ pub(crate) fn gate(a: GateArgs) -> Result<Exit> {
         Some(r) => r,
         None => newest_run()?,
     };
-    let df = dataset::load_run(&run)?;
+    let ledger = Ledger::load(&a.ledger.ledger)?;
+    let df = dataset::apply_ledger(dataset::load_run(&run)?, &ledger)?;
     let (rows, crits) = (dataset::trajectories(&df)?, dataset::criteria(&df)?);
     let baseline = match &a.baseline {
-        Some(b) => Some(resolve(b, &a.history)?.1),
+        Some(b) => Some(resolve(b, &a.history, &ledger)?.1),
         None => None,
     };
     let store = match &policy.regressions {
-        Some(_) => Some(store_view(&a.store.store, &run)?),
+        Some(_) => Some(store_view(&a.store.store, &run, &ledger)?),
         None => None,
     };
     let result = gt::evaluate(&policy, &rows, &crits, baseline.as_deref(), store.as_deref());
@@ -222,7 +230,7 @@ pub(crate) fn gate(a: GateArgs) -> Result<Exit> {
 
 /// The regression store as the gate sees it: each entry's state before this run, and whether
 /// the run failed it. A corrupt entry stops the gate: it could hide a re-opened regression.
-fn store_view(dir: &Path, run: &Path) -> Result<Vec<gt::StoreEntry>> {
+fn store_view(dir: &Path, run: &Path, ledger: &Ledger) -> Result<Vec<gt::StoreEntry>> {
     let store = goalpost_store::Store::open(dir)?;
     if let Some(p) = store.problems.first() {
         bail!(
@@ -232,7 +240,10 @@ fn store_view(dir: &Path, run: &Path) -> Result<Vec<gt::StoreEntry>> {
             render::clean(&p.message, 500)
         );
     }
-    let view = goalpost_store::RunView::load(run)?;
+    let mut view = goalpost_store::RunView::load(run)?;
+    for v in &mut view.verdicts {
+        ledger.apply(v);
+    }
     let outcomes = store.outcomes(&view);
     Ok(store
         .entries
