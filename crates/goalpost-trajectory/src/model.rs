@@ -378,8 +378,17 @@ impl Record {
     /// One line a reviewer reads: what the step did. Raw text from the trajectory: the caller
     /// escapes it for wherever it is shown.
     pub fn describe(&self) -> String {
+        // Written out for a person: no value's debug form (`Some(0.02)`, `Modify`) is shown.
         match self {
-            Record::Message(m) => format!("{:?} message: {}", m.role, m.content),
+            Record::Message(m) => {
+                let role = match m.role {
+                    Role::System => "system",
+                    Role::User => "user",
+                    Role::Assistant => "assistant",
+                    Role::Tool => "tool",
+                };
+                format!("{role} message: {}", m.content)
+            }
             Record::ToolCall(c) => format!(
                 "tool call `{}`{} {}",
                 c.tool,
@@ -394,12 +403,45 @@ impl Record {
                     c.exit_code.map_or("unknown".to_owned(), |e| e.to_string())
                 )
             }
-            Record::FileEdit(e) => format!("{:?} {}", e.op, e.path),
+            Record::FileEdit(e) => {
+                let op = match e.op {
+                    EditOp::Create => "create",
+                    EditOp::Modify => "modify",
+                    EditOp::Delete => "delete",
+                    EditOp::Rename => "rename",
+                };
+                format!("{op} {}", e.path)
+            }
             Record::TestRun(r) => format!("test run of {} tests", r.tests.len()),
-            Record::SideEffect(s) => format!("side effect {} {} (reversible: {:?})", s.kind, s.target, s.reversible),
-            Record::Usage(u) => format!("usage ${:?}", u.cost_usd),
+            Record::SideEffect(s) => {
+                let reversible = match s.reversible {
+                    Some(true) => "declared reversible",
+                    Some(false) => "declared irreversible",
+                    None => "reversibility not declared",
+                };
+                format!("side effect {} {} ({reversible})", s.kind, s.target)
+            }
+            Record::Usage(u) => {
+                let tokens = match (u.input_tokens, u.output_tokens) {
+                    (None, None) => None,
+                    (i, o) => Some(format!("{} tokens", i.unwrap_or(0).saturating_add(o.unwrap_or(0)))),
+                };
+                let parts: Vec<String> = tokens.into_iter().chain(u.cost_usd.map(|c| format!("${c:.4}"))).collect();
+                if parts.is_empty() {
+                    "usage: nothing recorded".to_owned()
+                } else {
+                    format!("usage: {}", parts.join(", "))
+                }
+            }
             Record::Metric(m) => format!("metric {} = {}", m.name, m.value),
-            Record::Error(e) => format!("{:?} error: {}", e.kind, e.message),
+            Record::Error(e) => {
+                let kind = match e.kind {
+                    ErrorKind::Infra => "infrastructure",
+                    ErrorKind::Timeout => "timeout",
+                    ErrorKind::Agent => "agent",
+                };
+                format!("{kind} error: {}", e.message)
+            }
             Record::Header(_) | Record::Final(_) => String::new(),
         }
     }
