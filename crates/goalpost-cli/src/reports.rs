@@ -56,7 +56,7 @@ pub(crate) fn report(a: ReportArgs) -> Result<Exit> {
     // review index of report.html and report.json only.
     write(&out.join("summary.md"), &markdown::render(&r))?;
     if a.pages == PagesArg::All {
-        r.reviews = review::load_reviews(&run, review::Pages::All)?;
+        r.reviews = review::load_reviews(&run, review::Pages::All, &ledger)?;
     }
     let written = write_review_pages(&run, &out, &r)?;
     write(&out.join("report.html"), &html::render(&r))?;

@@ -72,9 +72,14 @@ pub fn reviews(rows: &[TrajectoryRow], crits: &[CriterionRow]) -> (Vec<Review>, 
     (reviews_for(rows, crits, Pages::Failed), 0)
 }
 
-/// The pages of the run in `run_dir` that `which` asks for.
-pub fn load_reviews(run_dir: &Path, which: Pages) -> Result<Vec<Review>, Error> {
-    let df = dataset::load_run(run_dir)?;
+/// The pages of the run in `run_dir` that `which` asks for, with the reviewers' decisions of
+/// `ledger` applied (as `summary::build_with` applies them).
+pub fn load_reviews(
+    run_dir: &Path,
+    which: Pages,
+    ledger: &goalpost_grade::ledger::Ledger,
+) -> Result<Vec<Review>, Error> {
+    let df = dataset::apply_ledger(dataset::load_run(run_dir)?, ledger)?;
     Ok(reviews_for(&dataset::trajectories(&df)?, &dataset::criteria(&df)?, which))
 }
 
