@@ -215,7 +215,7 @@ pub fn render(r: &Report) -> String {
                          th { "mean score" } th { "cost" } }
                     tr { (counts_cells(o)) }
                 }
-                p { "Cost per solved task: " strong { (dash(r.cost_per_solved, usd)) } " · tokens: " (dash(o.tokens, |t| t.to_string()))
+                p { "Cost per solved task: " strong { (dash(r.cost_per_solved, usd)) } " · tokens: " (dash(o.tokens, thousands))
                     " · errored, incomplete and review trajectories count in every denominator (a review item is neither a pass nor a fail until a person decides)." }
                 @for n in &r.notes { p.note { (n) } }
                 h2 { "Trend" }

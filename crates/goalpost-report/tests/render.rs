@@ -196,7 +196,7 @@ fn html_shows_the_figures_formatted() {
                    <td class=\"num\">0.814</td><td class=\"num\">$1.23</td>";
     assert!(html.contains(overall), "overall row");
     assert!(html.contains("Cost per solved task: <strong>$0.41</strong>"));
-    assert!(html.contains("tokens: 123456"));
+    assert!(html.contains("tokens: 123,456"));
     // Below a cent, four decimals; a missing cost is a dash.
     let hostile_scenario = between(&html, "<td class=\"mono\">| col |", "</tr>");
     assert!(hostile_scenario.ends_with("<td class=\"num\">0.500</td><td class=\"num\">$0.0045</td></tr>"));
