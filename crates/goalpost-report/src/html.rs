@@ -445,9 +445,23 @@ pub fn review_page(p: &ReviewPage) -> String {
                     @for c in &v.failed {
                         li.criterion {
                             strong.mono { (c.criterion) } " "
-                            span class=(if c.status == Status::Fail { "fail" } else { "muted" }) { (if c.status == Status::Fail { "failed" } else { "awaits review" }) }
+                            span class=(if c.status == Status::Fail { "fail" } else { "muted" }) {
+                                (match (c.status, &c.decision) {
+                                    (Status::Fail, Some(_)) => "failed (decided)",
+                                    (Status::Fail, None) => "failed",
+                                    (Status::Review, _) => "awaits review",
+                                    (_, Some(d)) if d.overturned() => "passes (failure overturned)",
+                                    _ => "passes (decided)",
+                                })
+                            }
                             @if c.gating { " (gating)" }
                             div { (c.message) }
+                            @if let Some(d) = &c.decision {
+                                div.note {
+                                    "Decided: " strong { (d.decision.as_str()) } " by " (d.by) " at " (d.at)
+                                    " (the grader said " (d.was.as_str()) "): " (d.why)
+                                }
+                            }
                             @if !c.evidence.is_empty() {
                                 div.muted { "evidence: step " @for (i, n) in c.evidence.iter().enumerate() { @if i > 0 { ", " } (step_link(*n)) } }
                             }

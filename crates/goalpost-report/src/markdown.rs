@@ -275,7 +275,7 @@ pub fn render(r: &Report) -> String {
         );
     }
     if !r.reviews.is_empty() {
-        out.push_str("## Failed trajectories\n\n");
+        out.push_str("## Failed and review trajectories\n\n");
         for v in &r.reviews {
             let crits: Vec<String> = v
                 .failed
@@ -292,15 +292,16 @@ pub fn render(r: &Report) -> String {
                 .collect();
             let _ = writeln!(
                 out,
-                "- {} ({}, {}): {}{}",
+                "- {} ({}, {}): {}{}; review page `{}`",
                 escape(&v.trajectory),
                 escape(v.scenario.as_deref().unwrap_or("no scenario")),
                 escape(&v.agent),
                 crits.join("; "),
-                v.first_out_of_scope_step.map(|s| format!("; first out-of-scope step {s}")).unwrap_or_default()
+                v.first_out_of_scope_step.map(|s| format!("; first out-of-scope step {s}")).unwrap_or_default(),
+                v.page
             );
         }
-        out.push_str("\nEach has a review page in `report.html`.\n");
+        out.push_str("\nReview pages are beside `report.html`, which links each one.\n");
     }
     // Every trajectory string went through `escape`; this catches any that did not.
     goalpost_trajectory::text::visible(&out).into_owned()

@@ -50,6 +50,8 @@ pub struct FailedCriterion {
     pub status: Status,
     pub message: String,
     pub evidence: Vec<u32>,
+    /// A reviewer's decision on it (the status is then the decided one).
+    pub decision: Option<crate::dataset::DecisionView>,
 }
 
 /// Which trajectories get a page.
@@ -62,14 +64,11 @@ pub enum Pages {
     All,
 }
 
-/// Kept for callers that name it: there is no cap, every failed and review trajectory has a
-/// page (each page caps its own content and says what it left out).
-pub const MAX_REVIEWS: usize = usize::MAX;
-
 /// The review pages of the failed and review trajectories (and unassessed ones with an open
-/// review item), and how many got none: always 0.
-pub fn reviews(rows: &[TrajectoryRow], crits: &[CriterionRow]) -> (Vec<Review>, usize) {
-    (reviews_for(rows, crits, Pages::Failed), 0)
+/// review item): every one has a page (each page caps its own content and says what it left
+/// out).
+pub fn reviews(rows: &[TrajectoryRow], crits: &[CriterionRow]) -> Vec<Review> {
+    reviews_for(rows, crits, Pages::Failed)
 }
 
 /// The pages of the run in `run_dir` that `which` asks for, with the reviewers' decisions of
@@ -87,7 +86,7 @@ pub fn load_reviews(
 /// and passing ones; the lowest scores first within each; then in table order.
 pub fn reviews_for(rows: &[TrajectoryRow], crits: &[CriterionRow], which: Pages) -> Vec<Review> {
     let mut by_traj: BTreeMap<(&str, &str), Vec<&CriterionRow>> = BTreeMap::new();
-    for c in crits.iter().filter(|c| c.failed() || c.in_review()) {
+    for c in crits.iter().filter(|c| c.failed() || c.in_review() || c.decision.is_some()) {
         by_traj.entry((&c.file, &c.trajectory)).or_default().push(c);
     }
     let rank = |o: Outcome| match o {
@@ -141,6 +140,7 @@ pub fn reviews_for(rows: &[TrajectoryRow], crits: &[CriterionRow], which: Pages)
                     status: c.status,
                     message: c.message.clone(),
                     evidence: c.evidence.clone(),
+                    decision: c.decision.clone(),
                 })
                 .collect(),
             first_out_of_scope_step: r.first_out_of_scope_step,

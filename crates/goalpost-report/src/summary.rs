@@ -367,13 +367,7 @@ pub fn build_with(
         None => df.clone(),
     };
 
-    let (reviews, left_out) = crate::review::reviews(&rows, &crits);
-    if left_out > 0 {
-        notes.push(format!(
-            "{left_out} more failed trajectory(ies) have no review page (the {} lowest-scoring have one); report.json and results.parquet list every failure",
-            crate::review::MAX_REVIEWS
-        ));
-    }
+    let reviews = crate::review::reviews(&rows, &crits);
     let anchor_of: BTreeMap<(&str, &str), &str> =
         reviews.iter().map(|r| ((r.file.as_str(), r.trajectory.as_str()), r.anchor.as_str())).collect();
     Ok(Report {

@@ -399,7 +399,7 @@ fn markdown_carries_no_live_markup_or_links() {
     assert!(md.contains("&lt;script&gt;document\\.body\\.setAttribute\\(\\'data\\-pwned\\'"));
     // Lines from hostile strings never start a heading, quote or list of their own.
     for line in md.lines() {
-        let ours = ["# goalpost run ", "## ", "### ", "> ", "- ", "| ", "|---", "**", "Each has a review page"];
+        let ours = ["# goalpost run ", "## ", "### ", "> ", "- ", "| ", "|---", "**", "Review pages are beside"];
         assert!(line.is_empty() || ours.iter().any(|p| line.starts_with(p)), "{line}");
     }
 }
@@ -420,7 +420,7 @@ fn markdown_shows_the_figures_and_the_failed_trajectories() {
         "## Trend (last 3 run(s), oldest first)",
         "| 20261125T020000Z\\-nightly | 2026\\-11\\-25T02\\:00\\:00Z | 6 | 3 | 50.0% | $1.23 |",
         "| 5 | 3 | 60.0% | – |",
-        "## Failed trajectories",
+        "## Failed and review trajectories",
         "scope (gating) at step(s) 3, 7; first out-of-scope step 6",
         "> history\\: \\.\\./\\.\\./etc/passwd/&lt;script&gt;",
     ] {

@@ -149,6 +149,22 @@ fn a_decision_is_recorded_applied_everywhere_and_lapses_when_the_trajectory_chan
     assert_eq!(rep["overall"]["decided"], 2);
     let decisions = rep["decisions"].as_array().unwrap();
     assert!(decisions.iter().any(|d| d["by"] == "alice" && d["why"] == "frobnicate writes to the production queue"));
+    // The rejected item's trajectory now fails, and its review page says who decided and why.
+    let page = rep["reviews"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["file"].as_str().unwrap().ends_with("unknown-tool.jsonl"))
+        .unwrap_or_else(|| panic!("{:#}", rep["reviews"]))["page"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let html = fs_err::read_to_string(r1.join(page)).unwrap();
+    assert!(
+        html.contains("Decided: <strong>reject</strong> by alice")
+            && html.contains("frobnicate writes to the production queue"),
+        "{html}"
+    );
     let md = fs_err::read_to_string(r1.join("summary.md")).unwrap();
     assert!(md.contains("## Reviewers' decisions") && md.contains("accept (overturned)"), "{md}");
 

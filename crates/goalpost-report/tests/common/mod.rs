@@ -218,6 +218,7 @@ pub(crate) fn report() -> Report {
                 status: goalpost_grade::Status::Fail,
                 message: scope_message,
                 evidence: vec![3, 7],
+                decision: None,
             }],
             first_out_of_scope_step: Some(6),
             side_effects: vec![format!("network_write https://x.example/{SCRIPT} (irreversible)")],
