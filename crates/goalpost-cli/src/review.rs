@@ -32,6 +32,9 @@ struct Item {
     evidence: Vec<u32>,
     run: String,
     file: String,
+    /// The trajectory's review page, when `goalpost report` wrote one for the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page: Option<String>,
     /// The decision the ledger holds for it, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     decided: Option<String>,
@@ -77,15 +80,41 @@ fn items(paths: &[PathBuf], ledger: &Ledger) -> Result<Vec<Item>> {
         }
         let file = run.join("results.jsonl");
         let (rows, _) = goalpost_grade::read_rows(&file).with_context(|| format!("reading {}", file.display()))?;
+        let pages = pages(&run);
         for row in rows {
             let ResultRow::Verdict(mut v) = row else { continue };
             ledger.apply(&mut v);
-            for it in decidable(&v, &run) {
+            let page = pages.get(&(v.file.clone(), v.trajectory.clone())).cloned();
+            for mut it in decidable(&v, &run) {
+                it.page.clone_from(&page);
                 by_key.insert((it.content_hash.clone(), it.criterion.clone()), it);
             }
         }
     }
     Ok(by_key.into_values().collect())
+}
+
+/// The review pages `goalpost report` wrote for a run (from its `report.json`), by file and
+/// trajectory; none when it has no report. The page paths are the report's own
+/// (`review/<n>.html`), never made from trajectory text; anything else is ignored.
+fn pages(run: &Path) -> BTreeMap<(String, String), String> {
+    let Ok(text) = fs_err::read_to_string(run.join("report.json")) else { return BTreeMap::new() };
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else { return BTreeMap::new() };
+    let ours = |p: &str| {
+        p.strip_prefix("review/")
+            .and_then(|rest| rest.strip_suffix(".html"))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    json["reviews"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| {
+            let page = r["page"].as_str().filter(|p| ours(p))?;
+            let key = (r["file"].as_str()?.to_owned(), r["trajectory"].as_str()?.to_owned());
+            Some((key, run.join(page).display().to_string()))
+        })
+        .collect()
 }
 
 fn decidable(v: &Verdict, run: &Path) -> Vec<Item> {
@@ -110,6 +139,7 @@ fn decidable(v: &Verdict, run: &Path) -> Vec<Item> {
                 evidence: c.evidence.clone(),
                 run: run.display().to_string(),
                 file: v.file.clone(),
+                page: None,
                 decided: c
                     .decision
                     .as_ref()
@@ -145,6 +175,9 @@ fn list(a: &ReviewArgs, ledger: &Ledger, items: &[Item]) -> Result<Exit> {
                 render::clean(&i.message, 300),
                 render::clean(&i.run, 240),
             ))?;
+            if let Some(p) = &i.page {
+                render::line(&format!("      page {}", render::clean(p, 300)))?;
+            }
             if let Some(d) = &i.decided {
                 render::line(&format!("      decided: {}", render::clean(d, 300)))?;
             }

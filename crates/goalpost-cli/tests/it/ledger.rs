@@ -165,6 +165,9 @@ fn a_decision_is_recorded_applied_everywhere_and_lapses_when_the_trajectory_chan
             && html.contains("frobnicate writes to the production queue"),
         "{html}"
     );
+    // Once the run has a report, each item names its page.
+    let listed = items(&r1, &ledger, true);
+    assert!(listed.iter().all(|i| i["page"].as_str().is_some_and(|p| p.ends_with(".html"))), "{listed:#?}");
     let md = fs_err::read_to_string(r1.join("summary.md")).unwrap();
     assert!(md.contains("## Reviewers' decisions") && md.contains("accept (overturned)"), "{md}");
 
