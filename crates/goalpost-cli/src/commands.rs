@@ -66,6 +66,8 @@ fn run(mut a: RunArgs) -> Result<Exit> {
         None => None,
     };
     let (specs, spec_problems) = load_specs(&a.spec)?;
+    // Read before grading: a malformed ledger stops the run before any work is done.
+    let ledger = goalpost_grade::ledger::Ledger::load(&a.ledger.ledger)?;
     let goalpost_trajectory::Discovery { inputs, errors: pre_errors, skipped } =
         goalpost_trajectory::discover_all(&a.trajectories);
     if inputs.is_empty() && pre_errors.is_empty() {
@@ -173,7 +175,6 @@ fn run(mut a: RunArgs) -> Result<Exit> {
     };
     let mut results = goalpost_grade::run(&inputs, pre_errors, &specs, opts, &bar);
     // Reviewers' decisions are applied last (the same whether the run was resumed or not).
-    let ledger = goalpost_grade::ledger::Ledger::load(&a.ledger.ledger)?;
     for v in &mut results.verdicts {
         ledger.apply(v);
     }

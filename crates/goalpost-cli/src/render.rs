@@ -128,7 +128,7 @@ pub(crate) fn summary_table(r: &RunResults, t: &Totals) -> io::Result<()> {
         t.criteria_not_applicable,
         match t.criteria_decided {
             0 => String::new(),
-            n => format!("; {n} criteria decided by a reviewer ({} failure(s) overturned)", t.overturned),
+            n => format!("; {n} criteria decided by a reviewer ({} failed criteria overturned)", t.overturned),
         }
     )
 }

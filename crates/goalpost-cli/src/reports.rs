@@ -63,7 +63,7 @@ pub(crate) fn report(a: ReportArgs) -> Result<Exit> {
     write(&out.join("report.json"), &serde_json::to_string_pretty(&r)?)?;
     let o = &r.overall;
     render::line(&format!(
-        "{} found: {} passed ({:.1}% of {} whose objective was assessed), {} failed, {} await review, {} incomplete, {} errored, {} objective not assessed; {} decided by a reviewer ({} overturned); {} review page(s); trend over {} run(s)",
+        "{} found: {} passed ({:.1}% of {} whose objective was assessed), {} failed, {} await review, {} incomplete, {} errored, {} objective not assessed; {} trajectory(ies) decided by a reviewer ({} failed ones overturned); {} review page(s); trend over {} run(s)",
         o.found,
         o.passed,
         100.0 * o.pass_rate,

@@ -51,7 +51,7 @@ pub(crate) fn review(a: ReviewArgs) -> Result<Exit> {
 }
 
 /// The finished run directories among `paths` (a run, or a directory of runs), oldest first.
-fn runs(paths: &[PathBuf]) -> Vec<PathBuf> {
+fn runs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
         if p.join("manifest.json").is_file() || p.join("results.jsonl").is_file() {
@@ -67,17 +67,30 @@ fn runs(paths: &[PathBuf]) -> Vec<PathBuf> {
         found.sort();
         out.extend(found);
     }
-    out
+    if out.is_empty() {
+        bail!(
+            "no run under {}\nhint: `goalpost run` writes runs under reports/; pass --runs DIR for another place",
+            paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
+        );
+    }
+    Ok(out)
 }
 
-/// Every decidable criterion of the runs, newest run last wins, with the ledger applied.
+/// Every decidable criterion of the runs, with the ledger applied: the newest run that graded
+/// a trajectory's criterion says whether it is still to decide (a later run that passes it,
+/// say with a catalog that now knows the tool, closes the item).
 fn items(paths: &[PathBuf], ledger: &Ledger) -> Result<Vec<Item>> {
     let mut by_key: BTreeMap<(String, String), Item> = BTreeMap::new();
-    for run in runs(paths) {
-        if let Err(e) = goalpost_grade::manifest::Manifest::load(&run) {
-            render::hint(&render::clean(&format!("left out: {e}"), 2000));
-            continue;
+    // Oldest first, by when each run started, whatever order they were named in.
+    let mut finished = Vec::new();
+    for run in runs(paths)? {
+        match goalpost_grade::manifest::Manifest::load(&run) {
+            Ok(m) => finished.push((m.started_at, m.run_id, run)),
+            Err(e) => render::hint(&render::clean(&format!("left out: {e}"), 2000)),
         }
+    }
+    finished.sort();
+    for (_, _, run) in finished {
         let file = run.join("results.jsonl");
         let (rows, _) = goalpost_grade::read_rows(&file).with_context(|| format!("reading {}", file.display()))?;
         let pages = pages(&run);
@@ -85,6 +98,9 @@ fn items(paths: &[PathBuf], ledger: &Ledger) -> Result<Vec<Item>> {
             let ResultRow::Verdict(mut v) = row else { continue };
             ledger.apply(&mut v);
             let page = pages.get(&(v.file.clone(), v.trajectory.clone())).cloned();
+            for c in &v.criteria {
+                by_key.remove(&(v.content_hash.clone(), c.id.clone()));
+            }
             for mut it in decidable(&v, &run) {
                 it.page.clone_from(&page);
                 by_key.insert((it.content_hash.clone(), it.criterion.clone()), it);
@@ -156,11 +172,14 @@ fn list(a: &ReviewArgs, ledger: &Ledger, items: &[Item]) -> Result<Exit> {
     if a.json {
         let mut out = String::new();
         for i in open.iter().chain(if a.failures { failures.iter() } else { [].iter() }).chain(decided.iter()) {
-            // serde_json escapes every control character: a trajectory's text stays data.
-            out.push_str(&serde_json::to_string(i)?);
+            // Every control and text-reordering character as a JSON escape: the same value,
+            // nothing raw for a terminal.
+            out.push_str(&goalpost_trajectory::text::json_visible(&serde_json::to_string(i)?));
             out.push('\n');
         }
-        render::line(out.trim_end())?;
+        if !out.is_empty() {
+            render::line(out.trim_end())?;
+        }
         return Ok(Exit::Success);
     }
     let show = |title: &str, list: &[&Item]| -> Result<()> {
@@ -250,9 +269,9 @@ fn decide(ledger: &Path, items: &[Item], verb: Verb, d: DecideArgs) -> Result<Ex
     Ledger::append(ledger, &decision)?;
     let effect = match (was, verb) {
         (Status::Fail, Verb::Accept) => "the failure is overturned: a pass, counted as overturned",
-        (_, Verb::Accept) => "it is a pass from now on",
+        (_, Verb::Accept) => "the criterion passes from now on",
         (Status::Fail, Verb::Reject) => "the failure stands, confirmed",
-        (_, Verb::Reject) => "it is a failure from now on, promoted like any failure",
+        (_, Verb::Reject) => "the criterion fails from now on, and is promoted like any failure",
     };
     render::line(&format!(
         "recorded in {}: {} `{}` of {} (was {}) by {}: {effect}",

@@ -4,8 +4,9 @@
 //!
 //! A decision is keyed by the trajectory's content hash and the criterion: it survives
 //! re-runs, and lapses when the trajectory changes (another hash) or the grader's verdict on
-//! the criterion is no longer the one decided (`was`). A later line for the same key
-//! supersedes an earlier one; nothing is ever rewritten, so the file is its own history.
+//! the criterion is no longer the one decided (`was`). A later decision (by `at`, then by
+//! line) for the same key supersedes an earlier one; nothing is ever rewritten, so the file is
+//! its own history.
 //!
 //! Applying a decision: `accept` makes the criterion a pass (a failure accepted is
 //! *overturned*, and counted so); `reject` makes it a failure (a rejected review item is then
@@ -101,8 +102,28 @@ impl Decided {
     }
 }
 
+/// What the ledger says to a criterion the grader gave a status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer<'a> {
+    /// No decision on it.
+    None,
+    /// The decision answers that status: apply it.
+    Applies(&'a Decision),
+    /// The decision answered another status (the rubric changed since): not applied.
+    Lapsed(&'a Decision),
+}
+
 impl Decision {
-    fn decided(&self) -> Decided {
+    /// The criterion's score once decided.
+    pub fn score(&self) -> f64 {
+        match self.decision {
+            Verb::Accept => 1.0,
+            Verb::Reject => 0.0,
+        }
+    }
+
+    /// How it is recorded on the criterion it decides.
+    pub fn decided(&self) -> Decided {
         Decided {
             decision: self.decision,
             by: self.by.clone(),
@@ -134,14 +155,25 @@ impl Decision {
             if text.chars().count() > MAX_TEXT {
                 return Err((field, format!("is longer than {MAX_TEXT} characters")));
             }
+            // One line, shown as typed: no line break, control or text-reordering character
+            // can make a decision read as something else on a terminal, a page or a diff.
+            if let Some(c) = text.chars().find(|&c| c == '\n' || c == '\t' || goalpost_trajectory::text::is_hidden(c)) {
+                return Err((
+                    field,
+                    format!("holds the control or invisible character U+{:04X}: write it out", u32::from(c)),
+                ));
+            }
         }
-        if jiff::Timestamp::strptime("%Y-%m-%dT%H:%M:%SZ", &self.at).is_err()
-            && self.at.parse::<jiff::Timestamp>().is_err()
-        {
+        if instant(&self.at).is_none() {
             return Err(("at", "must be an RFC 3339 time".into()));
         }
         Ok(())
     }
+}
+
+/// When a decision was made, for ordering (checked to parse when the line was read).
+fn instant(at: &str) -> Option<jiff::Timestamp> {
+    at.parse::<jiff::Timestamp>().ok()
 }
 
 /// Why the ledger cannot be used: a decision silently dropped would change verdicts, so a
@@ -212,7 +244,15 @@ impl Ledger {
             let d: Decision = serde_json::from_str(line).map_err(|e| bad(None, e.to_string()))?;
             d.check().map_err(|(field, message)| bad(Some(field), message))?;
             ledger.lines += 1;
-            ledger.latest.insert((d.content_hash.clone(), d.criterion.clone()), d);
+            // The latest by time wins (then the later line): two branches that each appended a
+            // decision merge to the same answer whichever order their lines land in.
+            let key = (d.content_hash.clone(), d.criterion.clone());
+            match ledger.latest.get(&key) {
+                Some(old) if instant(&old.at) > instant(&d.at) => {}
+                _ => {
+                    ledger.latest.insert(key, d);
+                }
+            }
         }
         Ok(ledger)
     }
@@ -253,6 +293,17 @@ impl Ledger {
         self.latest.get(&(content_hash.to_owned(), criterion.to_owned()))
     }
 
+    /// What the ledger says to `criterion` of the trajectory with `content_hash`, which the
+    /// grader gave `graded` (for a criterion already decided, its `was`): the one rule of
+    /// when a decision applies, for the grader and for reports alike.
+    pub fn answer(&self, content_hash: &str, criterion: &str, graded: Status) -> Answer<'_> {
+        match self.get(content_hash, criterion) {
+            None => Answer::None,
+            Some(d) if d.was == graded => Answer::Applies(d),
+            Some(d) => Answer::Lapsed(d),
+        }
+    }
+
     /// Every latest decision, in no particular order.
     pub fn decisions(&self) -> impl Iterator<Item = &Decision> {
         self.latest.values()
@@ -266,25 +317,28 @@ impl Ledger {
             return out;
         }
         for c in &mut v.criteria {
-            let Some(d) = self.get(&v.content_hash, &c.id) else { continue };
             // A verdict read back may carry a decision already: answer the grader's status.
             let graded = c.decision.as_ref().map_or(c.status, |x| x.was);
-            if graded != d.was {
-                out.lapsed += 1;
-                v.warnings.push(format!(
+            let d = match self.answer(&v.content_hash, &c.id, graded) {
+                Answer::None => continue,
+                Answer::Applies(d) => d,
+                Answer::Lapsed(d) => {
+                    out.lapsed += 1;
+                    v.warnings.push(format!(
                     "a reviewer's decision on `{}` ({} by {} at {}) answered a `{}` verdict, and it is now `{}`: not applied",
                     c.id,
                     d.decision.as_str(),
                     d.by,
                     d.at,
                     d.was.as_str(),
-                    graded.as_str()
-                ));
-                continue;
-            }
+                        graded.as_str()
+                    ));
+                    continue;
+                }
+            };
             c.status = d.decision.status();
             c.reason = None;
-            c.score = Some(if d.decision == Verb::Accept { 1.0 } else { 0.0 });
+            c.score = Some(d.score());
             c.decision = Some(d.decided());
             out.decided += 1;
             out.overturned += usize::from(c.decision.as_ref().is_some_and(Decided::overturned));

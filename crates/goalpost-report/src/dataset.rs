@@ -35,11 +35,19 @@ pub fn load_run(path: &Path) -> Result<DataFrame, Error> {
 /// it out, rather than fail on the whole history later).
 fn check(file: &Path, mut df: DataFrame) -> Result<DataFrame, Error> {
     // Tables written before reviewers' decisions had no decision columns: none applied then.
+    let mut older = false;
     for &column in crate::table::DECISION_COLUMNS {
         if df.column(column).is_err() {
+            older = true;
             let empty = Series::full_null(column.into(), df.height(), &DataType::String);
             df.with_column(empty.into_column())?;
         }
+    }
+    if older && df.column("row").is_ok() && df.column("scenario").is_ok() && df.column("status").is_ok() {
+        df = unassessed_in_older(df).map_err(|e| match e {
+            Error::Polars(source) => Error::Unreadable { path: file.to_owned(), source },
+            other => other,
+        })?;
     }
     for &column in COLUMNS {
         if df.column(column).is_err() {
@@ -53,6 +61,31 @@ fn check(file: &Path, mut df: DataFrame) -> Result<DataFrame, Error> {
     };
     let df = df.select(COLUMNS.iter().copied()).map_err(Error::from).map_err(in_file)?;
     typed_rows(&df).map_err(in_file)?;
+    Ok(df)
+}
+
+/// A table written before the `unassessed` outcome called a trajectory graded with no scenario
+/// a pass: read it as this build grades it, unassessed (`no_scenario`), so that one history
+/// never counts by two rules.
+fn unassessed_in_older(mut df: DataFrame) -> Result<DataFrame, Error> {
+    let (row, scenario) = (strs(&df, "row")?, strs(&df, "scenario")?);
+    let (mut status, mut reason, mut passed) = (strs(&df, "status")?, strs(&df, "reason")?, bools(&df, "passed")?);
+    let mut changed = false;
+    for i in 0..df.height() {
+        let trajectory = row[i].as_deref() == Some(RowKind::Trajectory.as_str());
+        if trajectory && scenario[i].is_none() && status[i].as_deref() == Some(Outcome::Pass.as_str()) {
+            status[i] = Some(Outcome::Unassessed.as_str().to_owned());
+            reason[i] = Some(Unassessed::NoScenario.as_str().to_owned());
+            passed[i] = None;
+            changed = true;
+        }
+    }
+    if changed {
+        let col = |name: &str, s: Series| s.with_name(name.into()).into_column();
+        df.with_column(col("status", Series::new(PlSmallStr::EMPTY, status)))?;
+        df.with_column(col("reason", Series::new(PlSmallStr::EMPTY, reason)))?;
+        df.with_column(col("passed", Series::new(PlSmallStr::EMPTY, passed)))?;
+    }
     Ok(df)
 }
 
@@ -230,9 +263,10 @@ pub struct TrajectoryRow {
 }
 
 impl TrajectoryRow {
-    /// Whether a reviewer's decision turned a failed trajectory into a pass.
+    /// Whether a reviewer's decision overturned the grader's failure of this trajectory (it is
+    /// now a pass, or awaits another decision, or its objective was not assessed).
     pub fn overturned(&self) -> bool {
-        self.graded_status == Some(Outcome::Fail) && self.status == RowStatus::Verdict(Outcome::Pass)
+        self.graded_status == Some(Outcome::Fail) && self.status != RowStatus::Verdict(Outcome::Fail)
     }
     /// Whether it counts as a pass: only a verdict of pass does.
     pub fn passed(&self) -> bool {
@@ -306,22 +340,7 @@ pub struct CriterionRow {
 }
 
 /// A reviewer's decision on a criterion, as a results table records it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct DecisionView {
-    pub decision: goalpost_grade::ledger::Verb,
-    /// The grader's status before it.
-    pub was: Status,
-    pub by: String,
-    pub at: String,
-    pub why: String,
-}
-
-impl DecisionView {
-    /// Whether it turned a failure into a pass.
-    pub fn overturned(&self) -> bool {
-        self.was == Status::Fail && self.decision == goalpost_grade::ledger::Verb::Accept
-    }
-}
+pub use goalpost_grade::ledger::Decided as DecisionView;
 
 impl CriterionRow {
     /// Whether it is a failure: reported with its evidence, gated on, shown on review pages.
@@ -529,7 +548,6 @@ pub fn criteria(df: &DataFrame) -> Result<Vec<CriterionRow>, Error> {
 /// verdict (`goalpost_grade::settle`). Decisions made after the run count as much as those
 /// the run applied; one that no longer answers the grader's status is not applied.
 pub fn apply_ledger(df: DataFrame, ledger: &goalpost_grade::ledger::Ledger) -> Result<DataFrame, Error> {
-    use goalpost_grade::ledger::Verb;
     if ledger.decisions().next().is_none() {
         return Ok(df);
     }
@@ -561,13 +579,12 @@ pub fn apply_ledger(df: DataFrame, ledger: &goalpost_grade::ledger::Ledger) -> R
         let mut any = false;
         for k in t + 1..end {
             let (Some(h), Some(c)) = (&hash[k], &crit[k]) else { continue };
-            let Some(d) = ledger.get(h, c) else { continue };
+            // A criterion the run decided already answers by the grader's status.
             let was = graded[k].clone().or_else(|| status[k].clone());
-            if was.as_deref() != Some(d.was.as_str()) {
-                continue;
-            }
+            let Some(graded_status) = was.as_deref().and_then(Status::parse) else { continue };
+            let goalpost_grade::ledger::Answer::Applies(d) = ledger.answer(h, c, graded_status) else { continue };
             status[k] = Some(d.decision.status().as_str().to_owned());
-            score[k] = Some(if d.decision == Verb::Accept { 1.0 } else { 0.0 });
+            score[k] = Some(d.score());
             reason[k] = None;
             graded[k] = was;
             decision[k] = Some(d.decision.as_str().to_owned());

@@ -137,7 +137,7 @@ fn pass_rate_chart(trend: &[TrendPoint]) -> Markup {
             polyline points=(points.join(" ")) fill="none" stroke="#0969da" stroke-width="2" {}
             @for (i, t) in trend.iter().enumerate() {
                 circle cx=(c(x_of(i, n))) cy=(c(y_of(t.pass_rate, 1.0))) r="3.5" fill="#0969da" {
-                    title { (t.run_id) ": " (pct(t.pass_rate)) " (" (t.passed) " of " (t.found) ")" }
+                    title { (t.run_id) ": " (pct(t.pass_rate)) " (" (t.passed) " of " (t.assessed) " whose objective was assessed)" }
                 }
             }
         }
@@ -207,8 +207,16 @@ pub fn render(r: &Report) -> String {
                 h1 { "goalpost report " span.mono { (r.run_id) } }
                 p.muted { "started " (r.started_at) }
                 p.headline {
-                    strong { (o.passed) } " of " strong { (o.found) } " trajectories passed: " strong { (pct(o.pass_rate)) }
+                    strong { (o.passed) } " of " strong { (o.assessed()) } " trajectories"
+                    @if o.unassessed > 0 { " whose objective was assessed" }
+                    " passed: " strong { (pct(o.pass_rate)) }
                     span.muted { " [" (pct(o.pass_ci.lo)) ", " (pct(o.pass_ci.hi)) "] Wilson 95%" }
+                    @if o.unassessed > 0 {
+                        " · " a href="#unassessed" { (o.unassessed) " more not assessed" } " (never passes)"
+                    }
+                    @if o.decided > 0 {
+                        " · " a href="#decisions" { (o.decided) " decided by a reviewer" } ", " (o.overturned) " failure(s) overturned"
+                    }
                 }
                 table {
                     tr { th { "found" } th { "passed" } th { "failed" } th { "review" } th { "incomplete" } th { "unassessed" } th { "errored" } th { "pass rate [95% CI]" }
@@ -216,7 +224,7 @@ pub fn render(r: &Report) -> String {
                     tr { (counts_cells(o)) }
                 }
                 p { "Cost per solved task: " strong { (dash(r.cost_per_solved, usd)) } " · tokens: " (dash(o.tokens, thousands))
-                    " · errored, incomplete and review trajectories count in every denominator (a review item is neither a pass nor a fail until a person decides)." }
+                    " · errored, incomplete and review trajectories count in every denominator (a review item is neither a pass nor a fail until a person decides); those whose objective was not assessed are their own group, below." }
                 @for n in &r.notes { p.note { (n) } }
                 h2 { "Trend" }
                 div { (pass_rate_chart(&r.trend)) (cost_chart(&r.trend)) }
@@ -258,6 +266,24 @@ pub fn render(r: &Report) -> String {
                         tr { th { "file" } th { "line" } th { "field" } th { "message" } }
                         @for e in &r.errors {
                             tr { td.mono { (e.file) } td.num { (dash(e.line, |l| l.to_string())) } td.mono { (e.field.as_deref().unwrap_or("–")) } td { (e.message) } }
+                        }
+                    }
+                }
+                @if !r.decisions.is_empty() {
+                    h2 #decisions { "Reviewers' decisions" }
+                    p { (r.decisions.len()) " criteria decided by a reviewer (the ledger); " (o.overturned) " failed trajectory(ies) overturned to a pass." }
+                    table {
+                        tr { th { "trajectory" } th { "criterion" } th { "decision" } th { "the grader said" } th { "by" } th { "at" } th { "why" } }
+                        @for d in &r.decisions {
+                            tr {
+                                td.mono { (d.trajectory) }
+                                td.mono { (d.criterion) }
+                                td { (d.decision.decision.as_str()) @if d.decision.overturned() { span.fail { " (overturned)" } } }
+                                td { (d.decision.was.as_str()) }
+                                td { (d.decision.by) }
+                                td.mono { (d.decision.at) }
+                                td { (d.decision.why) }
+                            }
                         }
                     }
                 }

@@ -40,7 +40,7 @@ pub struct Counts {
     pub pass_rate: f64,
     /// Wilson 95% interval of the pass rate.
     pub pass_ci: Interval,
-    /// Mean score over graded trajectories (errors have none).
+    /// Mean score over graded trajectories whose objective was assessed (errors have none).
     pub mean_score: Option<f64>,
     /// Sum over trajectories that report a cost; `cost_reported` says how many did.
     pub cost_usd: Option<f64>,
@@ -174,6 +174,8 @@ pub struct TrendPoint {
     pub run_id: String,
     pub started_at: String,
     pub found: u64,
+    /// Found, less those whose objective was not assessed: the pass rate's denominator.
+    pub assessed: u64,
     pub passed: u64,
     pub pass_rate: f64,
     pub cost_usd: Option<f64>,
@@ -221,7 +223,7 @@ pub fn counts<'a>(rows: impl IntoIterator<Item = &'a TrajectoryRow>) -> Counts {
             RowStatus::Verdict(Outcome::Unassessed) => c.unassessed += 1,
             RowStatus::Error(_) => c.errored += 1,
         }
-        if let Some(s) = r.score.filter(|_| !r.is_error()) {
+        if let Some(s) = r.score.filter(|_| !r.is_error() && r.assessed()) {
             score_sum += s;
             scored += 1;
         }
@@ -303,6 +305,7 @@ pub fn trend(df: &DataFrame, last: usize) -> Result<Vec<TrendPoint>, Error> {
         .agg([
             len().cast(DataType::UInt64).alias("found"),
             col("status").eq(lit(Outcome::Pass.as_str())).cast(DataType::UInt64).sum().alias("passed"),
+            col("status").eq(lit(Outcome::Unassessed.as_str())).cast(DataType::UInt64).sum().alias("unassessed"),
             col("cost_usd").sum().alias("cost_usd"),
             col("cost_usd").count().cast(DataType::UInt64).alias("cost_reported"),
         ])
@@ -312,18 +315,21 @@ pub fn trend(df: &DataFrame, last: usize) -> Result<Vec<TrendPoint>, Error> {
     let started = out.column("started_at")?.str()?.clone();
     let found = out.column("found")?.u64()?.clone();
     let passed = out.column("passed")?.u64()?.clone();
+    let unassessed = out.column("unassessed")?.u64()?.clone();
     let cost = out.column("cost_usd")?.cast(&DataType::Float64)?.f64()?.clone();
     let reported = out.column("cost_reported")?.u64()?.clone();
     let n = out.height();
     Ok((n.saturating_sub(last)..n)
         .map(|i| {
             let (f, p) = (found.get(i).unwrap_or(0), passed.get(i).unwrap_or(0));
+            let assessed = f.saturating_sub(unassessed.get(i).unwrap_or(0));
             TrendPoint {
                 run_id: run_id.get(i).unwrap_or_default().to_owned(),
                 started_at: started.get(i).unwrap_or_default().to_owned(),
                 found: f,
+                assessed,
                 passed: p,
-                pass_rate: if f == 0 { 0.0 } else { p as f64 / f as f64 },
+                pass_rate: if assessed == 0 { 0.0 } else { p as f64 / assessed as f64 },
                 cost_usd: cost.get(i).filter(|_| reported.get(i).unwrap_or(0) > 0),
             }
         })

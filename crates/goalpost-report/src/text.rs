@@ -37,8 +37,17 @@ fn verdict(m: &Metric) -> &'static str {
     }
 }
 
+/// One line of terminal text: a line break inside a value (a trajectory id, a reviewer's
+/// reason) is written as `\n`, so no value can start a line of its own — say, a fake
+/// `gate PASSED` (the CLI escapes every other hidden character on each line).
+fn one_line(s: &str) -> String {
+    s.replace('\r', "\\r").replace('\n', "\\n")
+}
+
 /// Rows of text padded into columns.
 fn table(rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| one_line(c)).collect()).collect();
+    let rows = &rows;
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let width: Vec<usize> =
         (0..cols).map(|i| rows.iter().filter_map(|r| r.get(i)).map(|c| c.chars().count()).max().unwrap_or(0)).collect();
@@ -258,9 +267,9 @@ pub fn gate_terminal(g: &GateResult) -> String {
     }
     let mut out = table(&rows);
     for r in g.rules.iter().filter(|r| !r.passed && !r.details.is_empty()) {
-        let _ = writeln!(out, "\n{}:", r.rule);
+        let _ = writeln!(out, "\n{}:", one_line(&r.rule));
         for d in r.details.iter().take(20) {
-            let _ = writeln!(out, "  - {d}");
+            let _ = writeln!(out, "  - {}", one_line(d));
         }
         if r.details.len() > 20 {
             let _ = writeln!(out, "  … {} more", r.details.len() - 20);
@@ -269,7 +278,7 @@ pub fn gate_terminal(g: &GateResult) -> String {
     if !g.decisions.is_empty() {
         let _ = writeln!(out, "\nreviewers' decisions included ({}):", g.decisions.len());
         for d in g.decisions.iter().take(20) {
-            let _ = writeln!(out, "  - {d}");
+            let _ = writeln!(out, "  - {}", one_line(d));
         }
         if g.decisions.len() > 20 {
             let _ = writeln!(out, "  … {} more (gate.json lists every one)", g.decisions.len() - 20);

@@ -235,3 +235,49 @@ fn a_status_this_build_does_not_know_is_an_error_naming_the_file_column_and_valu
     let rows = dataset::trajectories(&dataset::load_run(&good).unwrap()).unwrap();
     assert_eq!(rows.iter().filter(|r| r.status == RowStatus::Error(None)).count(), 1);
 }
+
+#[test]
+fn a_table_written_before_the_unassessed_outcome_reads_its_no_scenario_passes_as_unassessed() {
+    use polars::prelude::*;
+    let root = root();
+    let tmp = tempfile::tempdir().unwrap();
+    let (specs, _) = goalpost_spec::load(&root.join("scenarios"), &root.join("rubrics"));
+    let (inputs, errors) =
+        discover(&[root.join("examples/trajectories"), root.join("fixtures/formats/claude-code/short.jsonl")]);
+    let results = goalpost_grade::run(&inputs, errors, &specs, RunOptions::default(), &NoReporter);
+    let path = tmp.path().join("results.parquet");
+    let meta = RunMeta { run_id: "20261101T000000Z-old", started_at: "2026-11-01T00:00:00Z" };
+    let mut df = table::results_frame(meta, &results).unwrap();
+    // As goalpost wrote it before: no decision columns, and the session with no scenario a pass.
+    for c in table::DECISION_COLUMNS {
+        df = df.drop(c).unwrap();
+    }
+    let fix = |name: &str, value: Option<&str>| {
+        let row = df.column("row").unwrap().str().unwrap().clone();
+        let status = df.column("status").unwrap().str().unwrap().clone();
+        let v: Vec<Option<String>> = (0..df.height())
+            .map(|i| {
+                let cell = df.column(name).unwrap().str().unwrap().get(i).map(str::to_owned);
+                if row.get(i) == Some("trajectory") && status.get(i) == Some("unassessed") {
+                    value.map(str::to_owned)
+                } else {
+                    cell
+                }
+            })
+            .collect();
+        Series::new(name.into(), v).into_column()
+    };
+    let (reason, status) = (fix("reason", None), fix("status", Some("pass")));
+    df.with_column(reason).unwrap();
+    df.with_column(status).unwrap();
+    let f = fs_err::File::create(&path).unwrap();
+    ParquetWriter::new(f).finish(&mut df).unwrap();
+
+    let rows = dataset::trajectories(&dataset::load_run(&path).unwrap()).unwrap();
+    let session = rows.iter().find(|r| r.file.ends_with("short.jsonl")).unwrap();
+    assert_eq!(session.status, RowStatus::Verdict(Outcome::Unassessed), "{session:#?}");
+    assert_eq!(session.unassessed, Some(goalpost_grade::Unassessed::NoScenario));
+    assert!(!session.passed());
+    let passes = rows.iter().filter(|r| r.passed()).count();
+    assert_eq!(passes, 3, "the examples' passes are unchanged");
+}

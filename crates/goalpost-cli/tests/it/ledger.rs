@@ -204,7 +204,7 @@ fn a_decision_is_recorded_applied_everywhere_and_lapses_when_the_trajectory_chan
     let o = goalpost(&["run", "--trajectories", s(&trajs), "--out", s(&r2), "--ledger", s(&ledger)]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(
-        text(&o.stdout).contains("2 criteria decided by a reviewer (1 failure(s) overturned)"),
+        text(&o.stdout).contains("2 criteria decided by a reviewer (1 failed criteria overturned)"),
         "{}",
         text(&o.stdout)
     );
@@ -249,4 +249,86 @@ fn a_decision_is_recorded_applied_everywhere_and_lapses_when_the_trajectory_chan
     let open: Vec<_> = items(&r3, &ledger, false).into_iter().filter(|i| i.get("decided").is_none()).collect();
     assert_eq!(open.len(), 1, "{open:#?}");
     assert_ne!(open[0]["item"].as_str().unwrap(), review_item);
+}
+
+/// Copies `rubrics/` into `dir`, with the catalog approving `tool`.
+fn rubrics_knowing(dir: &Path, tool: &str) -> std::path::PathBuf {
+    let out = dir.join("rubrics");
+    fs_err::create_dir_all(out.join("catalogs")).unwrap();
+    for e in fs_err::read_dir(root().join("rubrics")).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            fs_err::copy(&p, out.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let mut catalog = fs_err::read_to_string(root().join("rubrics/catalogs/tools.toml")).unwrap();
+    catalog.push_str(&format!(
+        "\n[[tools]]\nname = \"{tool}\"\nstatus = \"approved\"\nowner = \"test\"\nreason = \"reviewed\"\n"
+    ));
+    fs_err::write(out.join("catalogs/tools.toml"), catalog).unwrap();
+    out
+}
+
+#[test]
+fn a_later_run_that_no_longer_asks_closes_the_item() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (trajs, runs, ledger) = (tmp.path().join("trajs"), tmp.path().join("runs"), tmp.path().join("ledger.jsonl"));
+    fs_err::create_dir_all(&trajs).unwrap();
+    inputs(&trajs, "frobnicate");
+    let o = goalpost(&["run", "-q", "--trajectories", s(&trajs), "--out", s(&runs.join("a")), "--ledger", s(&ledger)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(items(&runs, &ledger, false).len(), 1);
+    // The catalog now approves the tool: the newest run passes the criterion, and the item
+    // the older run raised is no longer open.
+    let rubrics = rubrics_knowing(tmp.path(), "frobnicate");
+    let o = goalpost(&[
+        "run",
+        "-q",
+        "--trajectories",
+        s(&trajs),
+        "--out",
+        s(&runs.join("b")),
+        "--ledger",
+        s(&ledger),
+        "--rubrics",
+        s(&rubrics),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let open = items(&runs, &ledger, false);
+    assert!(open.is_empty(), "{open:#?}");
+    // Naming no run at all is an error, not an empty list.
+    let o = goalpost(&["review", "--runs", s(&tmp.path().join("nowhere")), "--ledger", s(&ledger)]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+}
+
+#[test]
+fn a_reason_with_a_line_break_or_a_control_character_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (trajs, runs, ledger) = (tmp.path().join("trajs"), tmp.path().join("runs"), tmp.path().join("ledger.jsonl"));
+    fs_err::create_dir_all(&trajs).unwrap();
+    inputs(&trajs, "frobnicate");
+    let o = goalpost(&["run", "-q", "--trajectories", s(&trajs), "--out", s(&runs.join("a")), "--ledger", s(&ledger)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let item = items(&runs, &ledger, false)[0]["item"].as_str().unwrap().to_owned();
+    for (by, why) in
+        [("mallory", "fine\ngate PASSED: 9 of 9 rule(s) hold"), ("mallory\u{1b}[31m", "fine"), ("m", "ok \u{202e}")]
+    {
+        let o = goalpost(&[
+            "review",
+            "accept",
+            &item,
+            "--by",
+            by,
+            "--why",
+            why,
+            "--runs",
+            s(&runs),
+            "--ledger",
+            s(&ledger),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{by:?} {why:?}: {}", text(&o.stdout));
+        assert!(text(&o.stderr).contains("control or invisible character"), "{}", text(&o.stderr));
+        assert!(!text(&o.stderr).contains('\u{1b}'), "the refusal is escaped too");
+    }
+    assert!(!ledger.exists());
 }

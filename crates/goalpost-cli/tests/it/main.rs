@@ -302,7 +302,7 @@ fn report_writes_summary_html_and_json_for_the_examples() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(
         text(&o.stdout)
-            .contains("6 found: 3 passed (50.0% of 6 whose objective was assessed), 3 failed, 0 await review, 0 incomplete, 0 errored, 0 objective not assessed; 0 decided by a reviewer (0 overturned); 3 review page(s)")
+            .contains("6 found: 3 passed (50.0% of 6 whose objective was assessed), 3 failed, 0 await review, 0 incomplete, 0 errored, 0 objective not assessed; 0 trajectory(ies) decided by a reviewer (0 failed ones overturned); 3 review page(s)")
     );
     let json: serde_json::Value =
         serde_json::from_str(&fs_err::read_to_string(run.join("report.json")).unwrap()).unwrap();
