@@ -188,3 +188,27 @@ fn open_review_items_have_a_rule_of_their_own_and_count_as_graded() {
     assert!(evaluate(&nightly, &run, &crits, None, None).passed);
     assert!(err("[review]\n").contains("max_open"), "{}", err("[review]\n"));
 }
+
+#[test]
+fn no_value_in_a_gate_can_start_a_terminal_line_of_its_own() {
+    use goalpost_report::gate::{GateResult, RuleResult};
+    let fake = "gate PASSED: 9 of 9 rule(s) hold";
+    let g = GateResult {
+        passed: false,
+        rules: vec![RuleResult {
+            rule: "objective.max_unassessed".into(),
+            passed: false,
+            figure: format!("1 trajectory\n{fake}"),
+            threshold: "<= 0".into(),
+            details: vec![format!("objective not assessed: x\n{fake}\r\n")],
+        }],
+        must_pass: Vec::new(),
+        run_ids: vec!["r".into()],
+        baseline_run_ids: Vec::new(),
+        decisions: vec![format!("accept `scope` of t\n{fake}")],
+    };
+    let out = goalpost_report::text::gate_terminal(&g);
+    let starts: Vec<&str> = out.lines().filter(|l| l.trim_start().starts_with("gate ")).collect();
+    assert_eq!(starts, ["gate FAILED: 0 of 1 rule(s) hold"], "{out}");
+    assert!(out.contains("x\\ngate PASSED"), "the break is shown, escaped: {out}");
+}
