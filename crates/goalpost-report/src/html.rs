@@ -187,6 +187,20 @@ fn steps_list(steps: &[u32]) -> String {
     steps.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
 }
 
+/// Every page's `<head>`: the no-script Content-Security-Policy, the styles, and `title`
+/// (escaped by maud).
+fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta http-equiv="Content-Security-Policy" content=(CSP);
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) }
+            style { (PreEscaped(CSS)) }
+        }
+    }
+}
+
 /// The report as one self-contained HTML page.
 pub fn render(r: &Report) -> String {
     let o = &r.overall;
@@ -196,13 +210,7 @@ pub fn render(r: &Report) -> String {
     let page = html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta http-equiv="Content-Security-Policy" content=(CSP);
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "goalpost report " (r.run_id) }
-                style { (PreEscaped(CSS)) }
-            }
+            (head(&format!("goalpost report {}", r.run_id)))
             body {
                 h1 { "goalpost report " span.mono { (r.run_id) } }
                 p.muted { "started " (r.started_at) }
@@ -438,13 +446,7 @@ pub fn review_page(p: &ReviewPage) -> String {
     let page = html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta http-equiv="Content-Security-Policy" content=(CSP);
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "Review " (v.trajectory) }
-                style { (PreEscaped(CSS)) }
-            }
+            (head(&format!("Review {}", v.trajectory)))
             body {
                 p.muted { a href={ "../report.html#" (v.anchor) } { "← report " (p.run_id) } }
                 h1 { "Review: " span.mono { (v.trajectory) } }

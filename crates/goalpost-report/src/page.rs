@@ -11,7 +11,7 @@ use std::sync::Arc;
 use goalpost_grade::changelog::{self, ChangeLog};
 use goalpost_grade::manifest::Manifest;
 use goalpost_spec::{Plan, Scenario, SpecSet};
-use goalpost_trajectory::{EditOp, ErrorKind, Record, Role, TestOutcome, Trajectory, ValueSource, read_back};
+use goalpost_trajectory::{ErrorKind, Record, Role, TestOutcome, Trajectory, ValueSource, read_back};
 use serde::Serialize;
 
 use crate::review::Review;
@@ -446,12 +446,7 @@ fn view(record: &Record) -> (&'static str, String, Vec<String>, Vec<Block>) {
             ("command", format!("$ {}", headline(&c.command)), facts, blocks)
         }
         Record::FileEdit(e) => {
-            let op = match e.op {
-                EditOp::Create => "create",
-                EditOp::Modify => "modify",
-                EditOp::Delete => "delete",
-                EditOp::Rename => "rename",
-            };
+            let op = e.op.as_str();
             let what = match &e.from {
                 Some(from) => format!("{op} {from} → {}", e.path),
                 None => format!("{op} {}", e.path),

@@ -151,6 +151,18 @@ pub enum EditOp {
     Rename,
 }
 
+impl EditOp {
+    /// The operation as the canonical format writes it, and as a reader is told it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EditOp::Create => "create",
+            EditOp::Modify => "modify",
+            EditOp::Delete => "delete",
+            EditOp::Rename => "rename",
+        }
+    }
+}
+
 /// A file edit made through a tool (not through a shell command).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -403,15 +415,7 @@ impl Record {
                     c.exit_code.map_or("unknown".to_owned(), |e| e.to_string())
                 )
             }
-            Record::FileEdit(e) => {
-                let op = match e.op {
-                    EditOp::Create => "create",
-                    EditOp::Modify => "modify",
-                    EditOp::Delete => "delete",
-                    EditOp::Rename => "rename",
-                };
-                format!("{op} {}", e.path)
-            }
+            Record::FileEdit(e) => format!("{} {}", e.op.as_str(), e.path),
             Record::TestRun(r) => format!("test run of {} tests", r.tests.len()),
             Record::SideEffect(s) => {
                 let reversible = match s.reversible {

@@ -47,3 +47,11 @@ fn no_step_is_described_in_debug_text() {
         assert!(!d.contains("Some(") && !d.contains("None"), "{d}");
     }
 }
+
+#[test]
+fn an_edit_operation_reads_as_the_format_writes_it() {
+    use goalpost_trajectory::EditOp;
+    for op in [EditOp::Create, EditOp::Modify, EditOp::Delete, EditOp::Rename] {
+        assert_eq!(serde_json::to_value(op).unwrap(), op.as_str());
+    }
+}
