@@ -139,8 +139,12 @@ fn csv_rows(w: impl Write, results: &RunResults) -> io::Result<()> {
         "source_scores",
         "error",
         "error_kind",
+        "unassessed",
+        "criteria_review",
+        "criteria_decided",
+        "overturned",
     ])?;
-    const COLUMNS: usize = 27;
+    const COLUMNS: usize = 31;
     let opt = |v: Option<String>| v.unwrap_or_default();
     for v in &results.verdicts {
         let count = |s: Status| v.criteria.iter().filter(|c| c.status == s).count().to_string();
@@ -173,6 +177,10 @@ fn csv_rows(w: impl Write, results: &RunResults) -> io::Result<()> {
             v.source_scores.iter().map(|s| format!("{}={}", s.name, s.value)).collect::<Vec<_>>().join(";"),
             String::new(),
             String::new(),
+            opt(v.unassessed.map(|u| u.as_str().to_owned())),
+            count(Status::Review),
+            v.criteria.iter().filter(|c| c.decision.is_some()).count().to_string(),
+            v.criteria.iter().filter(|c| c.decision.as_ref().is_some_and(|d| d.overturned())).count().to_string(),
         ])?;
     }
     for e in &results.errors {
@@ -181,8 +189,8 @@ fn csv_rows(w: impl Write, results: &RunResults) -> io::Result<()> {
         row[2] = e.file.clone();
         row[3] = e.line.map(|l| l.to_string()).unwrap_or_default();
         row[9] = "error".into();
-        row[COLUMNS - 1] = e.kind.as_str().to_owned();
-        row[COLUMNS - 2] = match &e.field {
+        row[26] = e.kind.as_str().to_owned();
+        row[25] = match &e.field {
             Some(f) => format!("field `{f}`: {}", e.message),
             None => e.message.clone(),
         };

@@ -80,7 +80,7 @@ fn a_grader_panic_is_that_trajectorys_error_row_and_the_run_goes_on() {
     assert_eq!(manifest["totals"]["errored"], 1);
     assert!(out.path().join("results.parquet").is_file() && out.path().join("results.csv").is_file());
     let csv = fs_err::read_to_string(out.path().join("results.csv")).unwrap();
-    assert!(csv.lines().last().unwrap().ends_with(",grader"), "{csv}");
+    assert!(csv.lines().last().unwrap().ends_with(",grader,,,,"), "{csv}");
 }
 
 #[test]

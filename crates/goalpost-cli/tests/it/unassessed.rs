@@ -64,6 +64,16 @@ fn an_objective_never_assessed_is_its_own_group_never_a_pass() {
     let swe_note = r.iter().find(|v| v["trajectory"] == "psf__requests-2317").unwrap()["note"].as_str().unwrap();
     assert!(swe_note.contains("has no harness report"), "{swe_note}");
 
+    let csv = fs_err::read_to_string(run.join("results.csv")).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(header.ends_with(",error,error_kind,unassessed,criteria_review,criteria_decided,overturned"), "{header}");
+    assert!(
+        csv.lines().any(|l| l.starts_with("psf__requests-2317,")
+            && l.contains(",unassessed,")
+            && l.contains(",no_harness_report,")),
+        "{csv}"
+    );
+
     // The report: the pass rate is 1 of 1 assessed, and the others are listed with the reason.
     let rep = goalpost(&["report", run.to_str().unwrap()]);
     assert!(rep.status.success(), "{}", text(&rep.stderr));
