@@ -252,6 +252,12 @@ pub(crate) struct RunArgs {
     /// Worker threads [default: all cores].
     #[arg(long, short = 'j')]
     pub(crate) jobs: Option<usize>,
+    /// Grade every input again instead of taking the rows of an input graded before with the
+    /// same plan from the verdict cache (`$GOALPOST_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/goalpost/verdicts` or `~/.cache/goalpost/verdicts`; bounded to
+    /// `$GOALPOST_CACHE_MAX_MB`, 1024 by default).
+    #[arg(long)]
+    pub(crate) no_cache: bool,
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub(crate) quiet: bool,

@@ -167,11 +167,17 @@ fn run(mut a: RunArgs) -> Result<Exit> {
     let reuse = (!reused.is_empty()).then(|| Arc::new(goalpost_grade::Reuse::new(reused)));
     // Results land in the partial file as they are graded; a crash or kill keeps them.
     let bar = progress::Bar::new(a.quiet, Some(partial.clone()))?;
+    let cache = if a.no_cache || goalpost_grade::fault::armed() {
+        None
+    } else {
+        verdict_cache(&inputs, &inputs_manifest, &start.specs_hash, a.scenario.as_deref())
+    };
     let opts = RunOptions {
         jobs: a.jobs,
         limits: Limits::default(),
         scenario: assigned(&specs, a.scenario.as_deref())?,
         reuse,
+        cache: cache.clone(),
     };
     let mut results = goalpost_grade::run(&inputs, pre_errors, &specs, opts, &bar);
     // Reviewers' decisions are applied last (the same whether the run was resumed or not).
@@ -200,6 +206,7 @@ fn run(mut a: RunArgs) -> Result<Exit> {
             .collect(),
         totals: &totals,
         reused: (reused_count > 0).then(|| u32::try_from(reused_count).unwrap_or(u32::MAX)),
+        cached: cache.as_ref().map(|c| u32::try_from(c.hits()).unwrap_or(u32::MAX)),
         ledger: &ledger,
     };
     goalpost_grade::fault::kill_point("manifest.json");
@@ -221,11 +228,57 @@ fn run(mut a: RunArgs) -> Result<Exit> {
     if reused_count > 0 {
         render::hint(&format!("resumed: {reused_count} verdict(s) kept from the interrupted run, the rest graded now"));
     }
+    if let Some(c) = &cache {
+        if c.hits() > 0 {
+            render::hint(&format!(
+                "{} of {} input(s) graded before with the same plan: their rows came from the verdict cache in {} (--no-cache grades everything)",
+                c.hits(),
+                inputs.len(),
+                c.dir().display()
+            ));
+        }
+        c.prune();
+    }
     render::hint(&format!("results written to {}", out.display()));
     if spec_problems > 0 {
         render::hint(&format!("{spec_problems} scenario or rubric problem(s) above; `goalpost lint` lists them"));
     }
     Ok(Exit::problems_if(totals.errored > 0))
+}
+
+/// The verdict cache of this run, with each input's key; `None` when there is no place for
+/// it (no cache directory can be named or made: the run grades everything).
+fn verdict_cache(
+    inputs: &[goalpost_trajectory::Input],
+    entries: &[goalpost_grade::manifest::InputEntry],
+    specs_hash: &str,
+    scenario: Option<&str>,
+) -> Option<Arc<goalpost_grade::cache::VerdictCache>> {
+    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let dir = env("GOALPOST_CACHE_DIR")
+        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("goalpost/verdicts")))
+        .or_else(|| env("HOME").map(|d| d.join(".cache/goalpost/verdicts")))?;
+    let max = std::env::var("GOALPOST_CACHE_MAX_MB")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(goalpost_grade::cache::DEFAULT_MAX_BYTES, |mb| mb.saturating_mul(1 << 20));
+    let plan = format!("{specs_hash}\n{}", scenario.unwrap_or(""));
+    let keys = inputs.iter().zip(entries).map(|(i, e)| {
+        let mut files = vec![e.blake3.as_str()];
+        files.extend(e.report.as_ref().map(|f| f.blake3.as_str()));
+        files.extend(e.test_output.as_ref().map(|f| f.blake3.as_str()));
+        (i.path.clone(), goalpost_grade::cache::key(&e.path, &files, &plan))
+    });
+    match goalpost_grade::cache::VerdictCache::open(&dir, max, keys) {
+        Ok(c) => Some(Arc::new(c)),
+        Err(e) => {
+            render::hint(&render::clean(
+                &format!("no verdict cache ({}: {e}): grading everything", dir.display()),
+                1000,
+            ));
+            None
+        }
+    }
 }
 
 fn explain(a: ExplainArgs) -> Result<Exit> {

@@ -126,6 +126,7 @@ pub(crate) struct Finished<'a> {
     pub(crate) skipped: Vec<SkippedEntry>,
     pub(crate) totals: &'a Totals,
     pub(crate) reused: Option<u32>,
+    pub(crate) cached: Option<u32>,
     pub(crate) ledger: &'a goalpost_grade::ledger::Ledger,
 }
 
@@ -139,6 +140,7 @@ pub(crate) fn write(dir: &Path, f: Finished<'_>) -> Result<()> {
     m.scenarios = scenarios;
     m.rubrics = rubrics;
     m.resumed = f.reused;
+    m.cached = f.cached;
     m.ledger = f
         .ledger
         .path()

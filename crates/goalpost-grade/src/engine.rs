@@ -39,6 +39,8 @@ pub struct RunOptions {
     pub scenario: Option<Arc<Plan>>,
     /// Verdicts already made by an interrupted run of the same plan (`run --resume`).
     pub reuse: Option<Arc<Reuse>>,
+    /// Rows of inputs graded before with the same plan ([`crate::cache`]).
+    pub cache: Option<Arc<crate::cache::VerdictCache>>,
 }
 
 /// Verdicts an interrupted run already made, keyed by file, trajectory id and content hash:
@@ -97,6 +99,20 @@ pub fn run(
         inputs
             .par_iter()
             .map(|input| {
+                // An input graded before with the same plan: its rows, neither read nor graded
+                // (an interrupted run being resumed reads its own rows instead).
+                let cached = match (&opts.cache, &opts.reuse) {
+                    (Some(c), None) => c.get(&input.path),
+                    _ => None,
+                };
+                if let Some(rows) = cached {
+                    for row in &rows {
+                        reporter.on_result(row.as_ref());
+                    }
+                    let ok = rows.iter().filter(|r| r.is_ok()).count();
+                    reporter.on_input_done(&input.path, ok, rows.len() - ok);
+                    return rows;
+                }
                 let mut rows = Vec::new();
                 let (mut ok, mut bad) = (0, 0);
                 for item in read_input(input, opts.limits) {
@@ -121,6 +137,9 @@ pub fn run(
                     rows.push(row);
                 }
                 reporter.on_input_done(&input.path, ok, bad);
+                if let Some(c) = &opts.cache {
+                    c.put(&input.path, &rows);
+                }
                 rows
             })
             .collect::<Vec<_>>()

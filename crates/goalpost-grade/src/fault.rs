@@ -33,6 +33,12 @@ pub(crate) fn inject(stage: &str, key: &str) {
     }
 }
 
+/// Whether any fault is set: then nothing may stand in for grading (the verdict cache is off),
+/// so that the fault fires where it is meant to.
+pub fn armed() -> bool {
+    fault().is_some()
+}
+
 /// Whether a kill point is set at all (so a caller builds a point's name only then).
 pub fn kill_armed() -> bool {
     fault().is_some_and(|(s, _)| s == "kill")

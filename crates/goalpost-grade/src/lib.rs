@@ -14,6 +14,7 @@
 //! **Invariant:** nothing here executes, opens or resolves a string taken from a trajectory;
 //! commands and paths are only read as text.
 
+pub mod cache;
 pub mod changelog;
 mod criteria;
 mod diff;

@@ -76,6 +76,9 @@ pub struct Manifest {
     /// Set when the run was finished by `run --resume` after an interruption.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resumed: Option<u32>,
+    /// Inputs whose rows came from the verdict cache (`None`: the cache was off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached: Option<u32>,
     /// The reviewers' ledger the run applied, when it had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ledger: Option<FileHash>,
@@ -131,6 +134,7 @@ impl Manifest {
             rubrics: Vec::new(),
             totals,
             resumed: None,
+            cached: None,
             ledger: None,
         }
     }

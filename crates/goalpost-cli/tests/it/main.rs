@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod cache;
 mod ledger;
 mod review;
 mod review_pages;

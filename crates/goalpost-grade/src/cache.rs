@@ -1,0 +1,170 @@
+//! The verdict cache: a run that meets an input it has graded before, with the same plan and
+//! the same goalpost, takes that input's rows from here instead of reading and grading it.
+//!
+//! An entry is keyed by a blake3 of everything the rows depend on ([`key`]): the input's
+//! path as the run names it (rows carry it), the content hash of its bytes and of every file
+//! read with it (a SWE-bench report and test log), the plan (the hash of the scenarios, rubrics
+//! and tool catalogs in force, and `--scenario`), goalpost's version and the results format.
+//! Its value is the input's rows as `results.jsonl` lines, so a hit gives the same bytes as
+//! grading would. Entries are written to a temporary file and renamed into place, so
+//! concurrent runs and a killed run never leave half an entry (a torn or unreadable entry is a
+//! miss, and is removed). The directory is bounded: [`VerdictCache::prune`] removes the least
+//! recently used entries beyond its size.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::output::ResultRow;
+use crate::verdict::{ErrorKind, ErrorRow, Verdict};
+
+/// The default bound of the cache directory, in bytes.
+pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
+
+/// One input's rows, as grading gave them (file order).
+pub type Rows = Vec<Result<Verdict, ErrorRow>>;
+
+/// The key of an input's rows: see the module's documentation. `files` are the content
+/// hashes of the input and of every file read with it, in a fixed order; `plan` names the
+/// plan in force.
+pub fn key(path: &str, files: &[&str], plan: &str) -> String {
+    let mut h = blake3::Hasher::new();
+    for part in [env!("CARGO_PKG_VERSION"), crate::manifest::RESULTS_FORMAT, plan, path] {
+        h.update(&(part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    for f in files {
+        h.update(&(f.len() as u64).to_le_bytes());
+        h.update(f.as_bytes());
+    }
+    h.finalize().to_hex().to_string()
+}
+
+/// A cache directory, and the key of each input of this run (by the input's path).
+#[derive(Debug)]
+pub struct VerdictCache {
+    dir: PathBuf,
+    max_bytes: u64,
+    keys: std::collections::HashMap<PathBuf, String>,
+    hits: std::sync::atomic::AtomicUsize,
+}
+
+impl VerdictCache {
+    /// The cache in `dir` (created if need be), bounded to `max_bytes`, knowing each input's
+    /// key.
+    pub fn open(
+        dir: &Path,
+        max_bytes: u64,
+        keys: impl IntoIterator<Item = (PathBuf, String)>,
+    ) -> std::io::Result<VerdictCache> {
+        fs_err::create_dir_all(dir)?;
+        Ok(VerdictCache { dir: dir.to_owned(), max_bytes, keys: keys.into_iter().collect(), hits: Default::default() })
+    }
+
+    /// Where the cache lives.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Inputs whose rows came from the cache so far.
+    pub fn hits(&self) -> usize {
+        self.hits.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn entry(&self, key: &str) -> PathBuf {
+        // Keys are hex made here, never text from an input.
+        self.dir.join(&key[..2]).join(format!("{key}.jsonl"))
+    }
+
+    /// The rows of `input`, when the cache has them.
+    pub fn get(&self, input: &Path) -> Option<Rows> {
+        let key = self.keys.get(input)?;
+        let path = self.entry(key);
+        let bytes = fs_err::read(&path).ok()?;
+        let mut rows = Vec::new();
+        let mut lines = bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty());
+        // The first line names what follows: a torn or foreign entry is a miss.
+        let whole = lines.next().is_some_and(|h| h == crate::output::header_line().trim_end().as_bytes());
+        let mut count = None;
+        for l in lines {
+            match serde_json::from_slice::<ResultRow>(l) {
+                Ok(ResultRow::Verdict(v)) => rows.push(Ok(*v)),
+                Ok(ResultRow::Error(e)) => rows.push(Err(e)),
+                Ok(ResultRow::Header { .. }) | Err(_) => {
+                    // The last line is the count of rows: an entry cut short is not one.
+                    count = std::str::from_utf8(l).ok().and_then(|s| s.strip_prefix("#rows ")?.parse::<usize>().ok());
+                    if count.is_none() {
+                        break;
+                    }
+                }
+            }
+        }
+        if !whole || count != Some(rows.len()) {
+            let _ = fs_err::remove_file(&path);
+            return None;
+        }
+        // Recently used: pruning keeps it.
+        let _ =
+            fs_err::File::options().append(true).open(&path).and_then(|f| f.set_modified(std::time::SystemTime::now()));
+        self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Some(rows)
+    }
+
+    /// Keeps the rows of `input`. Rows with a grader error are not kept (a bug, fixed in a
+    /// later version, would otherwise outlive its fix within this one); a failure to write is
+    /// ignored (the cache only saves time).
+    pub fn put(&self, input: &Path, rows: &[Result<Verdict, ErrorRow>]) {
+        let Some(key) = self.keys.get(input) else { return };
+        if rows.iter().any(|r| matches!(r, Err(e) if e.kind == ErrorKind::Grader)) {
+            return;
+        }
+        let path = self.entry(key);
+        let Some(parent) = path.parent() else { return };
+        if fs_err::create_dir_all(parent).is_err() {
+            return;
+        }
+        let mut text = crate::output::header_line();
+        for r in rows {
+            text.push_str(&crate::output::row_line(r.as_ref()));
+        }
+        text.push_str(&format!("#rows {}\n", rows.len()));
+        let Ok(mut tmp) = tempfile::NamedTempFile::new_in(parent) else { return };
+        if tmp.write_all(text.as_bytes()).is_ok() {
+            let _ = tmp.persist(&path);
+        }
+    }
+
+    /// Removes the least recently used entries until the directory holds at most its bound;
+    /// returns how many it removed. Temporary files older than an hour (a killed run's) go too.
+    pub fn prune(&self) -> usize {
+        let mut entries = Vec::new();
+        let mut total = 0u64;
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let mut removed = 0;
+        for shard in fs_err::read_dir(&self.dir).into_iter().flatten().flatten() {
+            for e in fs_err::read_dir(shard.path()).into_iter().flatten().flatten() {
+                let Ok(meta) = e.metadata() else { continue };
+                let modified = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
+                let name = e.file_name();
+                if !name.to_string_lossy().ends_with(".jsonl") {
+                    if modified < hour_ago && fs_err::remove_file(e.path()).is_ok() {
+                        removed += 1;
+                    }
+                    continue;
+                }
+                total += meta.len();
+                entries.push((modified, meta.len(), e.path()));
+            }
+        }
+        entries.sort();
+        for (_, len, path) in entries {
+            if total <= self.max_bytes {
+                break;
+            }
+            if fs_err::remove_file(&path).is_ok() {
+                total -= len;
+                removed += 1;
+            }
+        }
+        removed
+    }
+}
