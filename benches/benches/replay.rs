@@ -6,6 +6,9 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use std::sync::Arc;
+
+use goalpost_grade::cache::VerdictCache;
 use goalpost_grade::{NoReporter, RunOptions};
 use goalpost_trajectory::{Limits, TrajectoryReader, discover};
 
@@ -51,6 +54,30 @@ fn benches(c: &mut Criterion) {
             });
         }
     }
+    // A re-run of the same corpus with the same plan, side by side with grading it: each
+    // input's key is made from its bytes (hashed here, as `run` does), and its rows come from
+    // the cache.
+    let cache_dir = tempfile::tempdir().unwrap();
+    let keys = || {
+        inputs
+            .iter()
+            .map(|i| {
+                let hash = blake3::hash(&fs_err::read(&i.path).unwrap()).to_hex().to_string();
+                (i.path.clone(), goalpost_grade::cache::key(&i.path.display().to_string(), &[&hash], "bench"))
+            })
+            .collect::<Vec<_>>()
+    };
+    let cached = || {
+        let cache = VerdictCache::open(cache_dir.path(), u64::MAX, keys()).unwrap();
+        RunOptions { jobs: Some(2), cache: Some(Arc::new(cache)), ..RunOptions::default() }
+    };
+    let first = goalpost_grade::run(&inputs, vec![], &specs, cached(), &NoReporter);
+    let again = goalpost_grade::run(&inputs, vec![], &specs, cached(), &NoReporter);
+    assert_eq!(first, again, "a cached re-run gives the same results");
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function("re-run/2-threads/cached/MB", |b| {
+        b.iter(|| black_box(goalpost_grade::run(&inputs, vec![], &specs, cached(), &NoReporter)))
+    });
     g.finish();
 
     let (sb_inputs, _) = discover(&[root.join("fixtures/swebench-run")]);
