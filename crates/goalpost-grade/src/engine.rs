@@ -81,6 +81,16 @@ impl Reuse {
     }
 }
 
+/// Trajectories of one file read before its chunk is graded in parallel: enough to keep every
+/// core busy, few enough that memory does not grow with the file.
+const CHUNK: usize = 64;
+
+/// A trajectory of a chunk: reused from an interrupted run, or to be graded.
+enum Pending {
+    Done(Verdict),
+    Grade(Result<Trajectory, ErrorRow>),
+}
+
 /// Grades every trajectory of every input against its scenario. The result is the same,
 /// byte for byte once written, whatever the thread count: inputs are graded in parallel and
 /// their rows put back in input order. `pre_errors` (inputs that could not even be opened or
@@ -114,29 +124,43 @@ pub fn run(
                     return rows;
                 }
                 let mut rows = Vec::new();
-                let (mut ok, mut bad) = (0, 0);
-                for item in read_input(input, opts.limits) {
-                    let reused = match (&item, &opts.reuse) {
-                        (Ok(t), Some(r)) => r.take(t),
-                        _ => None,
-                    };
-                    let row = match reused {
-                        // Already in the partial file: not written twice.
-                        Some(v) => Ok(v),
-                        None => {
-                            let row = item.and_then(|t| grade_trajectory(&t, planner));
-                            reporter.on_result(row.as_ref());
-                            row
-                        }
-                    };
-                    if row.is_ok() {
-                        ok += 1
-                    } else {
-                        bad += 1
+                // A file that holds many trajectories is graded on every core too: it is read
+                // in order, a chunk at a time (memory stays bounded by the chunk), and each
+                // chunk's trajectories are graded in parallel, their rows kept in file order.
+                let mut items = read_input(input, opts.limits);
+                loop {
+                    let chunk: Vec<_> = items.by_ref().take(CHUNK).collect();
+                    if chunk.is_empty() {
+                        break;
                     }
-                    rows.push(row);
+                    // Verdicts an interrupted run already made are taken in file order (a file
+                    // may hold the same trajectory twice), before the rest is graded.
+                    let pending: Vec<Pending> = chunk
+                        .into_iter()
+                        .map(|item| match (&item, &opts.reuse) {
+                            (Ok(t), Some(r)) => match r.take(t) {
+                                Some(v) => Pending::Done(v),
+                                None => Pending::Grade(item),
+                            },
+                            _ => Pending::Grade(item),
+                        })
+                        .collect();
+                    let graded: Vec<Result<Verdict, ErrorRow>> = pending
+                        .into_par_iter()
+                        .map(|p| match p {
+                            // Already in the partial file: not written twice.
+                            Pending::Done(v) => Ok(v),
+                            Pending::Grade(item) => {
+                                let row = item.and_then(|t| grade_trajectory(&t, planner));
+                                reporter.on_result(row.as_ref());
+                                row
+                            }
+                        })
+                        .collect();
+                    rows.extend(graded);
                 }
-                reporter.on_input_done(&input.path, ok, bad);
+                let ok = rows.iter().filter(|r| r.is_ok()).count();
+                reporter.on_input_done(&input.path, ok, rows.len() - ok);
                 if let Some(c) = &opts.cache {
                     c.put(&input.path, &rows);
                 }

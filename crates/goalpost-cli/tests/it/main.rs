@@ -74,18 +74,46 @@ fn run_with_no_flags_grades_the_bundled_examples() {
 #[test]
 fn results_are_byte_identical_whatever_the_thread_count() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let inputs = ["examples/trajectories", "fixtures/swebench-run"];
+    // One file holding many trajectories (graded in parallel chunks) beside many files: each
+    // bundled example 30 times over, with a broken line in the middle.
+    let big = tempfile::tempdir().unwrap();
+    let mut many = String::new();
+    for round in 0..30 {
+        for e in fs_err::read_dir(root().join("examples/trajectories")).unwrap() {
+            let text = fs_err::read_to_string(e.unwrap().path()).unwrap();
+            many.push_str(&text.replacen("/r4", &format!("/x{round}-r4"), 1));
+        }
+        if round == 15 {
+            many.push_str("{not json\n");
+        }
+    }
+    let many_path = big.path().join("many.jsonl");
+    fs_err::write(&many_path, many).unwrap();
+    let inputs = ["examples/trajectories", "fixtures/swebench-run", many_path.to_str().unwrap()];
     for (dir, jobs) in [(&a, "1"), (&b, "2")] {
-        let mut args = vec!["run", "-q", "-j", jobs, "--out", dir.path().to_str().unwrap(), "--trajectories"];
+        let mut args =
+            vec!["run", "-q", "--no-cache", "-j", jobs, "--out", dir.path().to_str().unwrap(), "--trajectories"];
         args.extend(inputs);
         let o = goalpost(&args);
-        assert!(o.status.success(), "{}", text(&o.stderr));
+        assert_eq!(o.status.code(), Some(1), "one error row: {}", text(&o.stderr));
     }
     for f in ["results.jsonl", "results.csv"] {
         let (x, y) = (fs_err::read(a.path().join(f)).unwrap(), fs_err::read(b.path().join(f)).unwrap());
         assert!(x == y, "{f} differs between -j 1 and -j 2");
     }
-    assert_eq!(rows(&a.path().join("results.jsonl")).len(), 30);
+    let all = rows(&a.path().join("results.jsonl"));
+    assert_eq!(all.len(), 30 + 180, "every trajectory of the big file, one of them ended by its broken line");
+    assert!(all.iter().any(|r| r["type"] == "error" && r["file"].as_str().is_some_and(|f| f.ends_with("many.jsonl"))));
+    // The big file's rows are in file order.
+    let ids: Vec<&str> = all
+        .iter()
+        .filter(|r| r["file"].as_str().is_some_and(|f| f.ends_with("many.jsonl")))
+        .filter_map(|r| r["trajectory"].as_str())
+        .collect();
+    assert!(
+        ids.first().is_some_and(|i| i.contains("/x0-r4")) && ids.last().is_some_and(|i| i.contains("/x29-r4")),
+        "{ids:?}"
+    );
 }
 
 #[test]
