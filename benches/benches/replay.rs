@@ -80,6 +80,22 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
+    // The same corpus as one JSONL file: one input, graded in parallel chunks.
+    let one_dir = tempfile::tempdir().unwrap();
+    fs_err::write(one_dir.path().join("all.jsonl"), &joined).unwrap();
+    let (one, errors) = discover(&[one_dir.path().to_owned()]);
+    assert!(errors.is_empty() && one.len() == 1);
+    let mut g = c.benchmark_group(format!("one-file/{COUNT}x{STEPS}steps/{:.1}MB", bytes as f64 / 1e6));
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(bytes as u64));
+    for jobs in [1, 2] {
+        let opts = RunOptions { jobs: Some(jobs), ..RunOptions::default() };
+        g.bench_function(format!("read+grade/{jobs}-threads/MB"), |b| {
+            b.iter(|| black_box(goalpost_grade::run(&one, vec![], &specs, opts.clone(), &NoReporter)))
+        });
+    }
+    g.finish();
+
     let (sb_inputs, _) = discover(&[root.join("fixtures/swebench-run")]);
     let sb_bytes: u64 = sb_inputs.iter().map(|i| fs_err::metadata(&i.path).map(|m| m.len()).unwrap_or(0)).sum();
     let mut g = c.benchmark_group("swebench/24-instances");
