@@ -84,7 +84,12 @@ fn run(mut a: RunArgs) -> Result<Exit> {
     if skipped.len() > SHOWN {
         render::hint(&format!("… and {} more skipped file(s), listed in manifest.json", skipped.len() - SHOWN));
     }
-    let inputs_manifest = manifest::inputs(&inputs);
+    // The verdict cache's directory, also where the hashes of unchanged files are remembered.
+    let cache_dir = if a.no_cache || goalpost_grade::fault::armed() { None } else { cache_dir() };
+    let hashes = cache_dir
+        .as_deref()
+        .map_or_else(goalpost_grade::cache::FileHashes::none, goalpost_grade::cache::FileHashes::load);
+    let inputs_manifest = manifest::inputs(&inputs, &hashes);
     let specs_hash = manifest::specs_hash(&specs);
     let start = match resume {
         Some(start) => {
@@ -167,11 +172,9 @@ fn run(mut a: RunArgs) -> Result<Exit> {
     let reuse = (!reused.is_empty()).then(|| Arc::new(goalpost_grade::Reuse::new(reused)));
     // Results land in the partial file as they are graded; a crash or kill keeps them.
     let bar = progress::Bar::new(a.quiet, Some(partial.clone()))?;
-    let cache = if a.no_cache || goalpost_grade::fault::armed() {
-        None
-    } else {
-        verdict_cache(&inputs, &inputs_manifest, &start.specs_hash, a.scenario.as_deref())
-    };
+    let cache = cache_dir
+        .as_deref()
+        .and_then(|dir| verdict_cache(dir, &inputs, &inputs_manifest, &start.specs_hash, a.scenario.as_deref()));
     let opts = RunOptions {
         jobs: a.jobs,
         limits: Limits::default(),
@@ -238,6 +241,7 @@ fn run(mut a: RunArgs) -> Result<Exit> {
             ));
         }
         c.prune();
+        hashes.save();
     }
     render::hint(&format!("results written to {}", out.display()));
     if spec_problems > 0 {
@@ -246,18 +250,24 @@ fn run(mut a: RunArgs) -> Result<Exit> {
     Ok(Exit::problems_if(totals.errored > 0))
 }
 
-/// The verdict cache of this run, with each input's key; `None` when there is no place for
-/// it (no cache directory can be named or made: the run grades everything).
+/// Where the verdict cache lives: `$GOALPOST_CACHE_DIR`, else under `$XDG_CACHE_HOME` or
+/// `~/.cache`; `None` when none is named.
+fn cache_dir() -> Option<PathBuf> {
+    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    env("GOALPOST_CACHE_DIR")
+        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("goalpost/verdicts")))
+        .or_else(|| env("HOME").map(|d| d.join(".cache/goalpost/verdicts")))
+}
+
+/// The verdict cache of this run in `dir`, with each input's key; `None` when it cannot be
+/// made there (the run grades everything).
 fn verdict_cache(
+    dir: &std::path::Path,
     inputs: &[goalpost_trajectory::Input],
     entries: &[goalpost_grade::manifest::InputEntry],
     specs_hash: &str,
     scenario: Option<&str>,
 ) -> Option<Arc<goalpost_grade::cache::VerdictCache>> {
-    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
-    let dir = env("GOALPOST_CACHE_DIR")
-        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("goalpost/verdicts")))
-        .or_else(|| env("HOME").map(|d| d.join(".cache/goalpost/verdicts")))?;
     let max = std::env::var("GOALPOST_CACHE_MAX_MB")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
@@ -269,7 +279,7 @@ fn verdict_cache(
         files.extend(e.test_output.as_ref().map(|f| f.blake3.as_str()));
         (i.path.clone(), goalpost_grade::cache::key(&e.path, &files, &plan))
     });
-    match goalpost_grade::cache::VerdictCache::open(&dir, max, keys) {
+    match goalpost_grade::cache::VerdictCache::open(dir, max, keys) {
         Ok(c) => Some(Arc::new(c)),
         Err(e) => {
             render::hint(&render::clean(

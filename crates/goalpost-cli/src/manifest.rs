@@ -12,22 +12,15 @@ use goalpost_spec::SpecSet;
 use goalpost_trajectory::{Input, InputKind};
 use serde::{Deserialize, Serialize};
 
-fn hash_file(path: &Path) -> (u64, String) {
-    let mut h = blake3::Hasher::new();
-    match fs_err::File::open(path).and_then(|f| h.update_reader(f).map(|_| ())) {
-        Ok(()) => (fs_err::metadata(path).map(|m| m.len()).unwrap_or(0), h.finalize().to_hex().to_string()),
-        Err(_) => (0, String::new()),
-    }
-}
-
-/// Every input with its content hash, in input order.
-pub(crate) fn inputs(inputs: &[Input]) -> Vec<InputEntry> {
+/// Every input with its content hash, in input order (`hashes` may remember the hash of a
+/// file whose stamp did not change).
+pub(crate) fn inputs(inputs: &[Input], hashes: &goalpost_grade::cache::FileHashes) -> Vec<InputEntry> {
     inputs
         .iter()
         .map(|i| {
-            let (bytes, blake3) = hash_file(&i.path);
+            let (bytes, blake3) = hashes.hash(&i.path);
             let format = i.kind.format_name().to_owned();
-            let companion = |p: &PathBuf| FileHash { path: p.display().to_string(), blake3: hash_file(p).1 };
+            let companion = |p: &PathBuf| FileHash { path: p.display().to_string(), blake3: hashes.hash(p).1 };
             let (report, test_output) = match &i.kind {
                 InputKind::MiniSweAgent { report, test_output } => {
                     (report.as_ref().map(companion), test_output.as_ref().map(companion))

@@ -168,3 +168,168 @@ impl VerdictCache {
         removed
     }
 }
+
+/// What a file's metadata says of its bytes: the same stamp, the same bytes (the file was not
+/// written since), as git's index and build caches judge it. The change time is in it, which
+/// no program can set back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Stamp {
+    len: u64,
+    mtime_ns: i128,
+    ctime_ns: i128,
+    ino: u64,
+    dev: u64,
+}
+
+impl Stamp {
+    #[cfg(unix)]
+    fn of(meta: &std::fs::Metadata) -> Option<Stamp> {
+        use std::os::unix::fs::MetadataExt as _;
+        let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+        let stamp = Stamp {
+            len: meta.len(),
+            mtime_ns: ns(meta.mtime(), meta.mtime_nsec()),
+            ctime_ns: ns(meta.ctime(), meta.ctime_nsec()),
+            ino: meta.ino(),
+            dev: meta.dev(),
+        };
+        // A file written in the last two seconds may be written again within its clock's tick:
+        // its stamp says nothing yet.
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos() as i128;
+        (now - stamp.mtime_ns.max(stamp.ctime_ns) > 2_000_000_000).then_some(stamp)
+    }
+
+    #[cfg(not(unix))]
+    fn of(_meta: &std::fs::Metadata) -> Option<Stamp> {
+        None
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Memo {
+    path: String,
+    stamp: Stamp,
+    blake3: String,
+}
+
+/// Content hashes of the files a run reads, remembered by their stamp (`files.jsonl` in the
+/// cache directory), so that a re-run of an unchanged corpus reads none of its bytes to name
+/// them. A file whose stamp changed, or that was written in the last seconds, is hashed.
+#[derive(Debug, Default)]
+pub struct FileHashes {
+    path: Option<PathBuf>,
+    known: std::collections::HashMap<String, (Stamp, String)>,
+    seen: std::sync::Mutex<std::collections::BTreeMap<String, (Stamp, String)>>,
+}
+
+/// At most this many files are remembered.
+const MAX_MEMOS: usize = 100_000;
+
+impl FileHashes {
+    /// No memory: every file is hashed.
+    pub fn none() -> FileHashes {
+        FileHashes::default()
+    }
+
+    /// The hashes remembered in the cache directory `dir` (none when it has none, or when
+    /// its file does not read).
+    pub fn load(dir: &Path) -> FileHashes {
+        let path = dir.join("files.jsonl");
+        let known = fs_err::read_to_string(&path)
+            .map(|text| {
+                text.lines()
+                    .filter_map(|l| serde_json::from_str::<Memo>(l).ok())
+                    .map(|m| (m.path, (m.stamp, m.blake3)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        FileHashes { path: Some(path), known, seen: Default::default() }
+    }
+
+    /// The size and blake3 of `path` (`(0, "")` when it cannot be read).
+    pub fn hash(&self, path: &Path) -> (u64, String) {
+        let key = path.display().to_string();
+        let stamp = self.path.as_ref().and_then(|_| fs_err::metadata(path).ok()).and_then(|m| Stamp::of(&m));
+        if let Some(s) = stamp
+            && let Some((known, hash)) = self.known.get(&key)
+            && *known == s
+        {
+            self.remember(key, s, hash.clone());
+            return (s.len, hash.clone());
+        }
+        let mut h = blake3::Hasher::new();
+        let hashed = match fs_err::File::open(path).and_then(|f| h.update_reader(f).map(|_| ())) {
+            Ok(()) => (fs_err::metadata(path).map(|m| m.len()).unwrap_or(0), h.finalize().to_hex().to_string()),
+            Err(_) => return (0, String::new()),
+        };
+        // Remembered only when the file did not change while it was read.
+        if let Some(s) = stamp
+            && fs_err::metadata(path).ok().and_then(|m| Stamp::of(&m)) == Some(s)
+        {
+            self.remember(key, s, hashed.1.clone());
+        }
+        hashed
+    }
+
+    fn remember(&self, key: String, stamp: Stamp, hash: String) {
+        self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key, (stamp, hash));
+    }
+
+    /// Writes what this run saw, then what was known before and not seen (up to a bound),
+    /// atomically; a failure only costs a later run the hashing.
+    pub fn save(&self) {
+        let Some(path) = &self.path else { return };
+        let seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut text = String::new();
+        let line = |text: &mut String, path: &str, (stamp, hash): &(Stamp, String)| {
+            let memo = Memo { path: path.to_owned(), stamp: *stamp, blake3: hash.clone() };
+            if let Ok(l) = serde_json::to_string(&memo) {
+                text.push_str(&l);
+                text.push('\n');
+            }
+        };
+        for (p, v) in seen.iter() {
+            line(&mut text, p, v);
+        }
+        let mut old: Vec<(&String, &(Stamp, String))> =
+            self.known.iter().filter(|(p, _)| !seen.contains_key(*p)).collect();
+        old.sort_by(|a, b| a.0.cmp(b.0));
+        for (p, v) in old.into_iter().take(MAX_MEMOS.saturating_sub(seen.len())) {
+            line(&mut text, p, v);
+        }
+        let Some(dir) = path.parent() else { return };
+        if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir)
+            && tmp.write_all(text.as_bytes()).is_ok()
+        {
+            let _ = tmp.persist(path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_remembered_hash_is_used_only_while_the_stamp_is_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.jsonl");
+        fs_err::write(&file, "{}\n").unwrap();
+        let right = blake3::hash(b"{}\n").to_hex().to_string();
+        // A memo that names the file with another stamp (another length): not believed.
+        let meta = fs_err::metadata(&file).unwrap();
+        let stale = Memo {
+            path: file.display().to_string(),
+            stamp: Stamp { len: meta.len() + 1, mtime_ns: 0, ctime_ns: 0, ino: 0, dev: 0 },
+            blake3: "0".repeat(64),
+        };
+        fs_err::write(dir.path().join("files.jsonl"), serde_json::to_string(&stale).unwrap() + "\n").unwrap();
+        let hashes = FileHashes::load(dir.path());
+        assert_eq!(hashes.hash(&file), (3, right.clone()));
+        // A file written just now is not remembered: its stamp may not change with its bytes.
+        hashes.save();
+        let saved = fs_err::read_to_string(dir.path().join("files.jsonl")).unwrap();
+        assert!(!saved.contains(&right), "{saved}");
+        assert_eq!(FileHashes::none().hash(&dir.path().join("missing")), (0, String::new()));
+    }
+}

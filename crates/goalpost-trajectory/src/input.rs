@@ -405,8 +405,7 @@ impl Walker {
             Err(e) => return self.error(path, e.to_string()),
         };
         let magic = &head[..head.len().min(8)];
-        let head_s = String::from_utf8_lossy(&head);
-        let tail_s = String::from_utf8_lossy(&tail);
+        let (head_s, tail_s) = (peeked_text(&head, false), peeked_text(&tail, true));
         let p = Peek { head: &head_s, tail: &tail_s, magic };
         let seen_all = len <= (head.len() + tail.len()) as u64;
         if len == 0 {
@@ -469,6 +468,21 @@ fn is_claude_subagents_dir(dir: &Path) -> bool {
 }
 
 /// The first 64 KiB and last 4 KiB of a file, and its length: enough to tell formats apart.
+/// Peeked bytes as text for the sniffers: borrowed when they are UTF-8 but for a character
+/// the peek cut in two at either end (the common case, checked at the speed of validation),
+/// replaced lossily otherwise.
+fn peeked_text(b: &[u8], tail: bool) -> std::borrow::Cow<'_, str> {
+    // A tail starts anywhere: skip continuation bytes of a character cut at its start.
+    let start = if tail { b.iter().take(3).take_while(|&&c| c & 0xC0 == 0x80).count() } else { 0 };
+    match std::str::from_utf8(&b[start..]) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(e) if e.error_len().is_none() => {
+            std::borrow::Cow::Borrowed(std::str::from_utf8(&b[start..start + e.valid_up_to()]).unwrap_or_default())
+        }
+        Err(_) => String::from_utf8_lossy(b),
+    }
+}
+
 fn peek(path: &Path) -> std::io::Result<(Vec<u8>, Vec<u8>, u64)> {
     use std::io::{Seek, SeekFrom};
     let mut f = fs_err::File::open(path)?;
