@@ -124,10 +124,16 @@ pub fn run(
                     return rows;
                 }
                 let mut rows = Vec::new();
-                // A file that holds many trajectories is graded on every core too: it is read
-                // in order, a chunk at a time (memory stays bounded by the chunk), and each
-                // chunk's trajectories are graded in parallel, their rows kept in file order.
-                let mut items = read_input(input, opts.limits);
+                // A canonical file is cut into its trajectories as it is read, and they are
+                // parsed and graded on every core, a batch at a time.
+                let mut items = match by_parts(input, &opts, planner, reporter, &mut rows) {
+                    Some(rest) => rest,
+                    None => read_input(input, opts.limits),
+                };
+                // Any other file that holds many trajectories is graded on every core too: it
+                // is read in order, a chunk at a time (memory stays bounded by the chunk), and
+                // each chunk's trajectories are graded in parallel, their rows kept in file
+                // order.
                 loop {
                     let chunk: Vec<_> = items.by_ref().take(CHUNK).collect();
                     if chunk.is_empty() {
@@ -181,6 +187,86 @@ pub fn run(
         }
     }
     results
+}
+
+/// A batch of parts holds at most this many trajectories, or about this many bytes.
+const BATCH_PARTS: usize = 64;
+const BATCH_BYTES: usize = 64 << 20;
+
+/// Reads and grades a canonical file part by part (see [`goalpost_trajectory::Parts`]),
+/// pushing its rows onto `rows` in file order; what is left to read whole (after a line over
+/// the limit) is returned as a reader. `None` when the input is not read this way: another
+/// format, a run being resumed (its verdicts are matched in file order), or an injected fault
+/// (it stands in for a streaming reader's bug).
+fn by_parts<'a>(
+    input: &'a Input,
+    opts: &RunOptions,
+    planner: Planner<'_>,
+    reporter: &dyn Reporter,
+    rows: &mut Vec<Result<Verdict, ErrorRow>>,
+) -> Option<ReadInput<'a>> {
+    if !matches!(input.kind, goalpost_trajectory::InputKind::Canonical) || opts.reuse.is_some() || crate::fault::armed()
+    {
+        return None;
+    }
+    let limits = opts.limits;
+    let mut parts = match isolate(|| goalpost_trajectory::parts(&input.path, limits)) {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => {
+            rows.push(Err(error_row(&e, None)));
+            return Some(ReadInput { input, items: None, read: 0, failed: None });
+        }
+        Err(panic) => {
+            rows.push(Err(reader_panic(input, 0, &panic)));
+            return Some(ReadInput { input, items: None, read: 0, failed: None });
+        }
+    };
+    let grade_part = |part: &goalpost_trajectory::Part| -> Vec<Result<Verdict, ErrorRow>> {
+        let items = match isolate(|| part.read(&input.path, limits)) {
+            Ok(items) => items,
+            Err(panic) => return vec![Err(reader_panic(input, 0, &panic))],
+        };
+        items
+            .into_iter()
+            .map(|item| {
+                let row = item.map_err(|e| error_row(&e, None)).and_then(|t| grade_trajectory(&t, planner));
+                reporter.on_result(row.as_ref());
+                row
+            })
+            .collect()
+    };
+    loop {
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        let mut rest = None;
+        while batch.len() < BATCH_PARTS && bytes < BATCH_BYTES {
+            match isolate(|| parts.next()) {
+                Ok(Some(goalpost_trajectory::Part::Rest(reader))) => {
+                    rest = Some(reader);
+                    break;
+                }
+                Ok(Some(part)) => {
+                    bytes += part.len();
+                    batch.push(part);
+                }
+                Ok(None) => break,
+                Err(panic) => {
+                    rows.extend(batch.par_iter().map(grade_part).collect::<Vec<_>>().into_iter().flatten());
+                    rows.push(Err(reader_panic(input, rows.len(), &panic)));
+                    return Some(ReadInput { input, items: None, read: 0, failed: None });
+                }
+            }
+        }
+        let done = batch.is_empty() || rest.is_some() || batch.len() < BATCH_PARTS && bytes < BATCH_BYTES;
+        rows.extend(batch.par_iter().map(grade_part).collect::<Vec<_>>().into_iter().flatten());
+        if let Some(reader) = rest {
+            let items: Box<dyn Iterator<Item = Result<Trajectory, IngestError>> + Send + 'a> = Box::new(reader);
+            return Some(ReadInput { input, items: Some(items), read: 0, failed: None });
+        }
+        if done {
+            return Some(ReadInput { input, items: None, read: 0, failed: None });
+        }
+    }
 }
 
 fn error_row(e: &IngestError, trajectory: Option<&str>) -> ErrorRow {

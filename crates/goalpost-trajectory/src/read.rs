@@ -41,6 +41,136 @@ pub fn read_file(path: &Path, limits: Limits) -> Result<TrajectoryReader<BufRead
     Ok(TrajectoryReader::new(path, BufReader::with_capacity(1 << 16, file), limits))
 }
 
+/// Cuts a canonical file into the parts its trajectories make, so that they can be parsed and
+/// graded on every core while the file is read once, in order: each part starts at a line that
+/// parses as a `header` record (the first part also holds any lines before the first header),
+/// which is exactly where [`TrajectoryReader`] starts a trajectory, so reading the parts one by
+/// one gives what reading the file gives, line numbers and content hashes included. Only a
+/// line holding the bytes `header` is parsed here; the rest are only copied.
+///
+/// A line longer than the limit or a failed read ends the cutting: the last item is then a
+/// reader of the rest of the file, from the start of the part that held it, as the whole-file
+/// reader would read it.
+#[derive(Debug)]
+pub struct Parts {
+    path: PathBuf,
+    reader: BufReader<fs_err::File>,
+    limits: Limits,
+    /// Lines read so far, and bytes.
+    line_no: u64,
+    offset: u64,
+    /// The part being gathered: its bytes, the line before it, and its offset in the file.
+    cur: Vec<u8>,
+    cur_after_line: u64,
+    cur_offset: u64,
+    line: Vec<u8>,
+    done: bool,
+}
+
+/// One part of a canonical file (see [`Parts`]).
+#[derive(Debug)]
+pub enum Part {
+    /// A trajectory's lines (or the lines before the first header), after line `after_line`.
+    Lines { after_line: u64, bytes: Vec<u8> },
+    /// The rest of the file, read as the whole-file reader reads it.
+    Rest(Box<TrajectoryReader<BufReader<fs_err::File>>>),
+}
+
+impl Part {
+    /// What reading this part gives (a `Rest` is streamed by the caller instead: here empty).
+    pub fn read(&self, path: &Path, limits: Limits) -> Vec<Result<crate::Trajectory, IngestError>> {
+        match self {
+            Part::Lines { after_line, bytes } => {
+                TrajectoryReader::after_line(path, std::io::Cursor::new(bytes.as_slice()), limits, *after_line)
+                    .collect()
+            }
+            Part::Rest(_) => Vec::new(),
+        }
+    }
+
+    /// Bytes it holds in memory.
+    pub fn len(&self) -> usize {
+        match self {
+            Part::Lines { bytes, .. } => bytes.len(),
+            Part::Rest(_) => 0,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The parts of the canonical file at `path`.
+pub fn parts(path: &Path, limits: Limits) -> Result<Parts, IngestError> {
+    let file = fs_err::File::open(path).map_err(|e| IngestError::new(path, None, e.to_string()))?;
+    Ok(Parts {
+        path: path.to_owned(),
+        reader: BufReader::with_capacity(1 << 16, file),
+        limits,
+        line_no: 0,
+        offset: 0,
+        cur: Vec::new(),
+        cur_after_line: 0,
+        cur_offset: 0,
+        line: Vec::new(),
+        done: false,
+    })
+}
+
+impl Parts {
+    /// The rest of the file from the start of the current part, for the whole-file reader.
+    fn rest(&mut self) -> Option<Part> {
+        use std::io::{Seek, SeekFrom};
+        self.done = true;
+        let mut file = fs_err::File::open(&self.path).ok()?;
+        file.seek(SeekFrom::Start(self.cur_offset)).ok()?;
+        let reader = BufReader::with_capacity(1 << 16, file);
+        Some(Part::Rest(Box::new(TrajectoryReader::after_line(&self.path, reader, self.limits, self.cur_after_line))))
+    }
+}
+
+impl Iterator for Parts {
+    type Item = Part;
+
+    fn next(&mut self) -> Option<Part> {
+        if self.done {
+            return None;
+        }
+        let limit = self.limits.max_line_bytes;
+        loop {
+            self.line.clear();
+            let n = match (&mut self.reader).take(limit as u64 + 1).read_until(b'\n', &mut self.line) {
+                Ok(n) => n,
+                Err(_) => return self.rest(),
+            };
+            if n == 0 {
+                self.done = true;
+                return (!self.cur.is_empty())
+                    .then(|| Part::Lines { after_line: self.cur_after_line, bytes: std::mem::take(&mut self.cur) });
+            }
+            if self.line.len() > limit && self.line.last() != Some(&b'\n') {
+                return self.rest();
+            }
+            let starts = memchr::memmem::find(&self.line, b"header").is_some()
+                && matches!(parse_record(&self.line), Ok(Record::Header(_)));
+            let (line_no, offset) = (self.line_no, self.offset);
+            self.line_no += 1;
+            self.offset += n as u64;
+            if starts && !self.cur.is_empty() {
+                let done = Part::Lines { after_line: self.cur_after_line, bytes: std::mem::take(&mut self.cur) };
+                self.cur.extend_from_slice(&self.line);
+                (self.cur_after_line, self.cur_offset) = (line_no, offset);
+                return Some(done);
+            }
+            if self.cur.is_empty() {
+                (self.cur_after_line, self.cur_offset) = (line_no, offset);
+            }
+            self.cur.extend_from_slice(&self.line);
+        }
+    }
+}
+
 /// Streams the trajectories of one canonical JSONL source, one at a time.
 ///
 /// An error (bad JSON, wrong field, oversized line, step before any header) ends the
@@ -79,11 +209,17 @@ enum Line {
 
 impl<R: BufRead> TrajectoryReader<R> {
     pub fn new(path: impl Into<PathBuf>, reader: R, limits: Limits) -> Self {
+        Self::after_line(path, reader, limits, 0)
+    }
+
+    /// A reader of lines that follow line `line_no` of `path` (a [`Part`] of it): lines are
+    /// numbered as in the whole file.
+    pub fn after_line(path: impl Into<PathBuf>, reader: R, limits: Limits, line_no: u64) -> Self {
         Self {
             path: path.into(),
             reader,
             limits,
-            line_no: 0,
+            line_no,
             buf: Vec::new(),
             pending: None,
             skipping: false,
