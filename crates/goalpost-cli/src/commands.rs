@@ -89,7 +89,11 @@ fn run(mut a: RunArgs) -> Result<Exit> {
     let hashes = cache_dir
         .as_deref()
         .map_or_else(goalpost_grade::cache::FileHashes::none, goalpost_grade::cache::FileHashes::load);
-    let inputs_manifest = manifest::inputs(&inputs, &hashes);
+    // Hashed on the run's threads (`-j`), like the grading.
+    let inputs_manifest = match rayon::ThreadPoolBuilder::new().num_threads(a.jobs.unwrap_or(0)).build() {
+        Ok(pool) => pool.install(|| manifest::inputs(&inputs, &hashes)),
+        Err(_) => manifest::inputs(&inputs, &hashes),
+    };
     let specs_hash = manifest::specs_hash(&specs);
     let start = match resume {
         Some(start) => {

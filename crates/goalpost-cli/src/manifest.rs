@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 /// Every input with its content hash, in input order (`hashes` may remember the hash of a
 /// file whose stamp did not change).
 pub(crate) fn inputs(inputs: &[Input], hashes: &goalpost_grade::cache::FileHashes) -> Vec<InputEntry> {
+    use rayon::prelude::*;
     inputs
-        .iter()
+        .par_iter()
         .map(|i| {
             let (bytes, blake3) = hashes.hash(&i.path);
             let format = i.kind.format_name().to_owned();

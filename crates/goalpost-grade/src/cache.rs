@@ -222,6 +222,33 @@ pub struct FileHashes {
     seen: std::sync::Mutex<std::collections::BTreeMap<String, (Stamp, String)>>,
 }
 
+/// The blake3 of a file, read in chunks of 16 MiB, each hashed on every core.
+fn hash_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read as _;
+    let mut f = fs_err::File::open(path)?;
+    let mut h = blake3::Hasher::new();
+    let mut buf = vec![0u8; 16 << 20];
+    loop {
+        let mut filled = 0;
+        while filled < buf.len() {
+            match f.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if filled == 0 {
+            break;
+        }
+        h.update_rayon(&buf[..filled]);
+        if filled < buf.len() {
+            break;
+        }
+    }
+    Ok(h.finalize().to_hex().to_string())
+}
+
 /// At most this many files are remembered.
 const MAX_MEMOS: usize = 100_000;
 
@@ -257,9 +284,8 @@ impl FileHashes {
             self.remember(key, s, hash.clone());
             return (s.len, hash.clone());
         }
-        let mut h = blake3::Hasher::new();
-        let hashed = match fs_err::File::open(path).and_then(|f| h.update_reader(f).map(|_| ())) {
-            Ok(()) => (fs_err::metadata(path).map(|m| m.len()).unwrap_or(0), h.finalize().to_hex().to_string()),
+        let hashed = match hash_file(path) {
+            Ok(h) => (fs_err::metadata(path).map(|m| m.len()).unwrap_or(0), h),
             Err(_) => return (0, String::new()),
         };
         // Remembered only when the file did not change while it was read.
