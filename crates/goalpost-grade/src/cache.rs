@@ -227,7 +227,9 @@ fn hash_file(path: &Path) -> std::io::Result<String> {
     use std::io::Read as _;
     let mut f = fs_err::File::open(path)?;
     let mut h = blake3::Hasher::new();
-    let mut buf = vec![0u8; 16 << 20];
+    // No larger than the file: most are small, and a buffer is zeroed when it is made.
+    let len = f.metadata()?.len();
+    let mut buf = vec![0u8; usize::try_from(len.clamp(1, 16 << 20)).unwrap_or(16 << 20)];
     loop {
         let mut filled = 0;
         while filled < buf.len() {
