@@ -42,6 +42,30 @@ fn benches(c: &mut Criterion) {
             black_box(r.map(|t| t.unwrap().steps.len()).sum::<usize>())
         })
     });
+    // The yardstick, in the same run: a plain typed serde_json parse of the same files into
+    // the canonical record enum on 2 threads (what reading alone could cost at best).
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let paths: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function("typed-parse-baseline/2-threads/MB", |b| {
+        b.iter(|| {
+            pool.install(|| {
+                use rayon::prelude::*;
+                black_box(
+                    paths
+                        .par_iter()
+                        .map(|p| {
+                            let text = fs_err::read(p).unwrap();
+                            text.split(|&c| c == b'\n')
+                                .filter(|l| !l.is_empty())
+                                .map(|l| serde_json::from_slice::<goalpost_trajectory::Record>(l).is_ok() as usize)
+                                .sum::<usize>()
+                        })
+                        .sum::<usize>(),
+                )
+            })
+        })
+    });
     for jobs in [1, 2] {
         let opts = RunOptions { jobs: Some(jobs), ..RunOptions::default() };
         // The same work measured twice: once as MB/s, once as trajectories/s.
