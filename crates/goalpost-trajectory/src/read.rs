@@ -446,6 +446,12 @@ fn parse_record(line: &[u8]) -> Result<Record, (String, String)> {
     let tag: TypeOnly<'_> = serde_json::from_slice(line).map_err(|e| (String::new(), format!("invalid JSON: {e}")))?;
     let ty = tag.ty.ok_or_else(|| ("type".to_owned(), "missing field `type`".to_owned()))?;
     fn body<T: DeserializeOwned>(line: &[u8], wrap: fn(T) -> Record) -> Result<Record, (String, String)> {
+        // The field path is tracked only to name what went wrong: a line that parses is parsed
+        // once, without it; one that does not is parsed again to name the field.
+        let mut de = serde_json::Deserializer::from_slice(line);
+        if let Ok(value) = T::deserialize(skip_tag::SkipTag(&mut de)).and_then(|v| de.end().map(|()| v)) {
+            return Ok(wrap(value));
+        }
         let mut de = serde_json::Deserializer::from_slice(line);
         let value: T = serde_path_to_error::deserialize(skip_tag::SkipTag(&mut de)).map_err(|e| {
             let mut path = e.path().to_string();
