@@ -81,10 +81,9 @@ fn unassessed_in_older(mut df: DataFrame) -> Result<DataFrame, Error> {
         }
     }
     if changed {
-        let col = |name: &str, s: Series| s.with_name(name.into()).into_column();
-        df.with_column(col("status", Series::new(PlSmallStr::EMPTY, status)))?;
-        df.with_column(col("reason", Series::new(PlSmallStr::EMPTY, reason)))?;
-        df.with_column(col("passed", Series::new(PlSmallStr::EMPTY, passed)))?;
+        df.with_column(Series::new("status".into(), status).into_column())?;
+        df.with_column(Series::new("reason".into(), reason).into_column())?;
+        df.with_column(Series::new("passed".into(), passed).into_column())?;
     }
     Ok(df)
 }
@@ -622,18 +621,17 @@ pub fn apply_ledger(df: DataFrame, ledger: &goalpost_grade::ledger::Ledger) -> R
         return Ok(df);
     }
     let mut df = df;
-    let col = |name: &str, s: Series| s.with_name(name.into()).into_column();
     for c in [
-        col("status", Series::new(PlSmallStr::EMPTY, status)),
-        col("score", Series::new(PlSmallStr::EMPTY, score)),
-        col("passed", Series::new(PlSmallStr::EMPTY, passed)),
-        col("objective_met", Series::new(PlSmallStr::EMPTY, objective_met)),
-        col("reason", Series::new(PlSmallStr::EMPTY, reason)),
-        col("graded_status", Series::new(PlSmallStr::EMPTY, graded)),
-        col("decision", Series::new(PlSmallStr::EMPTY, decision)),
-        col("decided_by", Series::new(PlSmallStr::EMPTY, by)),
-        col("decided_at", Series::new(PlSmallStr::EMPTY, at)),
-        col("decision_why", Series::new(PlSmallStr::EMPTY, why)),
+        Series::new("status".into(), status).into_column(),
+        Series::new("score".into(), score).into_column(),
+        Series::new("passed".into(), passed).into_column(),
+        Series::new("objective_met".into(), objective_met).into_column(),
+        Series::new("reason".into(), reason).into_column(),
+        Series::new("graded_status".into(), graded).into_column(),
+        Series::new("decision".into(), decision).into_column(),
+        Series::new("decided_by".into(), by).into_column(),
+        Series::new("decided_at".into(), at).into_column(),
+        Series::new("decision_why".into(), why).into_column(),
     ] {
         df.with_column(c)?;
     }

@@ -79,20 +79,18 @@ pub fn evaluate(
     let passed = run.iter().filter(|r| r.passed()).count() as u64;
     // Objective success counts only where the objective was assessed; the others are their
     // own group, named by the pass-rate rules and judged by `objective.max_unassessed`.
-    let unassessed: Vec<&TrajectoryRow> = run.iter().filter(|r| !r.assessed()).collect();
-    let unassessed_note = |details: &mut Vec<String>| {
-        if !unassessed.is_empty() {
-            let groups = crate::summary::unassessed_groups(run);
-            for g in groups {
-                details.push(format!(
-                    "objective not assessed ({}): {} trajectory(ies), not counted: {}",
-                    g.description,
-                    g.count,
-                    g.trajectories.join(", ")
-                ));
-            }
-        }
-    };
+    let unassessed = run.iter().filter(|r| !r.assessed()).count() as u64;
+    let unassessed_details: Vec<String> = crate::summary::unassessed_groups(run)
+        .into_iter()
+        .map(|g| {
+            format!(
+                "objective not assessed ({}): {} trajectory(ies), not counted: {}",
+                g.description,
+                g.count,
+                g.trajectories.join(", ")
+            )
+        })
+        .collect();
     // Graded to a pass, a fail or a review item (the grader did its part; the open decision
     // has a rule of its own): what completeness counts.
     let decided = run
@@ -138,19 +136,16 @@ pub fn evaluate(
 
     if let Some(p) = &policy.pass_rate {
         if let Some(min) = p.min {
-            let assessed = expected - unassessed.len() as u64;
+            let assessed = expected - unassessed;
             let rate = if assessed == 0 { 0.0 } else { passed as f64 / assessed as f64 };
-            let mut details = Vec::new();
-            unassessed_note(&mut details);
             rules.push(RuleResult {
                 rule: "pass_rate.min".into(),
                 passed: assessed > 0 && rate >= min,
                 figure: format!(
-                    "{rate:.3} ({passed} of {assessed} whose objective was assessed: errored, incomplete, review and missing count as not passed; {} not assessed)",
-                    unassessed.len()
+                    "{rate:.3} ({passed} of {assessed} whose objective was assessed: errored, incomplete, review and missing count as not passed; {unassessed} not assessed)"
                 ),
                 threshold: format!(">= {min:.3}"),
-                details,
+                details: unassessed_details.clone(),
             });
         }
         let mut by_tag: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
@@ -181,14 +176,12 @@ pub fn evaluate(
     }
 
     if let Some(o) = &policy.objective {
-        let mut details = Vec::new();
-        unassessed_note(&mut details);
         rules.push(RuleResult {
             rule: "objective.max_unassessed".into(),
-            passed: unassessed.len() as u64 <= o.max_unassessed,
-            figure: format!("{} trajectory(ies) whose objective was not assessed", unassessed.len()),
+            passed: unassessed <= o.max_unassessed,
+            figure: format!("{unassessed} trajectory(ies) whose objective was not assessed"),
             threshold: format!("<= {}", o.max_unassessed),
-            details,
+            details: unassessed_details.clone(),
         });
     }
 
