@@ -54,7 +54,8 @@ pub fn read_file(path: &Path, limits: Limits) -> Result<TrajectoryReader<BufRead
 #[derive(Debug)]
 pub struct Parts {
     path: PathBuf,
-    reader: BufReader<fs_err::File>,
+    /// Taken by the last part when the rest of the file is read whole.
+    reader: Option<BufReader<fs_err::File>>,
     limits: Limits,
     /// Lines read so far, and bytes.
     line_no: u64,
@@ -106,7 +107,7 @@ pub fn parts(path: &Path, limits: Limits) -> Result<Parts, IngestError> {
     let file = fs_err::File::open(path).map_err(|e| IngestError::new(path, None, e.to_string()))?;
     Ok(Parts {
         path: path.to_owned(),
-        reader: BufReader::with_capacity(1 << 16, file),
+        reader: Some(BufReader::with_capacity(1 << 16, file)),
         limits,
         line_no: 0,
         offset: 0,
@@ -123,9 +124,10 @@ impl Parts {
     fn rest(&mut self) -> Option<Part> {
         use std::io::{Seek, SeekFrom};
         self.done = true;
-        let mut file = fs_err::File::open(&self.path).ok()?;
-        file.seek(SeekFrom::Start(self.cur_offset)).ok()?;
-        let reader = BufReader::with_capacity(1 << 16, file);
+        // The file already open, wound back: a seek on an open regular file does not fail, and
+        // no second open can find another file at the path.
+        let mut reader = self.reader.take()?;
+        reader.seek(SeekFrom::Start(self.cur_offset)).ok()?;
         Some(Part::Rest(Box::new(TrajectoryReader::after_line(&self.path, reader, self.limits, self.cur_after_line))))
     }
 }
@@ -140,7 +142,8 @@ impl Iterator for Parts {
         let limit = self.limits.max_line_bytes;
         loop {
             self.line.clear();
-            let n = match (&mut self.reader).take(limit as u64 + 1).read_until(b'\n', &mut self.line) {
+            let reader = self.reader.as_mut()?;
+            let n = match reader.take(limit as u64 + 1).read_until(b'\n', &mut self.line) {
                 Ok(n) => n,
                 Err(_) => return self.rest(),
             };
