@@ -2,7 +2,7 @@
 //! run, report, gate, compare and promote applies the decision and says who made it and why;
 //! a changed trajectory asks again.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use super::{root, rows, text};
@@ -252,7 +252,7 @@ fn a_decision_is_recorded_applied_everywhere_and_lapses_when_the_trajectory_chan
 }
 
 /// Copies `rubrics/` into `dir`, with the catalog approving `tool`.
-fn rubrics_knowing(dir: &Path, tool: &str) -> std::path::PathBuf {
+fn rubrics_knowing(dir: &Path, tool: &str) -> PathBuf {
     let out = dir.join("rubrics");
     fs_err::create_dir_all(out.join("catalogs")).unwrap();
     for e in fs_err::read_dir(root().join("rubrics")).unwrap() {
@@ -269,14 +269,20 @@ fn rubrics_knowing(dir: &Path, tool: &str) -> std::path::PathBuf {
     out
 }
 
-#[test]
-fn a_later_run_that_no_longer_asks_closes_the_item() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (trajs, runs, ledger) = (tmp.path().join("trajs"), tmp.path().join("runs"), tmp.path().join("ledger.jsonl"));
+/// The inputs in `dir/trajs`, graded once into `dir/runs/a`: (trajectories, runs, ledger).
+fn graded_once(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let (trajs, runs, ledger) = (dir.join("trajs"), dir.join("runs"), dir.join("ledger.jsonl"));
     fs_err::create_dir_all(&trajs).unwrap();
     inputs(&trajs, "frobnicate");
     let o = goalpost(&["run", "-q", "--trajectories", s(&trajs), "--out", s(&runs.join("a")), "--ledger", s(&ledger)]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    (trajs, runs, ledger)
+}
+
+#[test]
+fn a_later_run_that_no_longer_asks_closes_the_item() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (trajs, runs, ledger) = graded_once(tmp.path());
     assert_eq!(items(&runs, &ledger, false).len(), 1);
     // The catalog now approves the tool: the newest run passes the criterion, and the item
     // the older run raised is no longer open.
@@ -304,11 +310,7 @@ fn a_later_run_that_no_longer_asks_closes_the_item() {
 #[test]
 fn a_reason_with_a_line_break_or_a_control_character_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
-    let (trajs, runs, ledger) = (tmp.path().join("trajs"), tmp.path().join("runs"), tmp.path().join("ledger.jsonl"));
-    fs_err::create_dir_all(&trajs).unwrap();
-    inputs(&trajs, "frobnicate");
-    let o = goalpost(&["run", "-q", "--trajectories", s(&trajs), "--out", s(&runs.join("a")), "--ledger", s(&ledger)]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let (trajs, runs, ledger) = graded_once(tmp.path());
     let item = items(&runs, &ledger, false)[0]["item"].as_str().unwrap().to_owned();
     for (by, why) in
         [("mallory", "fine\ngate PASSED: 9 of 9 rule(s) hold"), ("mallory\u{1b}[31m", "fine"), ("m", "ok \u{202e}")]
