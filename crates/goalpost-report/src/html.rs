@@ -165,14 +165,7 @@ fn cost_chart(trend: &[TrendPoint]) -> Markup {
     }
 }
 
-/// At most `max` characters of `s`, an ellipsis saying it was cut.
-fn cut(s: &str, max: usize) -> String {
-    let mut out: String = s.chars().take(max).collect();
-    if s.chars().nth(max).is_some() {
-        out.push('…');
-    }
-    out
-}
+use crate::page::cut;
 
 /// The CSS class an outcome is shown in.
 fn outcome_class(o: Outcome) -> &'static str {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use goalpost_grade::changelog::{self, ChangeLog};
 use goalpost_grade::manifest::Manifest;
 use goalpost_spec::{Plan, Scenario, SpecSet};
-use goalpost_trajectory::{ErrorKind, Record, Role, TestOutcome, Trajectory, ValueSource, read_back};
+use goalpost_trajectory::{ErrorKind, Record, TestOutcome, Trajectory, ValueSource, read_back};
 use serde::Serialize;
 
 use crate::review::Review;
@@ -309,7 +309,7 @@ pub fn page_of(review: &Review, t: Option<&Trajectory>, ctx: &PageContext) -> Re
 }
 
 /// `text` cut to `max` characters, with an ellipsis when cut.
-fn cut(text: &str, max: usize) -> String {
+pub(crate) fn cut(text: &str, max: usize) -> String {
     let mut out: String = text.chars().take(max).collect();
     if text.chars().nth(max).is_some() {
         out.push('…');
@@ -366,15 +366,6 @@ pub fn duration(s: f64) -> String {
     }
 }
 
-fn role(r: Role) -> &'static str {
-    match r {
-        Role::System => "system",
-        Role::User => "user",
-        Role::Assistant => "assistant",
-        Role::Tool => "tool",
-    }
-}
-
 fn outcome_word(o: TestOutcome) -> &'static str {
     match o {
         TestOutcome::Passed => "passed",
@@ -398,7 +389,7 @@ fn source_word(s: ValueSource) -> &'static str {
 fn view(record: &Record) -> (&'static str, String, Vec<String>, Vec<Block>) {
     match record {
         Record::Message(m) => {
-            let who = role(m.role);
+            let who = m.role.as_str();
             (
                 "message",
                 format!("{who}: {}", headline(&m.content)),

@@ -76,6 +76,18 @@ pub enum Role {
     Tool,
 }
 
+impl Role {
+    /// The role as the canonical format writes it, and as a reader is told it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::System => "system",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+            Role::Tool => "tool",
+        }
+    }
+}
+
 /// A model message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -392,15 +404,7 @@ impl Record {
     pub fn describe(&self) -> String {
         // Written out for a person: no value's debug form (`Some(0.02)`, `Modify`) is shown.
         match self {
-            Record::Message(m) => {
-                let role = match m.role {
-                    Role::System => "system",
-                    Role::User => "user",
-                    Role::Assistant => "assistant",
-                    Role::Tool => "tool",
-                };
-                format!("{role} message: {}", m.content)
-            }
+            Record::Message(m) => format!("{} message: {}", m.role.as_str(), m.content),
             Record::ToolCall(c) => format!(
                 "tool call `{}`{} {}",
                 c.tool,

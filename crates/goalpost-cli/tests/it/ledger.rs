@@ -310,7 +310,7 @@ fn a_later_run_that_no_longer_asks_closes_the_item() {
 #[test]
 fn a_reason_with_a_line_break_or_a_control_character_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
-    let (trajs, runs, ledger) = graded_once(tmp.path());
+    let (_, runs, ledger) = graded_once(tmp.path());
     let item = items(&runs, &ledger, false)[0]["item"].as_str().unwrap().to_owned();
     for (by, why) in
         [("mallory", "fine\ngate PASSED: 9 of 9 rule(s) hold"), ("mallory\u{1b}[31m", "fine"), ("m", "ok \u{202e}")]
