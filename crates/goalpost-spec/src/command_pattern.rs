@@ -75,31 +75,33 @@ fn long_as_short(program: &str, name: &str) -> Option<char> {
     }
 }
 
-/// `/`-separated segments with empty and `.` ones dropped and `..` taking the one before.
-fn collapse(path: &str) -> String {
-    let mut out: Vec<&str> = Vec::new();
-    for seg in path.split('/') {
-        match seg {
+/// A `/`-separated path with empty and `.` segments dropped and each `..` taking the segment
+/// before it away (never above the start), without the leading `/`. Purely lexical: a path from
+/// a trajectory is never resolved against the filesystem.
+pub fn collapse_dots(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
             "" | "." => {}
             ".." => {
-                out.pop();
+                parts.pop();
             }
-            s => out.push(s),
+            p => parts.push(p),
         }
     }
-    out.join("/")
+    parts.join("/")
 }
 
 /// A command word as a normalised path: `/…` absolute, `~` or `~/…` in the home directory;
 /// a relative word is resolved against `cwd` when that is absolute. `None` when the word is no
 /// path this can tell (a relative word with no known directory, `~user`).
-pub fn normalize_path(word: &str, cwd: Option<&str>) -> Option<String> {
+pub(crate) fn normalize_path(word: &str, cwd: Option<&str>) -> Option<String> {
     let home = word.strip_prefix("${HOME}").or_else(|| word.strip_prefix("$HOME")).or_else(|| word.strip_prefix('~'));
     if let Some(rest) = home {
         if !rest.is_empty() && !rest.starts_with('/') {
             return None;
         }
-        let c = collapse(rest);
+        let c = collapse_dots(rest);
         return Some(if c.is_empty() { "~".to_owned() } else { format!("~/{c}") });
     }
     let joined = if word.starts_with('/') {
@@ -111,7 +113,7 @@ pub fn normalize_path(word: &str, cwd: Option<&str>) -> Option<String> {
         }
         return normalize_path(&format!("{cwd}/{word}"), None);
     };
-    Some(format!("/{}", collapse(&joined)))
+    Some(format!("/{}", collapse_dots(&joined)))
 }
 
 /// Whether a word is written as a path from the root or the home directory.

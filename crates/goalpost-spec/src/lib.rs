@@ -21,7 +21,7 @@ mod rubric;
 mod scenario;
 
 pub use catalog::{ToolCatalog, ToolEffect, ToolEntry, ToolStatus};
-pub use command_pattern::{CommandPattern, normalize_path};
+pub use command_pattern::{CommandPattern, collapse_dots};
 pub use diag::{Diagnostic, Severity};
 pub use load::{DEFAULT_RUBRIC, Plan, STORE_CONFIG, SpecSet, load, parse_rubric, parse_scenario};
 pub use rubric::{
