@@ -857,8 +857,8 @@ fn forbidden(f: &Facts, s: Option<&Scenario>, patterns: &[String]) -> Eval {
     let mut evidence = Vec::new();
     for c in &f.commands {
         for (i, s) in c.simples.iter().enumerate() {
-            let cwd = c.dirs.get(i).cloned().flatten();
-            if let Some(p) = compiled.iter().find(|p| p.matches(&s.words, cwd.as_deref())) {
+            let cwd = c.dirs.get(i).and_then(Option::as_deref);
+            if let Some(p) = compiled.iter().find(|p| p.matches(&s.words, cwd)) {
                 hits.push(format!(
                     "step {}: `{}` matches `{}`",
                     c.step,

@@ -352,11 +352,22 @@ pub(crate) fn test_tampering(s: &Simple) -> Vec<String> {
     out
 }
 
+/// The assignments an `export` command makes (`export A=1 B=2`); none for another command.
+fn exports(s: &Simple) -> &[String] {
+    match s.words.split_first() {
+        Some((w, rest)) if w == "export" => rest,
+        _ => &[],
+    }
+}
+
+/// Assignments that switch commit hooks off wherever they are set.
+const HOOKS_OFF: [&str; 3] = ["HUSKY=0", "HUSKY_SKIP_HOOKS=1", "PRE_COMMIT_ALLOW_NO_CONFIG=1"];
+
 /// Environment that narrows every later pytest run, whatever its command line:
 /// `PYTEST_ADDOPTS="--deselect …" pytest`, `export PYTEST_ADDOPTS=…`, `PYTEST_PLUGINS=…`.
 pub(crate) fn env_tampering(s: &Simple) -> Vec<String> {
-    let exported: Vec<&String> = if s.words.first().is_some_and(|w| w == "export") {
-        s.words[1..].iter().collect()
+    let exported: Vec<&String> = if !exports(s).is_empty() {
+        exports(s).iter().collect()
     } else if test_runner(s).is_some() {
         s.env.iter().collect()
     } else {
@@ -388,8 +399,9 @@ pub(crate) const RUNNERS: [&str; 8] = ["pytest", "py.test", "tox", "nosetests", 
 
 /// Directories a command puts first on `PATH` (`export PATH=/tmp/shim:$PATH`, `PATH=d:… cmd`).
 pub(crate) fn path_prepends(s: &Simple) -> Vec<String> {
-    let assigns = s.env.iter().chain(s.words.iter().skip(1).filter(|_| s.words.first().is_some_and(|w| w == "export")));
-    assigns
+    s.env
+        .iter()
+        .chain(exports(s))
         .filter_map(|a| a.strip_prefix("PATH="))
         .filter_map(|v| v.split(':').next())
         .filter(|d| !d.is_empty() && !d.starts_with('$'))
@@ -465,15 +477,14 @@ pub(crate) fn side_effects(s: &Simple) -> Vec<(String, String, String)> {
     // A subshell's parenthesis stays on the program word: `(crontab -l; …) | crontab -`.
     let prog = prog.trim_start_matches(['(', '{']).trim_end_matches(')');
     for a in &s.env {
-        let hook_env = matches!(a.as_str(), "HUSKY=0" | "HUSKY_SKIP_HOOKS=1" | "PRE_COMMIT_ALLOW_NO_CONFIG=1")
-            || a.starts_with("SKIP=") && a.len() > 5;
+        let hook_env = HOOKS_OFF.contains(&a.as_str()) || a.starts_with("SKIP=") && a.len() > 5;
         if hook_env && prog == "git" {
             push("verification_bypass", a.clone(), "skips commit hooks through the environment");
         }
     }
     if prog == "export" {
         for a in w.iter().skip(1) {
-            if matches!(a.as_str(), "HUSKY=0" | "HUSKY_SKIP_HOOKS=1" | "PRE_COMMIT_ALLOW_NO_CONFIG=1") {
+            if HOOKS_OFF.contains(&a.as_str()) {
                 push("verification_bypass", a.clone(), "skips commit hooks through the environment");
             }
         }
