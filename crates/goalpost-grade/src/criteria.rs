@@ -60,12 +60,13 @@ fn list(items: &[String], max: usize) -> String {
 /// few pattern lists come back for every trajectory, so each worker thread keeps what it
 /// compiled.
 pub(crate) fn globs(patterns: &[String], literal_separator: bool) -> Rc<GlobSet> {
-    type Cache = BTreeMap<(Vec<String>, bool), Rc<GlobSet>>;
+    // By separator mode, then by the patterns: a hit is looked up with the borrowed slice.
+    type Cache = [BTreeMap<Vec<String>, Rc<GlobSet>>; 2];
     thread_local! {
-        static CACHE: RefCell<Cache> = const { RefCell::new(BTreeMap::new()) };
+        static CACHE: RefCell<Cache> = const { RefCell::new([BTreeMap::new(), BTreeMap::new()]) };
     }
-    let key = (patterns.to_vec(), literal_separator);
-    if let Some(hit) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
+    let mode = usize::from(literal_separator);
+    if let Some(hit) = CACHE.with(|c| c.borrow()[mode].get(patterns).cloned()) {
         return hit;
     }
     let mut b = GlobSetBuilder::new();
@@ -76,7 +77,7 @@ pub(crate) fn globs(patterns: &[String], literal_separator: bool) -> Rc<GlobSet>
         }
     }
     let set = Rc::new(b.build().unwrap_or_else(|_| GlobSet::empty()));
-    CACHE.with(|c| c.borrow_mut().insert(key, Rc::clone(&set)));
+    CACHE.with(|c| c.borrow_mut()[mode].insert(patterns.to_vec(), Rc::clone(&set)));
     set
 }
 
