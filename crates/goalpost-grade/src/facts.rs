@@ -309,7 +309,7 @@ impl Facts {
             if s.words.first().is_some_and(|w| w == "cd") {
                 if let Some(d) = s.words.get(1) {
                     let (p, _) = normalize(d, dir.as_deref(), workspace, sandbox);
-                    dir = Some(if p.starts_with('/') { p } else { format!("{workspace}/{p}") });
+                    dir = Some(absolute(&p, workspace));
                 }
                 continue;
             }
