@@ -1107,16 +1107,29 @@ fn num(x: f64) -> String {
 fn smells(t: &Trajectory, f: &Facts, p: &goalpost_spec::ProcessSmellsParams) -> Eval {
     let mut found = Vec::new();
     let mut evidence = Vec::new();
-    // The same failing command, again and again.
-    let mut failing: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    // The same failing command, again and again, with no file changed between: retrying, not
+    // iterating (a reproduction script that fails before each attempt at a fix is the method).
+    let edits: BTreeSet<u32> = f.files.values().flatten().filter_map(|e| e.step).collect();
+    let mut failing: BTreeMap<&str, Vec<Vec<u32>>> = BTreeMap::new();
     for c in &f.commands {
         if c.exit_code.is_some_and(|e| e != 0) {
-            failing.entry(c.command.trim()).or_default().push(c.step);
+            let streaks = failing.entry(c.command.trim()).or_default();
+            match streaks.last_mut() {
+                Some(s) if s.last().is_some_and(|&prev| edits.range(prev + 1..c.step).next().is_none()) => {
+                    s.push(c.step)
+                }
+                _ => streaks.push(vec![c.step]),
+            }
         }
     }
-    for (cmd, steps) in &failing {
+    for (cmd, streaks) in &failing {
+        let Some(steps) = streaks.iter().max_by_key(|s| s.len()) else { continue };
         if steps.len() as u32 >= p.repeated_failure {
-            found.push(format!("`{}` failed {} times", cmd.chars().take(60).collect::<String>(), steps.len()));
+            found.push(format!(
+                "`{}` failed {} times in a row with no file changed between",
+                cmd.chars().take(60).collect::<String>(),
+                steps.len()
+            ));
             evidence.extend(steps.iter().copied());
         }
     }

@@ -329,3 +329,33 @@ fn shared_corpora_pushes_are_for_review() {
     }
     assert_eq!(pushed, 2);
 }
+
+fn failing(cmd: &str) -> Record {
+    match command(cmd, None) {
+        Record::Command(c) => Record::Command(Command { exit_code: Some(1), ..c }),
+        other => other,
+    }
+}
+
+#[test]
+fn a_command_failing_again_with_nothing_changed_is_a_smell_and_between_edits_is_not() {
+    let plan = plan();
+    let base = || one("claude-code/short.jsonl");
+    let process = |t: &Trajectory| criterion(&grade(t, &plan), "process").clone();
+    // Retrying: the same failing command three times in a row, no file changed between.
+    let mut retried = base();
+    for _ in 0..3 {
+        retried = with_step(retried, failing("python reproduce_issue.py"));
+    }
+    let p = process(&retried);
+    assert_eq!(p.status, Status::Fail, "{}", p.message);
+    assert!(p.message.contains("failed 3 times in a row with no file changed between"), "{}", p.message);
+    // Iterating: the reproduction fails before each attempt at a fix, an edit between each.
+    let mut iterated = base();
+    for i in 0..3 {
+        iterated = with_step(iterated, failing("python reproduce_issue.py"));
+        iterated = with_step(iterated, edit(&format!("src/fix_{i}.py")));
+    }
+    let p = process(&iterated);
+    assert!(!p.message.contains("reproduce_issue.py"), "{}", p.message);
+}
