@@ -4,7 +4,7 @@
 //! An entry is keyed by a blake3 of everything the rows depend on ([`key`]): the input's
 //! path as the run names it (rows carry it), the content hash of its bytes and of every file
 //! read with it (a SWE-bench report and test log), the plan (the hash of the scenarios, rubrics
-//! and tool catalogs in force, and `--scenario`), goalpost's version and the results format.
+//! and tool catalogs in force, and `--scenario`), goalpost's version and build (the program's size and modification time) and the results format.
 //! Its value is the input's rows as `results.jsonl` lines, so a hit gives the same bytes as
 //! grading would. Entries are written to a temporary file and renamed into place, so
 //! concurrent runs and a killed run never leave half an entry (a torn or unreadable entry is a
@@ -28,7 +28,7 @@ pub type Rows = Vec<Result<Verdict, ErrorRow>>;
 /// plan in force.
 pub fn key(path: &str, files: &[&str], plan: &str) -> String {
     let mut h = blake3::Hasher::new();
-    for part in [env!("CARGO_PKG_VERSION"), crate::manifest::RESULTS_FORMAT, plan, path] {
+    for part in [env!("CARGO_PKG_VERSION"), build(), crate::manifest::RESULTS_FORMAT, plan, path] {
         h.update(&(part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
@@ -37,6 +37,21 @@ pub fn key(path: &str, files: &[&str], plan: &str) -> String {
         h.update(f.as_bytes());
     }
     h.finalize().to_hex().to_string()
+}
+
+/// This build of goalpost: the running program's size and modification time. The version alone
+/// does not tell two builds apart (a grader changed and rebuilt from source keeps its version),
+/// and rows a different grader made must never be served. A program that cannot be named gets
+/// an identity of its own process, so nothing is reused.
+fn build() -> &'static str {
+    static BUILD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BUILD.get_or_init(|| {
+        let stamp = std::env::current_exe().and_then(fs_err::metadata).ok().and_then(|m| {
+            let modified = m.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+            Some(format!("{}:{}", m.len(), modified.as_nanos()))
+        });
+        stamp.unwrap_or_else(|| format!("process:{}:{:?}", std::process::id(), std::time::SystemTime::now()))
+    })
 }
 
 /// A cache directory, and the key of each input of this run (by the input's path).
