@@ -221,15 +221,7 @@ def swebench_parser_name(repo):
     return (own or names)[0]
 
 
-def patch_files(patch):
-    files = []
-    for line in (patch or "").splitlines():
-        if line.startswith("diff --git a/"):
-            files.append(line.split(" b/", 1)[-1])
-    return files
-
-
-def test_log(repo, parser, tests, patch):
+def test_log(parser, tests):
     """A harness test_output.txt for these (name, PASSED|FAILED) results.
 
     Laid out as the harness's eval script and the repository's test runner print it, with only
@@ -337,7 +329,7 @@ def _gen_swebench(argv):
         logs = tmp / "run" / "logs" / iid
         logs.mkdir(parents=True)
         (logs / "report.json").write_text(report_text, encoding="utf-8")
-        (logs / "test_output.txt").write_text(test_log(repo, parser, tests, patch), encoding="utf-8")
+        (logs / "test_output.txt").write_text(test_log(parser, tests), encoding="utf-8")
         model = traj.get("info", {}).get("config", {}).get("model", {}).get("model_name", "model")
         image = traj.get("info", {}).get("config", {}).get("environment", {}).get("image", "")
         files = sorted({t.split("::", 1)[0] for t in f2p + p2p if "::" in t})[:20]
