@@ -1,5 +1,5 @@
 //! The nightly summary: what `goalpost report RUN_DIR` computes before it is rendered as
-//! `summary.md` and `report.html`. Aggregates are polars group-bys over the results table;
+//! `summary.md` and `report.html`. Aggregates are plain Rust over the results table's columns;
 //! every denominator counts every trajectory found, errored and incomplete ones included.
 
 use std::collections::BTreeMap;
@@ -255,82 +255,109 @@ fn groups<'a>(rows: &'a [TrajectoryRow], keys: impl Fn(&'a TrajectoryRow) -> Vec
     by.into_iter().map(|(key, rs)| Group { key, counts: counts(rs) }).collect()
 }
 
-/// Per-criterion counts, computed by polars over the criterion rows.
+/// Per-criterion counts over the criterion rows, by criterion name in byte order.
 pub fn criterion_counts(df: &DataFrame) -> Result<Vec<CriterionCounts>, Error> {
-    let is = |s: Status| col("status").eq(lit(s.as_str())).cast(DataType::UInt64).sum().alias(s.as_str());
-    let out = df
-        .clone()
-        .lazy()
-        .filter(col("row").eq(lit(RowKind::Criterion.as_str())))
-        .group_by([col("criterion")])
-        .agg([
-            col("gating").any(true).alias("gating"),
-            is(Status::Pass),
-            is(Status::Fail),
-            is(Status::Review),
-            is(Status::NotApplicable),
-            is(Status::Unscored),
-        ])
-        .sort(["criterion"], SortMultipleOptions::default())
-        .collect()?;
-    let name = out.column("criterion")?.str()?.clone();
-    let gating = out.column("gating")?.bool()?.clone();
-    let get = |s: Status| -> Result<Vec<u64>, Error> {
-        Ok(out.column(s.as_str())?.cast(&DataType::UInt64)?.u64()?.iter().map(Option::unwrap_or_default).collect())
-    };
-    let (pass, fail, na, unscored) =
-        (get(Status::Pass)?, get(Status::Fail)?, get(Status::NotApplicable)?, get(Status::Unscored)?);
-    let review = get(Status::Review)?;
-    Ok((0..out.height())
-        .map(|i| CriterionCounts {
-            criterion: name.get(i).unwrap_or_default().to_owned(),
-            gating: gating.get(i).unwrap_or(false),
-            pass: pass[i],
-            fail: fail[i],
-            review: review[i],
-            not_applicable: na[i],
-            unscored: unscored[i],
-            pass_rate: (pass[i] + fail[i] > 0).then(|| pass[i] as f64 / (pass[i] + fail[i]) as f64),
+    let (row, criterion) = (df.column("row")?.str()?, df.column("criterion")?.str()?);
+    let (gating, status) = (df.column("gating")?.bool()?, df.column("status")?.str()?);
+    // An empty name is a group of its own, first (as polars sorted a null key).
+    let mut by: BTreeMap<Option<&str>, CriterionCounts> = BTreeMap::new();
+    for (((kind, name), gating), status) in row.iter().zip(criterion.iter()).zip(gating.iter()).zip(status.iter()) {
+        if kind != Some(RowKind::Criterion.as_str()) {
+            continue;
+        }
+        let c = by.entry(name).or_default();
+        c.gating |= gating == Some(true);
+        match status.and_then(Status::parse) {
+            Some(Status::Pass) => c.pass += 1,
+            Some(Status::Fail) => c.fail += 1,
+            Some(Status::Review) => c.review += 1,
+            Some(Status::NotApplicable) => c.not_applicable += 1,
+            Some(Status::Unscored) => c.unscored += 1,
+            None => {}
+        }
+    }
+    Ok(by
+        .into_iter()
+        .map(|(name, c)| CriterionCounts {
+            criterion: name.unwrap_or_default().to_owned(),
+            pass_rate: (c.pass + c.fail > 0).then(|| c.pass as f64 / (c.pass + c.fail) as f64),
+            ..c
         })
         .collect())
 }
 
-/// Pass rate and cost of each run of a history, computed by polars, oldest first.
+/// Compensated (Kahan) summation in row order: how polars summed a group's costs, so that a
+/// trend's costs are what they were to the last bit.
+#[derive(Debug, Default)]
+struct KahanSum {
+    sum: f64,
+    err: f64,
+}
+
+impl KahanSum {
+    fn add(&mut self, x: f64) {
+        let y = x - self.err;
+        let sum = self.sum + y;
+        let err = (sum - self.sum) - y;
+        self.sum = sum;
+        // Keeps the error finite, so that no NaN comes of `inf - inf`.
+        if err.is_finite() {
+            self.err = err;
+        }
+    }
+}
+
+/// One run's trajectory and error rows, added up.
+#[derive(Debug, Default)]
+struct RunTotals {
+    found: u64,
+    passed: u64,
+    unassessed: u64,
+    cost: KahanSum,
+    /// A run of one row has that row's cost as its sum, as is.
+    only_cost: Option<f64>,
+    cost_reported: u64,
+}
+
+/// Pass rate and cost of each run of a history, oldest first (by start time, then run id).
 pub fn trend(df: &DataFrame, last: usize) -> Result<Vec<TrendPoint>, Error> {
-    let out = df
-        .clone()
-        .lazy()
-        .filter(col("row").eq(lit(RowKind::Trajectory.as_str())).or(col("row").eq(lit(RowKind::Error.as_str()))))
-        .group_by([col("run_id"), col("started_at")])
-        .agg([
-            len().cast(DataType::UInt64).alias("found"),
-            col("status").eq(lit(Outcome::Pass.as_str())).cast(DataType::UInt64).sum().alias("passed"),
-            col("status").eq(lit(Outcome::Unassessed.as_str())).cast(DataType::UInt64).sum().alias("unassessed"),
-            col("cost_usd").sum().alias("cost_usd"),
-            col("cost_usd").count().cast(DataType::UInt64).alias("cost_reported"),
-        ])
-        .sort(["started_at", "run_id"], SortMultipleOptions::default())
-        .collect()?;
-    let run_id = out.column("run_id")?.str()?.clone();
-    let started = out.column("started_at")?.str()?.clone();
-    let found = out.column("found")?.u64()?.clone();
-    let passed = out.column("passed")?.u64()?.clone();
-    let unassessed = out.column("unassessed")?.u64()?.clone();
-    let cost = out.column("cost_usd")?.cast(&DataType::Float64)?.f64()?.clone();
-    let reported = out.column("cost_reported")?.u64()?.clone();
-    let n = out.height();
-    Ok((n.saturating_sub(last)..n)
-        .map(|i| {
-            let (f, p) = (found.get(i).unwrap_or(0), passed.get(i).unwrap_or(0));
-            let assessed = f.saturating_sub(unassessed.get(i).unwrap_or(0));
+    let (row, run_id, started_at) =
+        (df.column("row")?.str()?, df.column("run_id")?.str()?, df.column("started_at")?.str()?);
+    let status = df.column("status")?.str()?;
+    let cost = df.column("cost_usd")?.cast(&DataType::Float64)?;
+    let cost = cost.f64()?;
+    let counted = [RowKind::Trajectory.as_str(), RowKind::Error.as_str()];
+    let mut by: BTreeMap<(Option<&str>, Option<&str>), RunTotals> = BTreeMap::new();
+    let rows = row.iter().zip(run_id.iter()).zip(started_at.iter()).zip(status.iter()).zip(cost.iter());
+    for ((((kind, run), started), status), cost) in rows {
+        if !kind.is_some_and(|k| counted.contains(&k)) {
+            continue;
+        }
+        let t = by.entry((started, run)).or_default();
+        t.found += 1;
+        t.passed += u64::from(status == Some(Outcome::Pass.as_str()));
+        t.unassessed += u64::from(status == Some(Outcome::Unassessed.as_str()));
+        t.only_cost = cost;
+        if let Some(x) = cost {
+            t.cost.add(x);
+            t.cost_reported += 1;
+        }
+    }
+    let n = by.len();
+    Ok(by
+        .into_iter()
+        .skip(n.saturating_sub(last))
+        .map(|((started, run), t)| {
+            let assessed = t.found.saturating_sub(t.unassessed);
+            let cost = if t.found == 1 { t.only_cost.unwrap_or(0.0) } else { t.cost.sum };
             TrendPoint {
-                run_id: run_id.get(i).unwrap_or_default().to_owned(),
-                started_at: started.get(i).unwrap_or_default().to_owned(),
-                found: f,
+                run_id: run.unwrap_or_default().to_owned(),
+                started_at: started.unwrap_or_default().to_owned(),
+                found: t.found,
                 assessed,
-                passed: p,
-                pass_rate: if assessed == 0 { 0.0 } else { p as f64 / assessed as f64 },
-                cost_usd: cost.get(i).filter(|_| reported.get(i).unwrap_or(0) > 0),
+                passed: t.passed,
+                pass_rate: if assessed == 0 { 0.0 } else { t.passed as f64 / assessed as f64 },
+                cost_usd: (t.cost_reported > 0).then_some(cost),
             }
         })
         .collect())
