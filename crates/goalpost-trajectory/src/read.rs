@@ -199,9 +199,43 @@ pub struct TrajectoryReader<R> {
 struct Pending {
     header: Header,
     line: u64,
-    hasher: blake3::Hasher,
+    hash: ContentHash,
     bytes: u64,
     warnings: Vec<IngestWarning>,
+}
+
+/// A trajectory's content hash, made from its lines as they are read. Lines are gathered
+/// into a buffer hashed 64 KiB at a time: blake3 hashes whole 1 KiB chunks many at once, and
+/// line-sized updates would take its one-block-at-a-time path instead.
+#[derive(Debug)]
+struct ContentHash {
+    hasher: blake3::Hasher,
+    staged: Vec<u8>,
+}
+
+impl ContentHash {
+    const STAGE: usize = 64 << 10;
+
+    fn new() -> Self {
+        Self { hasher: blake3::Hasher::new(), staged: Vec::new() }
+    }
+
+    fn update(&mut self, line: &[u8]) {
+        if self.staged.len() + line.len() > Self::STAGE && !self.staged.is_empty() {
+            self.hasher.update(&self.staged);
+            self.staged.clear();
+        }
+        if line.len() >= Self::STAGE {
+            self.hasher.update(line);
+        } else {
+            self.staged.extend_from_slice(line);
+        }
+    }
+
+    fn finalize(mut self) -> String {
+        self.hasher.update(&self.staged);
+        self.hasher.finalize().to_hex().to_string()
+    }
 }
 
 enum Line {
@@ -291,9 +325,9 @@ impl<R: BufRead> TrajectoryReader<R> {
         check_version(&header.format).map_err(|m| self.err(m).with_field("format"))?.into_iter().for_each(|m| {
             warnings.push(IngestWarning { line: Some(self.line_no), field: Some("format".into()), message: m });
         });
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(&self.buf);
-        Ok(Pending { header, line: self.line_no, hasher, bytes: self.buf.len() as u64, warnings })
+        let mut hash = ContentHash::new();
+        hash.update(&self.buf);
+        Ok(Pending { header, line: self.line_no, hash, bytes: self.buf.len() as u64, warnings })
     }
 
     fn next_trajectory(&mut self) -> Option<Result<Trajectory, IngestError>> {
@@ -391,7 +425,7 @@ impl<R: BufRead> TrajectoryReader<R> {
                     steps.push(Step { n: steps.len() as u32 + 1, line: self.line_no, record: other });
                 }
             }
-            cur.hasher.update(&self.buf);
+            cur.hash.update(&self.buf);
             cur.bytes += self.buf.len() as u64;
         }
         Some(Ok(finish(&self.path, cur, steps, final_state)))
@@ -415,7 +449,7 @@ fn finish(path: &Path, cur: Pending, steps: Vec<Step>, final_state: Option<crate
         steps,
         final_state,
         origin: Origin { path: path.to_owned(), line: cur.line },
-        content_hash: cur.hasher.finalize().to_hex().to_string(),
+        content_hash: cur.hash.finalize(),
         bytes: cur.bytes,
         warnings: cur.warnings,
         embedded_scenario: None,
@@ -446,14 +480,51 @@ struct TypeOnly<'a> {
 /// Parses one line: first its `type`, then the record of that type, so that an error names
 /// the exact field (`exit_code`, `tests[2].outcome`) rather than the whole line.
 fn parse_record(line: &[u8]) -> Result<Record, (String, String)> {
+    // A line that starts with its plain `type` (as every writer of the format puts it) is
+    // parsed once, straight into its record; anything else, and any line that fails, takes
+    // the careful path below, which names what is wrong.
+    if let Some(ty) = leading_type(line)
+        && let Some(record) = parse_body(ty, line, false).and_then(Result::ok)
+    {
+        return Ok(record);
+    }
     let tag: TypeOnly<'_> = serde_json::from_slice(line).map_err(|e| (String::new(), format!("invalid JSON: {e}")))?;
     let ty = tag.ty.ok_or_else(|| ("type".to_owned(), "missing field `type`".to_owned()))?;
-    fn body<T: DeserializeOwned>(line: &[u8], wrap: fn(T) -> Record) -> Result<Record, (String, String)> {
+    parse_body(&ty, line, true)
+        .unwrap_or_else(|| Err(("type".to_owned(), format!("unknown record type `{}`", ty.escape_debug()))))
+}
+
+/// The tag of a line that begins `{"type":"<tag>"` (whitespace allowed where JSON allows it),
+/// when the tag has no escapes.
+fn leading_type(line: &[u8]) -> Option<&str> {
+    let skip_ws = |s: &[u8]| -> usize { s.iter().take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r')).count() };
+    let mut s = line;
+    s = &s[skip_ws(s)..];
+    s = s.strip_prefix(b"{")?;
+    s = &s[skip_ws(s)..];
+    s = s.strip_prefix(b"\"type\"")?;
+    s = &s[skip_ws(s)..];
+    s = s.strip_prefix(b":")?;
+    s = &s[skip_ws(s)..];
+    s = s.strip_prefix(b"\"")?;
+    let end = s.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+    if s[end] != b'"' {
+        return None;
+    }
+    std::str::from_utf8(&s[..end]).ok()
+}
+
+/// The record of type `ty` in `line`; `None` for a type the format does not have. With
+/// `named`, a line that does not parse is parsed again to name the field that is wrong.
+fn parse_body(ty: &str, line: &[u8], named: bool) -> Option<Result<Record, (String, String)>> {
+    fn body<T: DeserializeOwned>(line: &[u8], wrap: fn(T) -> Record, named: bool) -> Result<Record, (String, String)> {
         // The field path is tracked only to name what went wrong: a line that parses is parsed
         // once, without it; one that does not is parsed again to name the field.
         let mut de = serde_json::Deserializer::from_slice(line);
-        if let Ok(value) = T::deserialize(skip_tag::SkipTag(&mut de)).and_then(|v| de.end().map(|()| v)) {
-            return Ok(wrap(value));
+        match T::deserialize(skip_tag::SkipTag(&mut de)).and_then(|v| de.end().map(|()| v)) {
+            Ok(value) => return Ok(wrap(value)),
+            Err(e) if !named => return Err((String::new(), e.to_string())),
+            Err(_) => {}
         }
         let mut de = serde_json::Deserializer::from_slice(line);
         let value: T = serde_path_to_error::deserialize(skip_tag::SkipTag(&mut de)).map_err(|e| {
@@ -468,21 +539,21 @@ fn parse_record(line: &[u8]) -> Result<Record, (String, String)> {
         })?;
         Ok(wrap(value))
     }
-    match ty.as_ref() {
-        "header" => body(line, Record::Header),
-        "message" => body(line, Record::Message),
-        "tool_call" => body(line, Record::ToolCall),
-        "tool_result" => body(line, Record::ToolResult),
-        "command" => body(line, Record::Command),
-        "file_edit" => body(line, Record::FileEdit),
-        "test_run" => body(line, Record::TestRun),
-        "side_effect" => body(line, Record::SideEffect),
-        "usage" => body(line, Record::Usage),
-        "metric" => body(line, Record::Metric),
-        "error" => body(line, Record::Error),
-        "final" => body(line, Record::Final),
-        other => Err(("type".to_owned(), format!("unknown record type `{}`", other.escape_debug()))),
-    }
+    Some(match ty {
+        "header" => body(line, Record::Header, named),
+        "message" => body(line, Record::Message, named),
+        "tool_call" => body(line, Record::ToolCall, named),
+        "tool_result" => body(line, Record::ToolResult, named),
+        "command" => body(line, Record::Command, named),
+        "file_edit" => body(line, Record::FileEdit, named),
+        "test_run" => body(line, Record::TestRun, named),
+        "side_effect" => body(line, Record::SideEffect, named),
+        "usage" => body(line, Record::Usage, named),
+        "metric" => body(line, Record::Metric, named),
+        "error" => body(line, Record::Error, named),
+        "final" => body(line, Record::Final, named),
+        _ => return None,
+    })
 }
 
 /// serde_json appends "at line 1 column 57"; within one JSONL line the column is noise next
@@ -537,11 +608,12 @@ mod skip_tag {
         }
 
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-            self.0.visit_map(SkipMap(map))
+            self.0.visit_map(SkipMap(map, false))
         }
     }
 
-    struct SkipMap<A>(A);
+    /// The map, and whether its `type` key has been seen.
+    struct SkipMap<A>(A, bool);
 
     impl<'de, A: MapAccess<'de>> MapAccess<'de> for SkipMap<A> {
         type Error = A::Error;
@@ -550,11 +622,22 @@ mod skip_tag {
             loop {
                 let Some(key) = self.0.next_key::<Cow<'de, str>>()? else { return Ok(None) };
                 if key == "type" {
+                    // Two tags make a line whose type depends on the reader: refused, as the
+                    // tag's own parse refuses it.
+                    if std::mem::replace(&mut self.1, true) {
+                        return Err(de::Error::duplicate_field("type"));
+                    }
                     self.0.next_value::<de::IgnoredAny>()?;
                     continue;
                 }
-                let key: de::value::StringDeserializer<A::Error> = key.into_owned().into_deserializer();
-                return seed.deserialize(key).map(Some);
+                // A key borrowed from the line when it has no escapes: no allocation per key.
+                return match key {
+                    Cow::Borrowed(k) => seed.deserialize(de::value::BorrowedStrDeserializer::new(k)).map(Some),
+                    Cow::Owned(k) => {
+                        let k: de::value::StringDeserializer<A::Error> = k.into_deserializer();
+                        seed.deserialize(k).map(Some)
+                    }
+                };
             }
         }
 

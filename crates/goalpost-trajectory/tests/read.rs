@@ -127,3 +127,57 @@ fn write_then_read_round_trips() {
     assert_eq!(t.final_state, again.final_state);
     assert!(matches!(again.steps[1].record, Record::SideEffect(_)));
 }
+
+/// The content hash is blake3 of the trajectory's non-blank lines, whatever their sizes (lines
+/// are hashed in gathered blocks; one longer than a block goes straight through).
+#[test]
+fn the_content_hash_is_the_hash_of_the_lines() {
+    let big = format!(r#"{{"type":"command","command":"cat log","exit_code":0,"output":"{}"}}"#, "x".repeat(200_000));
+    let mut lines = vec![H1.to_owned()];
+    for i in 0..3000 {
+        lines.push(format!(r#"{{"type":"command","command":"echo {i}","exit_code":0}}"#));
+        if i == 1500 {
+            lines.push(big.clone());
+        }
+    }
+    let text = lines.join("\n\n") + "\n";
+    let ts: Vec<Trajectory> = read(&text, Limits::default()).into_iter().map(Result::unwrap).collect();
+    let mut h = blake3::Hasher::new();
+    for l in &lines {
+        h.update(l.as_bytes());
+        h.update(b"\n");
+    }
+    assert_eq!(ts[0].content_hash, h.finalize().to_hex().to_string());
+    assert_eq!(ts[0].steps.len(), 3001);
+}
+
+/// A line with two `type` keys is refused, whichever comes first: its type would depend on
+/// the reader.
+#[test]
+fn two_type_keys_are_refused() {
+    for line in
+        [r#"{"type":"command","type":"usage","command":"ls"}"#, r#"{"command":"ls","type":"command","type":"command"}"#]
+    {
+        let s = summary(&format!("{H1}\n{line}\n"));
+        let e = s[0].as_ref().unwrap_err();
+        assert!(e.contains("duplicate field `type`"), "{e}");
+        assert!(e.starts_with("2:"), "{e}");
+    }
+}
+
+/// Whitespace and key order do not change what a line is: the tag first or last, spaced or
+/// not, gives the same record.
+#[test]
+fn a_record_reads_the_same_however_its_tag_is_placed() {
+    let forms = [
+        r#"{"type":"command","command":"ls","exit_code":0}"#,
+        r#"  { "type" : "command" , "command":"ls","exit_code":0}"#,
+        r#"{"command":"ls","exit_code":0,"type":"command"}"#,
+        r#"{"type":"comm\u0061nd","command":"ls","exit_code":0}"#,
+    ];
+    let records: Vec<Record> = forms
+        .iter()
+        .map(|l| read(&format!("{H1}\n{l}\n"), Limits::default()).remove(0).unwrap().steps.remove(0).record)
+        .collect();
+    assert!(records.iter().all(|r| *r == records[0]), "{records:?}");
+}
