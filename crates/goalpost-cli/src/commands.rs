@@ -172,9 +172,9 @@ fn run(mut a: RunArgs) -> Result<Exit> {
         }
         Ok(())
     })?;
-    let reused_count = reused.len();
     let reuse = (!reused.is_empty()).then(|| Arc::new(goalpost_grade::Reuse::new(reused)));
-    // Results land in the partial file as they are graded; a crash or kill keeps them.
+    // Results land in the partial file as they are graded; a crash or kill keeps them, and
+    // the results files are assembled from there.
     let bar = progress::Bar::new(a.quiet, Some(partial.clone()))?;
     let cache = cache_dir
         .as_deref()
@@ -183,23 +183,16 @@ fn run(mut a: RunArgs) -> Result<Exit> {
         jobs: a.jobs,
         limits: Limits::default(),
         scenario: assigned(&specs, a.scenario.as_deref())?,
-        reuse,
+        reuse: reuse.clone(),
         cache: cache.clone(),
     };
-    let mut results = goalpost_grade::run(&inputs, pre_errors, &specs, opts, &bar);
-    // Reviewers' decisions are applied last (the same whether the run was resumed or not).
-    for v in &mut results.verdicts {
-        ledger.apply(v);
-    }
-    goalpost_grade::fault::kill_point("results.jsonl");
-    goalpost_grade::write_jsonl(&out.join("results.jsonl"), &results)?;
-    goalpost_grade::fault::kill_point("results.csv");
-    goalpost_grade::write_csv(&out.join("results.csv"), &results)?;
-    goalpost_grade::fault::kill_point("results.parquet");
+    goalpost_grade::run_streamed(&inputs, &specs, opts, &bar);
+    let reused_count = reuse.as_ref().map_or(0, |r| r.taken());
+    let pre_errors: Vec<_> = pre_errors.iter().map(goalpost_grade::pre_error_row).collect();
     let started_at = started.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     let meta = goalpost_report::table::RunMeta { run_id: &start.run_id, started_at: &started_at };
-    goalpost_report::table::write_parquet(&out.join("results.parquet"), meta, &results)?;
-    let totals = results.totals();
+    let assembled = crate::assemble::assemble(&out, &partial, bar.take_index()?, &pre_errors, &ledger, meta)?;
+    let totals = assembled.totals;
     let finished = manifest::Finished {
         start: &start,
         specs: &specs,
@@ -225,7 +218,7 @@ fn run(mut a: RunArgs) -> Result<Exit> {
     }
     bar.finish();
 
-    render::summary_table(&results, &totals)?;
+    render::summary_table(&assembled.table, &totals)?;
     let mut by_format = BTreeMap::<&str, usize>::new();
     for i in &inputs {
         *by_format.entry(i.kind.format_name()).or_default() += 1;

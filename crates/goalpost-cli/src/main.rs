@@ -6,6 +6,7 @@
 //! or the gate failed); 2 it could not run at all.
 
 mod args;
+mod assemble;
 mod commands;
 mod exit;
 mod manifest;

@@ -3,16 +3,39 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use goalpost_grade::{ErrorRow, Reporter, Verdict};
+use goalpost_grade::{Reporter, Row};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// A progress bar on stderr, drawn only when stderr is a terminal; and every result appended
-/// to a partial results file the moment it is graded, so a killed run keeps its work.
+/// to a partial results file the moment it is graded, so a killed run keeps its work and
+/// memory does not hold the run: where each row landed is kept instead ([`Placed`]), and the
+/// results files are assembled from there in input order ([`crate::assemble`]).
 #[derive(Debug)]
 pub(crate) struct Bar {
     bar: ProgressBar,
-    partial: Option<(PathBuf, Mutex<fs_err::File>)>,
+    partial: Option<Mutex<Partial>>,
     written: AtomicUsize,
+}
+
+#[derive(Debug)]
+struct Partial {
+    path: PathBuf,
+    file: fs_err::File,
+    /// Where the next line goes.
+    pos: u64,
+    index: Vec<Placed>,
+    /// The first write that failed: the run's results would miss rows, so it stops.
+    failed: Option<std::io::Error>,
+}
+
+/// Where one row of the run landed in the partial file.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Placed {
+    /// The input's index in the run's inputs.
+    pub(crate) input: u32,
+    pub(crate) offset: u64,
+    pub(crate) len: u32,
+    pub(crate) error: bool,
 }
 
 impl Bar {
@@ -20,7 +43,11 @@ impl Bar {
     /// a run resumes, the rows it had).
     pub(crate) fn new(quiet: bool, partial: Option<PathBuf>) -> std::io::Result<Self> {
         let partial = match partial {
-            Some(p) => Some((p.clone(), Mutex::new(fs_err::OpenOptions::new().append(true).open(p)?))),
+            Some(path) => {
+                let file = fs_err::OpenOptions::new().append(true).open(&path)?;
+                let pos = file.metadata()?.len();
+                Some(Mutex::new(Partial { path, file, pos, index: Vec::new(), failed: None }))
+            }
             None => None,
         };
         let bar = ProgressBar::hidden();
@@ -39,6 +66,17 @@ impl Bar {
     pub(crate) fn finish(&self) {
         self.bar.finish_and_clear();
     }
+
+    /// Where every row landed in the partial file, in the order they were written; an error
+    /// if a row could not be written.
+    pub(crate) fn take_index(&self) -> std::io::Result<Vec<Placed>> {
+        let Some(p) = &self.partial else { return Ok(Vec::new()) };
+        let mut p = p.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(e) = p.failed.take() {
+            return Err(std::io::Error::new(e.kind(), format!("writing `{}`: {e}", p.path.display())));
+        }
+        Ok(std::mem::take(&mut p.index))
+    }
 }
 
 impl Reporter for Bar {
@@ -53,13 +91,30 @@ impl Reporter for Bar {
         self.bar.inc(1);
     }
 
-    fn on_result(&self, row: Result<&Verdict, &ErrorRow>) {
-        let Some((_, file)) = &self.partial else { return };
-        // Exactly the rows of results.jsonl, so anything that reads results reads a partial run.
-        let line = goalpost_grade::row_line(row);
-        if let Ok(mut f) = file.lock() {
+    fn on_rows(&self, input: usize, rows: &[Row]) {
+        let Some(partial) = &self.partial else { return };
+        let mut p = partial.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for row in rows {
+            if p.failed.is_some() {
+                return;
+            }
+            // Exactly the rows of results.jsonl, so anything that reads results reads a partial
+            // run.
+            let line = goalpost_grade::row_line(row.as_ref());
             // One write per line, so a kill leaves at most the last line torn.
-            let _ = f.write_all(line.as_bytes());
+            match p.file.write_all(line.as_bytes()) {
+                Ok(()) => {
+                    let placed = Placed {
+                        input: u32::try_from(input).unwrap_or(u32::MAX),
+                        offset: p.pos,
+                        len: u32::try_from(line.len()).unwrap_or(u32::MAX),
+                        error: row.is_err(),
+                    };
+                    p.index.push(placed);
+                    p.pos += line.len() as u64;
+                }
+                Err(e) => p.failed = Some(e),
+            }
             let n = self.written.fetch_add(1, Ordering::Relaxed) + 1;
             if goalpost_grade::fault::kill_armed() {
                 goalpost_grade::fault::kill_point(&format!("after:{n}"));

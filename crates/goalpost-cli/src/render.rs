@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use goalpost_grade::{ErrorRow, Outcome, RunResults, Status, Totals, Verdict};
+use goalpost_grade::{ErrorRow, Outcome, Status, Totals, Verdict};
 use goalpost_spec::Diagnostic;
 use goalpost_trajectory::{IngestError, Trajectory};
 
@@ -68,16 +68,23 @@ fn outcome(o: Outcome) -> &'static str {
     }
 }
 
-/// One line per trajectory, then the totals.
-pub(crate) fn summary_table(r: &RunResults, t: &Totals) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    let w_traj = r.verdicts.iter().map(|v| v.trajectory.chars().count().min(48)).max().unwrap_or(10).max(10);
-    writeln!(
-        out,
-        "{:<w_traj$}  {:<10}  {:>5}  {:<10}  failed criteria",
-        "trajectory", "outcome", "score", "objective"
-    )?;
-    for v in &r.verdicts {
+/// The lines of the run's table, gathered as rows are written: every row of a run of up to
+/// [`TableRows::LIMIT`] trajectories; beyond that, the rows a person must look at (fail,
+/// review, incomplete, error) up to the limit, so the table (and memory) stays bounded while
+/// every row is in results.csv.
+#[derive(Debug, Default)]
+pub(crate) struct TableRows {
+    /// Rows a person must look at, and the others, each with its place in the run.
+    look: Vec<(usize, [String; 5])>,
+    other: Vec<(usize, [String; 5])>,
+    seen: usize,
+    omitted: usize,
+}
+
+impl TableRows {
+    pub(crate) const LIMIT: usize = 1000;
+
+    pub(crate) fn verdict(&mut self, v: &Verdict) {
         // Failures, then what awaits a person's decision.
         let failed: Vec<String> = v
             .criteria
@@ -92,25 +99,71 @@ pub(crate) fn summary_table(r: &RunResults, t: &Totals) -> io::Result<()> {
             (None, Some(_)) => "unassessed",
             (None, None) => "-",
         };
-        writeln!(
-            out,
-            "{:<w_traj$}  {:<10}  {:>5.2}  {:<10}  {}",
-            clean(&v.trajectory, 48),
-            outcome(v.outcome),
-            v.score,
-            objective,
-            if failed.is_empty() { "-".to_owned() } else { failed.join(", ") }
-        )?;
+        let look = !matches!(v.outcome, Outcome::Pass | Outcome::Unassessed);
+        self.push(
+            look,
+            [
+                clean(&v.trajectory, 48),
+                outcome(v.outcome).to_owned(),
+                format!("{:.2}", v.score),
+                objective.to_owned(),
+                if failed.is_empty() { "-".to_owned() } else { failed.join(", ") },
+            ],
+        );
     }
-    for e in &r.errors {
+
+    pub(crate) fn error(&mut self, e: &ErrorRow) {
+        self.push(
+            true,
+            [
+                clean(e.trajectory.as_deref().unwrap_or(&e.file), 48),
+                "ERROR".to_owned(),
+                "-".to_owned(),
+                "-".to_owned(),
+                clean(&e.message, 100),
+            ],
+        );
+    }
+
+    fn push(&mut self, look: bool, cells: [String; 5]) {
+        let n = self.seen;
+        self.seen += 1;
+        if look { &mut self.look } else { &mut self.other }.push((n, cells));
+        // Over the limit: the latest of the rows nobody must look at goes first.
+        if self.look.len() + self.other.len() > Self::LIMIT {
+            if self.other.pop().is_none() {
+                self.look.pop();
+            }
+            self.omitted += 1;
+        }
+    }
+
+    /// The rows kept, in the run's order.
+    fn rows(&self) -> Vec<&[String; 5]> {
+        let mut all: Vec<_> = self.look.iter().chain(&self.other).collect();
+        all.sort_by_key(|(n, _)| *n);
+        all.into_iter().map(|(_, c)| c).collect()
+    }
+}
+
+/// One line per trajectory (see [`TableRows`]), then the totals.
+pub(crate) fn summary_table(rows: &TableRows, t: &Totals) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    let kept = rows.rows();
+    let w_traj = kept.iter().map(|c| c[0].chars().count()).max().unwrap_or(10).max(10);
+    writeln!(
+        out,
+        "{:<w_traj$}  {:<10}  {:>5}  {:<10}  failed criteria",
+        "trajectory", "outcome", "score", "objective"
+    )?;
+    for [traj, outcome, score, objective, failed] in kept {
+        writeln!(out, "{traj:<w_traj$}  {outcome:<10}  {score:>5}  {objective:<10}  {failed}")?;
+    }
+    if rows.omitted > 0 {
         writeln!(
             out,
-            "{:<w_traj$}  {:<10}  {:>5}  {:<10}  {}",
-            clean(e.trajectory.as_deref().unwrap_or(&e.file), 48),
-            "ERROR",
-            "-",
-            "-",
-            clean(&e.message, 100)
+            "… {} more row(s) not listed (passing or not assessed first): every row is in results.csv and results.jsonl",
+            rows.omitted
         )?;
     }
     writeln!(

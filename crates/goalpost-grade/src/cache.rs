@@ -90,61 +90,118 @@ impl VerdictCache {
         self.dir.join(&key[..2]).join(format!("{key}.jsonl"))
     }
 
-    /// The rows of `input`, when the cache has them.
-    pub fn get(&self, input: &Path) -> Option<Rows> {
-        let key = self.keys.get(input)?;
+    /// Hands the rows of `input` to `emit`, a batch at a time, when the cache has them whole;
+    /// `false` (and nothing handed) when it does not. The entry is checked before any row is
+    /// handed out, so a torn entry gives nothing, and is removed.
+    pub fn replay(&self, input: &Path, mut emit: impl FnMut(Rows)) -> bool {
+        use std::io::BufRead as _;
+        let Some(key) = self.keys.get(input) else { return false };
         let path = self.entry(key);
-        let bytes = fs_err::read(&path).ok()?;
-        let mut rows = Vec::new();
-        let mut lines = bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty());
-        // The first line names what follows: a torn or foreign entry is a miss.
-        let whole = lines.next().is_some_and(|h| h == crate::output::header_line().trim_end().as_bytes());
-        let mut count = None;
-        for l in lines {
-            match serde_json::from_slice::<ResultRow>(l) {
-                Ok(ResultRow::Verdict(v)) => rows.push(Ok(*v)),
-                Ok(ResultRow::Error(e)) => rows.push(Err(e)),
-                Ok(ResultRow::Header { .. }) | Err(_) => {
-                    // The last line is the count of rows: an entry cut short is not one.
-                    count = std::str::from_utf8(l).ok().and_then(|s| s.strip_prefix("#rows ")?.parse::<usize>().ok());
-                    if count.is_none() {
-                        break;
-                    }
+        let open = || fs_err::File::open(&path).ok().map(|f| std::io::BufReader::with_capacity(1 << 16, f));
+        let header = crate::output::header_line();
+        // First pass: the header, then rows, then `#rows N` with N the number of rows.
+        let whole = (|| {
+            let mut r = open()?;
+            let mut line = Vec::new();
+            r.read_until(b'\n', &mut line).ok()?;
+            if line != header.as_bytes() {
+                return None;
+            }
+            let (mut rows, mut count) = (0usize, None);
+            loop {
+                line.clear();
+                if r.read_until(b'\n', &mut line).ok()? == 0 {
+                    break;
+                }
+                if count.is_some() {
+                    return None;
+                }
+                match line.strip_prefix(b"#rows ") {
+                    Some(n) => count = std::str::from_utf8(n).ok()?.trim_end().parse::<usize>().ok(),
+                    None => rows += 1,
                 }
             }
-        }
-        if !whole || count != Some(rows.len()) {
+            (count == Some(rows)).then_some(())
+        })();
+        if whole.is_none() {
             let _ = fs_err::remove_file(&path);
-            return None;
+            return false;
+        }
+        // Second pass: the rows, parsed. Entries are replaced by rename, never written in
+        // place, so the file opened again is the one checked. A row that does not parse (a
+        // damaged disk) stays a row: a grader error in its place, never a gap in the counts.
+        let Some(mut r) = open() else { return false };
+        let mut line = Vec::new();
+        let _ = r.read_until(b'\n', &mut line);
+        let (mut batch, mut damaged) = (Vec::new(), false);
+        loop {
+            line.clear();
+            match r.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            if line.starts_with(b"#rows ") {
+                break;
+            }
+            match serde_json::from_slice::<ResultRow>(&line) {
+                Ok(ResultRow::Verdict(v)) => batch.push(Ok(*v)),
+                Ok(ResultRow::Error(e)) => batch.push(Err(e)),
+                Ok(ResultRow::Header { .. }) | Err(_) => {
+                    damaged = true;
+                    batch.push(Err(ErrorRow {
+                        kind: ErrorKind::Grader,
+                        file: input.display().to_string(),
+                        line: None,
+                        field: None,
+                        trajectory: None,
+                        message: format!(
+                            "a row of this input's verdict cache entry `{}` is damaged; it was removed: run again (or with --no-cache)",
+                            path.display()
+                        ),
+                    }));
+                }
+            }
+            if batch.len() == REPLAY_BATCH {
+                emit(std::mem::take(&mut batch));
+            }
+        }
+        emit(batch);
+        if damaged {
+            let _ = fs_err::remove_file(&path);
+            return true;
         }
         // Recently used: pruning keeps it.
         let _ =
             fs_err::File::options().append(true).open(&path).and_then(|f| f.set_modified(std::time::SystemTime::now()));
         self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Some(rows)
+        true
     }
 
-    /// Keeps the rows of `input`. Rows with a grader error are not kept (a bug, fixed in a
-    /// later version, would otherwise outlive its fix within this one); a failure to write is
-    /// ignored (the cache only saves time).
-    pub fn put(&self, input: &Path, rows: &[Result<Verdict, ErrorRow>]) {
-        let Some(key) = self.keys.get(input) else { return };
-        if rows.iter().any(|r| matches!(r, Err(e) if e.kind == ErrorKind::Grader)) {
-            return;
-        }
+    /// The rows of `input`, when the cache has them.
+    pub fn get(&self, input: &Path) -> Option<Rows> {
+        let mut rows = Vec::new();
+        self.replay(input, |batch| rows.extend(batch)).then_some(rows)
+    }
+
+    /// A writer of the entry for `input`'s rows, fed as they are graded and committed when the
+    /// input is done; `None` when the input has no key or the entry cannot be started (the
+    /// cache only saves time).
+    pub fn writer(&self, input: &Path) -> Option<EntryWriter> {
+        let key = self.keys.get(input)?;
         let path = self.entry(key);
-        let Some(parent) = path.parent() else { return };
-        if fs_err::create_dir_all(parent).is_err() {
-            return;
-        }
-        let mut text = crate::output::header_line();
-        for r in rows {
-            text.push_str(&crate::output::row_line(r.as_ref()));
-        }
-        text.push_str(&format!("#rows {}\n", rows.len()));
-        let Ok(mut tmp) = tempfile::NamedTempFile::new_in(parent) else { return };
-        if tmp.write_all(text.as_bytes()).is_ok() {
-            let _ = tmp.persist(&path);
+        let parent = path.parent()?;
+        fs_err::create_dir_all(parent).ok()?;
+        let tmp = tempfile::NamedTempFile::new_in(parent).ok()?;
+        let mut w = EntryWriter { out: Some(std::io::BufWriter::new(tmp)), path, rows: 0 };
+        w.write(crate::output::header_line().as_bytes());
+        Some(w)
+    }
+
+    /// Keeps the rows of `input` (see [`EntryWriter`]).
+    pub fn put(&self, input: &Path, rows: &[Result<Verdict, ErrorRow>]) {
+        if let Some(mut w) = self.writer(input) {
+            w.push(rows);
+            w.commit();
         }
     }
 
@@ -181,6 +238,53 @@ impl VerdictCache {
             }
         }
         removed
+    }
+}
+
+/// Rows a replayed entry hands out at a time.
+const REPLAY_BATCH: usize = 256;
+
+/// One input's entry being written, in a temporary file beside where it goes. Rows with a
+/// grader error are not kept (a bug, fixed in a later version, would otherwise outlive its fix
+/// within this one): one makes the entry abandoned. A failure to write abandons it too.
+#[derive(Debug)]
+pub struct EntryWriter {
+    out: Option<std::io::BufWriter<tempfile::NamedTempFile>>,
+    path: PathBuf,
+    rows: usize,
+}
+
+impl EntryWriter {
+    fn write(&mut self, bytes: &[u8]) {
+        if let Some(out) = &mut self.out
+            && out.write_all(bytes).is_err()
+        {
+            self.out = None;
+        }
+    }
+
+    /// The next rows of the input, in file order.
+    pub fn push(&mut self, rows: &[Result<Verdict, ErrorRow>]) {
+        if rows.iter().any(|r| matches!(r, Err(e) if e.kind == ErrorKind::Grader)) {
+            self.out = None;
+        }
+        for r in rows {
+            if self.out.is_none() {
+                return;
+            }
+            self.write(crate::output::row_line(r.as_ref()).as_bytes());
+            self.rows += 1;
+        }
+    }
+
+    /// Puts the entry in place, whole: the rows, then their count.
+    pub fn commit(mut self) {
+        let count = format!("#rows {}\n", self.rows);
+        self.write(count.as_bytes());
+        let Some(out) = self.out.take() else { return };
+        if let Ok(tmp) = out.into_inner() {
+            let _ = tmp.persist(&self.path);
+        }
     }
 }
 

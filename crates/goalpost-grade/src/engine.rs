@@ -13,15 +13,21 @@ use crate::criteria;
 use crate::facts::Facts;
 use crate::verdict::{CriterionResult, ErrorKind, ErrorRow, RunResults, Status, Summary, Unassessed, Verdict, round6};
 
-/// Hears about progress. The engine knows nothing of terminals; the CLI draws the bar.
+/// One row of a run: a verdict, or an error that took its place.
+pub type Row = Result<Verdict, ErrorRow>;
+
+/// Hears about progress and receives the rows. The engine knows nothing of terminals or files;
+/// the CLI draws the bar and writes the rows.
 pub trait Reporter: Send + Sync {
     /// How many inputs the run will read.
     fn on_start(&self, _inputs: usize) {}
     /// One input (a file or an instance) has been fully graded.
     fn on_input_done(&self, _path: &Path, _graded: usize, _errored: usize) {}
-    /// One trajectory is graded (or errored), in completion order, not input order: for
-    /// writing results as they come, so a killed run keeps what it graded.
-    fn on_result(&self, _row: Result<&Verdict, &ErrorRow>) {}
+    /// Rows of input number `input` (its index in the run's inputs), a batch at a time as they
+    /// are graded. One input's batches come in file order, one after another; batches of
+    /// different inputs interleave (inputs are graded in parallel). For writing results as they
+    /// come: a killed run keeps what it graded, and memory need not hold the run.
+    fn on_rows(&self, _input: usize, _rows: &[Row]) {}
 }
 
 /// A reporter that ignores everything.
@@ -52,6 +58,7 @@ pub struct RunOptions {
 pub struct Reuse {
     verdicts: Mutex<HashMap<(String, String, String), VecDeque<Verdict>>>,
     len: usize,
+    taken: std::sync::atomic::AtomicUsize,
 }
 
 impl Reuse {
@@ -63,7 +70,12 @@ impl Reuse {
             len += 1;
             map.entry((v.file.clone(), v.trajectory.clone(), v.content_hash.clone())).or_default().push_back(v);
         }
-        Reuse { verdicts: Mutex::new(map), len }
+        Reuse { verdicts: Mutex::new(map), len, taken: Default::default() }
+    }
+
+    /// Verdicts handed out so far (each reused instead of graded).
+    pub fn taken(&self) -> usize {
+        self.taken.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn len(&self) -> usize {
@@ -77,7 +89,9 @@ impl Reuse {
     fn take(&self, t: &Trajectory) -> Option<Verdict> {
         let key = (t.origin.path.display().to_string(), t.header.id.clone(), t.content_hash.clone());
         let mut map = self.verdicts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.get_mut(&key)?.pop_front()
+        let v = map.get_mut(&key)?.pop_front()?;
+        self.taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Some(v)
     }
 }
 
@@ -95,6 +109,8 @@ enum Pending {
 /// byte for byte once written, whatever the thread count: inputs are graded in parallel and
 /// their rows put back in input order. `pre_errors` (inputs that could not even be opened or
 /// recognised) are kept so that `found == graded + errored`.
+///
+/// Every row is kept in memory until the end; [`run_streamed`] keeps none.
 pub fn run(
     inputs: &[Input],
     pre_errors: Vec<IngestError>,
@@ -102,31 +118,92 @@ pub fn run(
     opts: RunOptions,
     reporter: &dyn Reporter,
 ) -> RunResults {
+    let per_input = grade_inputs(inputs, specs, opts, reporter, true);
+    let mut results =
+        RunResults { verdicts: Vec::new(), errors: pre_errors.iter().map(|e| error_row(e, None)).collect() };
+    for row in per_input.into_iter().flatten() {
+        match row {
+            Ok(v) => results.verdicts.push(v),
+            Err(e) => results.errors.push(e),
+        }
+    }
+    results
+}
+
+/// Grades as [`run`] does, but keeps no row: each is handed to [`Reporter::on_rows`] as it is
+/// made (with its input's index, to be put in input order from wherever the reporter keeps
+/// them), so memory does not grow with the corpus.
+pub fn run_streamed(inputs: &[Input], specs: &SpecSet, opts: RunOptions, reporter: &dyn Reporter) {
+    grade_inputs(inputs, specs, opts, reporter, false);
+}
+
+/// An error row for an input that could not be opened or recognised.
+pub fn pre_error_row(e: &IngestError) -> ErrorRow {
+    error_row(e, None)
+}
+
+/// Where one input's rows go as they are made: to the reporter, to the verdict cache's entry
+/// being written, and (when the caller keeps them) into memory.
+struct Emit<'a> {
+    input: usize,
+    reporter: &'a dyn Reporter,
+    cache: Option<crate::cache::EntryWriter>,
+    keep: bool,
+    kept: Vec<Row>,
+    ok: usize,
+    errored: usize,
+}
+
+impl Emit<'_> {
+    fn rows(&mut self, rows: Vec<Row>) {
+        if rows.is_empty() {
+            return;
+        }
+        self.reporter.on_rows(self.input, &rows);
+        let ok = rows.iter().filter(|r| r.is_ok()).count();
+        self.ok += ok;
+        self.errored += rows.len() - ok;
+        if let Some(w) = &mut self.cache {
+            w.push(&rows);
+        }
+        if self.keep {
+            self.kept.extend(rows);
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.ok + self.errored
+    }
+}
+
+fn grade_inputs(
+    inputs: &[Input],
+    specs: &SpecSet,
+    opts: RunOptions,
+    reporter: &dyn Reporter,
+    keep: bool,
+) -> Vec<Vec<Row>> {
     reporter.on_start(inputs.len());
     let unscoped = specs.unscoped_plan().map(Arc::new);
     let planner = Planner { specs, unscoped: unscoped.as_ref(), assigned: opts.scenario.as_ref() };
     let work = || {
         inputs
             .par_iter()
-            .map(|input| {
+            .enumerate()
+            .map(|(index, input)| {
+                let mut emit = Emit { input: index, reporter, cache: None, keep, kept: Vec::new(), ok: 0, errored: 0 };
                 // An input graded before with the same plan: its rows, neither read nor graded
                 // (an interrupted run being resumed reads its own rows instead).
-                let cached = match (&opts.cache, &opts.reuse) {
-                    (Some(c), None) => c.get(&input.path),
-                    _ => None,
-                };
-                if let Some(rows) = cached {
-                    for row in &rows {
-                        reporter.on_result(row.as_ref());
+                if let (Some(c), None) = (&opts.cache, &opts.reuse) {
+                    if c.replay(&input.path, |rows| emit.rows(rows)) {
+                        reporter.on_input_done(&input.path, emit.ok, emit.errored);
+                        return emit.kept;
                     }
-                    let ok = rows.iter().filter(|r| r.is_ok()).count();
-                    reporter.on_input_done(&input.path, ok, rows.len() - ok);
-                    return rows;
+                    emit.cache = c.writer(&input.path);
                 }
-                let mut rows = Vec::new();
                 // A canonical file is cut into its trajectories as it is read, and they are
                 // parsed and graded on every core, a batch at a time.
-                let mut items = match by_parts(input, &opts, planner, reporter, &mut rows) {
+                let mut items = match by_parts(input, &opts, planner, &mut emit) {
                     Some(rest) => rest,
                     None => read_input(input, opts.limits),
                 };
@@ -151,42 +228,27 @@ pub fn run(
                             _ => Pending::Grade(item),
                         })
                         .collect();
-                    let graded: Vec<Result<Verdict, ErrorRow>> = pending
+                    let graded: Vec<Row> = pending
                         .into_par_iter()
                         .map(|p| match p {
-                            // Already in the partial file: not written twice.
                             Pending::Done(v) => Ok(v),
-                            Pending::Grade(item) => {
-                                let row = item.and_then(|t| grade_trajectory(&t, planner));
-                                reporter.on_result(row.as_ref());
-                                row
-                            }
+                            Pending::Grade(item) => item.and_then(|t| grade_trajectory(&t, planner)),
                         })
                         .collect();
-                    rows.extend(graded);
+                    emit.rows(graded);
                 }
-                let ok = rows.iter().filter(|r| r.is_ok()).count();
-                reporter.on_input_done(&input.path, ok, rows.len() - ok);
-                if let Some(c) = &opts.cache {
-                    c.put(&input.path, &rows);
+                reporter.on_input_done(&input.path, emit.ok, emit.errored);
+                if let Some(w) = emit.cache.take() {
+                    w.commit();
                 }
-                rows
+                emit.kept
             })
             .collect::<Vec<_>>()
     };
-    let per_input = match rayon::ThreadPoolBuilder::new().num_threads(opts.jobs.unwrap_or(0)).build() {
+    match rayon::ThreadPoolBuilder::new().num_threads(opts.jobs.unwrap_or(0)).build() {
         Ok(pool) => pool.install(work),
         Err(_) => work(),
-    };
-    let mut results =
-        RunResults { verdicts: Vec::new(), errors: pre_errors.iter().map(|e| error_row(e, None)).collect() };
-    for row in per_input.into_iter().flatten() {
-        match row {
-            Ok(v) => results.verdicts.push(v),
-            Err(e) => results.errors.push(e),
-        }
     }
-    results
 }
 
 /// A batch of parts holds at most this many trajectories, or about this many bytes.
@@ -194,7 +256,7 @@ const BATCH_PARTS: usize = 64;
 const BATCH_BYTES: usize = 64 << 20;
 
 /// Reads and grades a canonical file part by part (see [`goalpost_trajectory::Parts`]),
-/// pushing its rows onto `rows` in file order; what is left to read whole (after a line over
+/// emitting its rows in file order; what is left to read whole (after a line over
 /// the limit) is returned as a reader. `None` when the input is not read this way: another
 /// format, a run being resumed (its verdicts are matched in file order), or an injected fault
 /// (it stands in for a streaming reader's bug).
@@ -202,8 +264,7 @@ fn by_parts<'a>(
     input: &'a Input,
     opts: &RunOptions,
     planner: Planner<'_>,
-    reporter: &dyn Reporter,
-    rows: &mut Vec<Result<Verdict, ErrorRow>>,
+    emit: &mut Emit<'_>,
 ) -> Option<ReadInput<'a>> {
     if !matches!(input.kind, goalpost_trajectory::InputKind::Canonical) || opts.reuse.is_some() || crate::fault::armed()
     {
@@ -213,27 +274,26 @@ fn by_parts<'a>(
     let mut parts = match isolate(|| goalpost_trajectory::parts(&input.path, limits)) {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => {
-            rows.push(Err(error_row(&e, None)));
+            emit.rows(vec![Err(error_row(&e, None))]);
             return Some(ReadInput { input, items: None, read: 0, failed: None });
         }
         Err(panic) => {
-            rows.push(Err(reader_panic(input, 0, &panic)));
+            emit.rows(vec![Err(reader_panic(input, 0, &panic))]);
             return Some(ReadInput { input, items: None, read: 0, failed: None });
         }
     };
-    let grade_part = |part: &goalpost_trajectory::Part| -> Vec<Result<Verdict, ErrorRow>> {
+    let grade_part = |part: &goalpost_trajectory::Part| -> Vec<Row> {
         let items = match isolate(|| part.read(&input.path, limits)) {
             Ok(items) => items,
             Err(panic) => return vec![Err(reader_panic(input, 0, &panic))],
         };
         items
             .into_iter()
-            .map(|item| {
-                let row = item.map_err(|e| error_row(&e, None)).and_then(|t| grade_trajectory(&t, planner));
-                reporter.on_result(row.as_ref());
-                row
-            })
+            .map(|item| item.map_err(|e| error_row(&e, None)).and_then(|t| grade_trajectory(&t, planner)))
             .collect()
+    };
+    let graded = |batch: &[goalpost_trajectory::Part]| -> Vec<Row> {
+        batch.par_iter().map(grade_part).collect::<Vec<_>>().into_iter().flatten().collect()
     };
     loop {
         let mut batch = Vec::new();
@@ -251,14 +311,14 @@ fn by_parts<'a>(
                 }
                 Ok(None) => break,
                 Err(panic) => {
-                    rows.extend(batch.par_iter().map(grade_part).collect::<Vec<_>>().into_iter().flatten());
-                    rows.push(Err(reader_panic(input, rows.len(), &panic)));
+                    emit.rows(graded(&batch));
+                    emit.rows(vec![Err(reader_panic(input, emit.count(), &panic))]);
                     return Some(ReadInput { input, items: None, read: 0, failed: None });
                 }
             }
         }
         let done = batch.is_empty() || rest.is_some() || batch.len() < BATCH_PARTS && bytes < BATCH_BYTES;
-        rows.extend(batch.par_iter().map(grade_part).collect::<Vec<_>>().into_iter().flatten());
+        emit.rows(graded(&batch));
         if let Some(reader) = rest {
             let items: Box<dyn Iterator<Item = Result<Trajectory, IngestError>> + Send + 'a> = Box::new(reader);
             return Some(ReadInput { input, items: Some(items), read: 0, failed: None });

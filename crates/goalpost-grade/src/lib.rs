@@ -28,9 +28,13 @@ mod shell;
 mod verdict;
 
 pub use engine::{
-    NoReporter, Planner, ReadInput, Reporter, Reuse, RunOptions, grade, grade_trajectory, read_input, run,
+    NoReporter, Planner, ReadInput, Reporter, Reuse, Row, RunOptions, grade, grade_trajectory, pre_error_row,
+    read_input, run, run_streamed,
 };
-pub use output::{ResultRow, header_line, read_rows, row_line, write_atomic, write_csv, write_jsonl};
+pub use output::{
+    AtomicFile, CsvWriter, JsonlWriter, ResultRow, header_line, read_rows, row_line, write_atomic, write_csv,
+    write_jsonl,
+};
 pub use verdict::{
     CriterionResult, ErrorKind, ErrorRow, Outcome, RunResults, Settled, Status, Summary, Totals, Unassessed,
     UnscoredReason, Verdict, score, settle,

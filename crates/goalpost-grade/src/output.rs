@@ -64,137 +64,216 @@ pub fn read_rows(path: &Path) -> io::Result<(Vec<ResultRow>, usize)> {
     Ok((rows, bad))
 }
 
+/// A temporary file beside `path`, with the usual permissions of a results file.
+fn temp_beside(path: &Path) -> io::Result<tempfile::NamedTempFile> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut builder = tempfile::Builder::new();
+    // Results are for sharing: the usual permissions, not a temporary file's private ones.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    builder.tempfile_in(dir)
+}
+
+/// Puts a written temporary file in place: on disk before the rename, so that even a power
+/// cut never leaves a renamed, empty file.
+fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> io::Result<()> {
+    tmp.as_file().sync_data()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// Writes `path` all at once: into a temporary file beside it, then renamed over it, so a
 /// reader never sees half a file and a crash leaves the old one (or none) in place.
 pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<&mut std::fs::File>) -> io::Result<()>,
 ) -> io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut builder = tempfile::Builder::new();
-    // Results are for sharing: the usual permissions, not a temporary file's private ones.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let mut tmp = builder.tempfile_in(dir)?;
+    let mut tmp = temp_beside(path)?;
     {
         let mut w = BufWriter::new(tmp.as_file_mut());
         write(&mut w)?;
         w.flush()?;
     }
-    // On disk before the rename, so that even a power cut never leaves a renamed, empty file.
-    tmp.as_file().sync_data()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    persist(tmp, path)
+}
+
+/// A file written a piece at a time and put in place whole by [`AtomicFile::commit`] (see
+/// [`write_atomic`]); dropped uncommitted, it leaves nothing.
+#[derive(Debug)]
+pub struct AtomicFile {
+    out: BufWriter<tempfile::NamedTempFile>,
+    path: std::path::PathBuf,
+}
+
+impl AtomicFile {
+    pub fn create(path: &Path) -> io::Result<AtomicFile> {
+        Ok(AtomicFile { out: BufWriter::with_capacity(1 << 16, temp_beside(path)?), path: path.to_owned() })
+    }
+
+    pub fn commit(self) -> io::Result<()> {
+        let tmp = self.out.into_inner().map_err(io::IntoInnerError::into_error)?;
+        persist(tmp, &self.path)
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.out.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.out.write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// Writes `results.jsonl`: every verdict, then every error, each tagged with its `type`.
 pub fn write_jsonl(path: &Path, results: &RunResults) -> io::Result<()> {
-    write_atomic(path, |w| jsonl(w, results))
+    let mut w = JsonlWriter::create(path)?;
+    results.verdicts.iter().try_for_each(|v| w.row(Ok(v)))?;
+    results.errors.iter().try_for_each(|e| w.row(Err(e)))?;
+    w.commit()
 }
 
-fn jsonl(mut w: impl Write, results: &RunResults) -> io::Result<()> {
-    w.write_all(header_line().as_bytes())?;
-    for v in &results.verdicts {
-        w.write_all(row_line(Ok(v)).as_bytes())?;
+/// `results.jsonl` written a row at a time (verdicts first, then errors), put in place whole.
+#[derive(Debug)]
+pub struct JsonlWriter(AtomicFile);
+
+impl JsonlWriter {
+    pub fn create(path: &Path) -> io::Result<JsonlWriter> {
+        let mut f = AtomicFile::create(path)?;
+        f.write_all(header_line().as_bytes())?;
+        Ok(JsonlWriter(f))
     }
-    for e in &results.errors {
-        w.write_all(row_line(Err(e)).as_bytes())?;
+
+    pub fn row(&mut self, row: Result<&Verdict, &ErrorRow>) -> io::Result<()> {
+        self.0.write_all(row_line(row).as_bytes())
     }
-    w.flush()
+
+    pub fn commit(self) -> io::Result<()> {
+        self.0.commit()
+    }
 }
 
 /// Writes `results.csv`: one row per trajectory (graded or errored), flat columns for
 /// spreadsheets and data frames.
 pub fn write_csv(path: &Path, results: &RunResults) -> io::Result<()> {
-    write_atomic(path, |w| csv_rows(w, results))
+    let mut w = CsvWriter::create(path)?;
+    results.verdicts.iter().try_for_each(|v| w.row(Ok(v)))?;
+    results.errors.iter().try_for_each(|e| w.row(Err(e)))?;
+    w.commit()
 }
 
-fn csv_rows(w: impl Write, results: &RunResults) -> io::Result<()> {
-    let mut w = csv::Writer::from_writer(w);
-    w.write_record([
-        "trajectory",
-        "scenario",
-        "file",
-        "line",
-        "agent",
-        "agent_revision",
-        "model",
-        "attempt",
-        "rubric",
-        "outcome",
-        "passed",
-        "score",
-        "objective_met",
-        "criteria_pass",
-        "criteria_fail",
-        "criteria_unscored",
-        "criteria_not_applicable",
-        "failed_criteria",
-        "cost_usd",
-        "tokens",
-        "duration_s",
-        "steps",
-        "first_out_of_scope_step",
-        "source_format",
-        "source_scores",
-        "error",
-        "error_kind",
-        "unassessed",
-        "criteria_review",
-        "criteria_decided",
-        "overturned",
-    ])?;
-    const COLUMNS: usize = 31;
+/// `results.csv` written a row at a time (verdicts first, then errors), put in place whole.
+#[derive(Debug)]
+pub struct CsvWriter(csv::Writer<AtomicFile>);
+
+const CSV_COLUMNS: [&str; 31] = [
+    "trajectory",
+    "scenario",
+    "file",
+    "line",
+    "agent",
+    "agent_revision",
+    "model",
+    "attempt",
+    "rubric",
+    "outcome",
+    "passed",
+    "score",
+    "objective_met",
+    "criteria_pass",
+    "criteria_fail",
+    "criteria_unscored",
+    "criteria_not_applicable",
+    "failed_criteria",
+    "cost_usd",
+    "tokens",
+    "duration_s",
+    "steps",
+    "first_out_of_scope_step",
+    "source_format",
+    "source_scores",
+    "error",
+    "error_kind",
+    "unassessed",
+    "criteria_review",
+    "criteria_decided",
+    "overturned",
+];
+
+impl CsvWriter {
+    pub fn create(path: &Path) -> io::Result<CsvWriter> {
+        let mut w = csv::Writer::from_writer(AtomicFile::create(path)?);
+        w.write_record(CSV_COLUMNS)?;
+        Ok(CsvWriter(w))
+    }
+
+    pub fn row(&mut self, row: Result<&Verdict, &ErrorRow>) -> io::Result<()> {
+        match row {
+            Ok(v) => self.0.write_record(csv_verdict(v))?,
+            Err(e) => self.0.write_record(csv_error(e))?,
+        }
+        Ok(())
+    }
+
+    pub fn commit(self) -> io::Result<()> {
+        self.0.into_inner().map_err(|e| io::Error::other(e.to_string()))?.commit()
+    }
+}
+
+fn csv_verdict(v: &Verdict) -> [String; CSV_COLUMNS.len()] {
     let opt = |v: Option<String>| v.unwrap_or_default();
-    for v in &results.verdicts {
-        let count = |s: Status| v.criteria.iter().filter(|c| c.status == s).count().to_string();
-        let failed: Vec<&str> = v.criteria.iter().filter(|c| c.status == Status::Fail).map(|c| c.id.as_str()).collect();
-        w.write_record([
-            v.trajectory.clone(),
-            opt(v.scenario.clone()),
-            v.file.clone(),
-            String::new(),
-            v.agent.clone(),
-            opt(v.agent_revision.clone()),
-            opt(v.model.clone()),
-            v.attempt.to_string(),
-            v.rubric.clone(),
-            serde_json::to_value(v.outcome).ok().and_then(|x| x.as_str().map(str::to_owned)).unwrap_or_default(),
-            opt(v.passed.map(|p| p.to_string())),
-            v.score.to_string(),
-            opt(v.objective_met.map(|p| p.to_string())),
-            count(Status::Pass),
-            count(Status::Fail),
-            count(Status::Unscored),
-            count(Status::NotApplicable),
-            failed.join(";"),
-            opt(v.summary.cost_usd.map(|c| c.to_string())),
-            opt(v.summary.tokens.map(|c| c.to_string())),
-            opt(v.summary.duration_s.map(|c| c.to_string())),
-            v.summary.steps.to_string(),
-            opt(v.summary.first_out_of_scope_step.map(|c| c.to_string())),
-            opt(v.source_format.clone()),
-            v.source_scores.iter().map(|s| format!("{}={}", s.name, s.value)).collect::<Vec<_>>().join(";"),
-            String::new(),
-            String::new(),
-            opt(v.unassessed.map(|u| u.as_str().to_owned())),
-            count(Status::Review),
-            v.criteria.iter().filter(|c| c.decision.is_some()).count().to_string(),
-            v.criteria.iter().filter(|c| c.decision.as_ref().is_some_and(|d| d.overturned())).count().to_string(),
-        ])?;
-    }
-    for e in &results.errors {
-        let mut row = vec![String::new(); COLUMNS];
-        row[0] = e.trajectory.clone().unwrap_or_default();
-        row[2] = e.file.clone();
-        row[3] = e.line.map(|l| l.to_string()).unwrap_or_default();
-        row[9] = "error".into();
-        row[26] = e.kind.as_str().to_owned();
-        row[25] = match &e.field {
-            Some(f) => format!("field `{f}`: {}", e.message),
-            None => e.message.clone(),
-        };
-        w.write_record(&row)?;
-    }
-    w.flush()
+    let count = |s: Status| v.criteria.iter().filter(|c| c.status == s).count().to_string();
+    let failed: Vec<&str> = v.criteria.iter().filter(|c| c.status == Status::Fail).map(|c| c.id.as_str()).collect();
+    [
+        v.trajectory.clone(),
+        opt(v.scenario.clone()),
+        v.file.clone(),
+        String::new(),
+        v.agent.clone(),
+        opt(v.agent_revision.clone()),
+        opt(v.model.clone()),
+        v.attempt.to_string(),
+        v.rubric.clone(),
+        v.outcome.as_str().to_owned(),
+        opt(v.passed.map(|p| p.to_string())),
+        v.score.to_string(),
+        opt(v.objective_met.map(|p| p.to_string())),
+        count(Status::Pass),
+        count(Status::Fail),
+        count(Status::Unscored),
+        count(Status::NotApplicable),
+        failed.join(";"),
+        opt(v.summary.cost_usd.map(|c| c.to_string())),
+        opt(v.summary.tokens.map(|c| c.to_string())),
+        opt(v.summary.duration_s.map(|c| c.to_string())),
+        v.summary.steps.to_string(),
+        opt(v.summary.first_out_of_scope_step.map(|c| c.to_string())),
+        opt(v.source_format.clone()),
+        v.source_scores.iter().map(|s| format!("{}={}", s.name, s.value)).collect::<Vec<_>>().join(";"),
+        String::new(),
+        String::new(),
+        opt(v.unassessed.map(|u| u.as_str().to_owned())),
+        count(Status::Review),
+        v.criteria.iter().filter(|c| c.decision.is_some()).count().to_string(),
+        v.criteria.iter().filter(|c| c.decision.as_ref().is_some_and(|d| d.overturned())).count().to_string(),
+    ]
+}
+
+fn csv_error(e: &ErrorRow) -> [String; CSV_COLUMNS.len()] {
+    let mut row: [String; CSV_COLUMNS.len()] = Default::default();
+    row[0] = e.trajectory.clone().unwrap_or_default();
+    row[2] = e.file.clone();
+    row[3] = e.line.map(|l| l.to_string()).unwrap_or_default();
+    row[9] = "error".into();
+    row[26] = e.kind.as_str().to_owned();
+    row[25] = match &e.field {
+        Some(f) => format!("field `{f}`: {}", e.message),
+        None => e.message.clone(),
+    };
+    row
 }

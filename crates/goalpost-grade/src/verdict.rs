@@ -408,23 +408,37 @@ pub struct Totals {
 
 impl RunResults {
     pub fn totals(&self) -> Totals {
-        let mut t = Totals { graded: self.verdicts.len(), errored: self.errors.len(), ..Totals::default() };
-        t.found = t.graded + t.errored;
-        for v in &self.verdicts {
-            match v.outcome {
-                Outcome::Pass => t.passed += 1,
-                Outcome::Fail => t.failed += 1,
-                Outcome::Incomplete => t.incomplete += 1,
-                Outcome::Review => t.review += 1,
-                Outcome::Unassessed => t.unassessed += 1,
-            }
-            t.criteria_review += v.criteria.iter().filter(|c| c.status == Status::Review).count();
-            t.criteria_decided += v.criteria.iter().filter(|c| c.decision.is_some()).count();
-            t.overturned += v.criteria.iter().filter(|c| c.decision.as_ref().is_some_and(|d| d.overturned())).count();
-            t.criteria_unscored += v.criteria.iter().filter(|c| c.status == Status::Unscored).count();
-            t.criteria_not_applicable += v.criteria.iter().filter(|c| c.status == Status::NotApplicable).count();
-        }
+        let mut t = Totals::default();
+        self.verdicts.iter().for_each(|v| t.add_verdict(v));
+        self.errors.iter().for_each(|_| t.add_error());
         t
+    }
+}
+
+impl Totals {
+    /// Counts one more verdict.
+    pub fn add_verdict(&mut self, v: &Verdict) {
+        self.found += 1;
+        self.graded += 1;
+        match v.outcome {
+            Outcome::Pass => self.passed += 1,
+            Outcome::Fail => self.failed += 1,
+            Outcome::Incomplete => self.incomplete += 1,
+            Outcome::Review => self.review += 1,
+            Outcome::Unassessed => self.unassessed += 1,
+        }
+        let count = |f: &dyn Fn(&CriterionResult) -> bool| v.criteria.iter().filter(|c| f(c)).count();
+        self.criteria_review += count(&|c| c.status == Status::Review);
+        self.criteria_decided += count(&|c| c.decision.is_some());
+        self.overturned += count(&|c| c.decision.as_ref().is_some_and(|d| d.overturned()));
+        self.criteria_unscored += count(&|c| c.status == Status::Unscored);
+        self.criteria_not_applicable += count(&|c| c.status == Status::NotApplicable);
+    }
+
+    /// Counts one more error row.
+    pub fn add_error(&mut self) {
+        self.found += 1;
+        self.errored += 1;
     }
 }
 

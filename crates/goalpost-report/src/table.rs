@@ -6,7 +6,6 @@
 //! of a history concatenate.
 
 use std::borrow::Cow;
-use std::io::Write;
 use std::path::Path;
 
 use goalpost_grade::{CriterionResult, ErrorRow, RunResults, Status, Verdict};
@@ -390,8 +389,46 @@ pub fn results_frame(meta: RunMeta<'_>, results: &RunResults) -> Result<DataFram
 
 /// Writes `results.parquet` atomically (a temporary file beside it, renamed over it).
 pub fn write_parquet(path: &Path, meta: RunMeta<'_>, results: &RunResults) -> Result<(), Error> {
-    let mut df = results_frame(meta, results)?;
-    goalpost_grade::write_atomic(path, |f| {
+    let mut w = ParquetStream::create(path, meta)?;
+    for v in &results.verdicts {
+        w.verdict(v.clone())?;
+    }
+    for e in &results.errors {
+        w.error(e.clone())?;
+    }
+    w.commit()
+}
+
+/// `results.parquet` written a batch of rows at a time (verdicts first, then errors), so that
+/// memory holds one batch, not the run; put in place whole by [`ParquetStream::commit`].
+pub struct ParquetStream {
+    writer: polars::io::parquet::write::BatchedWriter<std::fs::File>,
+    tmp: tempfile::NamedTempFile,
+    path: std::path::PathBuf,
+    run_id: String,
+    started_at: String,
+    verdicts: Vec<Verdict>,
+    errors: Vec<ErrorRow>,
+}
+
+impl std::fmt::Debug for ParquetStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParquetStream").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+/// Verdicts (and their criteria) a row group holds.
+const BATCH: usize = 1024;
+
+impl ParquetStream {
+    pub fn create(path: &Path, meta: RunMeta<'_>) -> Result<ParquetStream, Error> {
+        let write = |e: std::io::Error| Error::Write { path: path.to_owned(), source: e };
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let mut builder = tempfile::Builder::new();
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+        let tmp = builder.tempfile_in(dir).map_err(write)?;
+        let file = tmp.as_file().try_clone().map_err(write)?;
         // Our own file metadata instead of polars' embedded Arrow schema: that schema declares
         // string views, which pandas (through pyarrow) cannot load inside lists. Without it,
         // every reader maps the plain parquet types.
@@ -399,12 +436,65 @@ pub fn write_parquet(path: &Path, meta: RunMeta<'_>, results: &RunResults) -> Re
             ("goalpost.schema_version".to_owned(), SCHEMA_VERSION.to_string()),
             ("goalpost.run_id".to_owned(), meta.run_id.to_owned()),
         ]);
-        ParquetWriter::new(&mut *f)
+        let schema = Columns::default().frame(meta)?.schema().clone();
+        let writer = ParquetWriter::new(file)
             .with_compression(ParquetCompression::Zstd(None))
             .with_key_value_metadata(Some(kv))
-            .finish(&mut df)
-            .map_err(std::io::Error::other)?;
-        f.flush()
-    })
-    .map_err(|e| Error::Write { path: path.to_owned(), source: e })
+            .batched(&schema)?;
+        Ok(ParquetStream {
+            writer,
+            tmp,
+            path: path.to_owned(),
+            run_id: meta.run_id.to_owned(),
+            started_at: meta.started_at.to_owned(),
+            verdicts: Vec::new(),
+            errors: Vec::new(),
+        })
+    }
+
+    pub fn verdict(&mut self, v: Verdict) -> Result<(), Error> {
+        self.verdicts.push(v);
+        if self.verdicts.len() >= BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    pub fn error(&mut self, e: ErrorRow) -> Result<(), Error> {
+        self.errors.push(e);
+        if self.errors.len() >= BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), Error> {
+        if self.verdicts.is_empty() && self.errors.is_empty() {
+            return Ok(());
+        }
+        let mut c = Columns::default();
+        for v in &self.verdicts {
+            c.verdict(v);
+        }
+        for e in &self.errors {
+            c.error(e);
+        }
+        let meta = RunMeta { run_id: &self.run_id, started_at: &self.started_at };
+        let mut df = c.frame(meta)?;
+        df.align_chunks_par();
+        self.writer.write_batch(&df)?;
+        self.verdicts.clear();
+        self.errors.clear();
+        Ok(())
+    }
+
+    /// Writes what is left and the footer, and puts the file in place.
+    pub fn commit(mut self) -> Result<(), Error> {
+        self.flush()?;
+        self.writer.finish()?;
+        let write = |e: std::io::Error| Error::Write { path: self.path.clone(), source: e };
+        self.tmp.as_file().sync_data().map_err(write)?;
+        self.tmp.persist(&self.path).map_err(|e| write(e.error))?;
+        Ok(())
+    }
 }
