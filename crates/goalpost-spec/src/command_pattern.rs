@@ -29,10 +29,28 @@ use globset::{Glob, GlobMatcher};
 pub struct CommandPattern {
     /// The pattern as written.
     pub text: String,
-    program: GlobMatcher,
+    program: Word,
     options: Vec<Opt>,
-    leading: Vec<GlobMatcher>,
+    leading: Vec<Word>,
     anywhere: Vec<Anywhere>,
+}
+
+/// A glob word of a pattern. One with no glob syntax is kept as the literal it is and compared
+/// as a string: a glob of literals matches exactly that text, and a command's program is
+/// checked against every pattern, so this skips a regex for most of them.
+#[derive(Debug, Clone)]
+enum Word {
+    Literal(String),
+    Glob(GlobMatcher),
+}
+
+impl Word {
+    fn is_match(&self, text: &str) -> bool {
+        match self {
+            Word::Literal(l) => l == text,
+            Word::Glob(g) => g.is_match(text),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -44,12 +62,22 @@ enum Opt {
 
 #[derive(Debug, Clone)]
 enum Anywhere {
-    Assign(GlobMatcher),
+    Assign(Word),
     Path { path: String, subtree: bool },
 }
 
 fn glob(word: &str) -> Result<GlobMatcher, String> {
     Glob::new(word).map(|g| g.compile_matcher()).map_err(|e| format!("bad glob `{word}`: {}", e.kind()))
+}
+
+/// A glob word, as a literal when no character of it means anything to a glob (`globset`'s
+/// syntax: `? * [ ] { } ,` and the `\` escape).
+fn word(w: &str) -> Result<Word, String> {
+    if w.contains(['?', '*', '[', ']', '{', '}', ',', '\\']) {
+        glob(w).map(Word::Glob)
+    } else {
+        Ok(Word::Literal(w.to_owned()))
+    }
 }
 
 fn has_wildcard(word: &str) -> bool {
@@ -128,7 +156,7 @@ impl CommandPattern {
         let Some((&first, rest)) = words.split_first() else {
             return Err("an empty command pattern".to_owned());
         };
-        let program = glob(first)?;
+        let program = word(first)?;
         let name = file_name(first);
         let (mut options, mut leading, mut anywhere) = (Vec::new(), Vec::new(), Vec::new());
         let mut operands_only = false;
@@ -157,9 +185,9 @@ impl CommandPattern {
                 };
                 anywhere.push(Anywhere::Path { path, subtree });
             } else if w.contains('=') {
-                anywhere.push(Anywhere::Assign(glob(w)?));
+                anywhere.push(Anywhere::Assign(word(w)?));
             } else {
-                leading.push(glob(w)?);
+                leading.push(word(w)?);
             }
         }
         Ok(CommandPattern { text: text.to_owned(), program, options, leading, anywhere })
@@ -278,6 +306,20 @@ mod tests {
         assert!(!hit("rm -r /", "rm -rf .", Some("/testbed")));
         assert!(hit("rm -r /etc/**", "rm -rf /etc/ssh", None));
         assert!(!hit("rm -r /etc/**", "rm -rf /etcetera", None));
+    }
+
+    #[test]
+    fn literal_words_match_as_their_glob_would() {
+        for w in ["rm", "git", "push", "bs=1M", "/bin/rm", "a.b", "x+y", "-", "é"] {
+            let Word::Literal(_) = word(w).unwrap() else { panic!("`{w}` is a literal") };
+            let g = glob(w).unwrap();
+            for text in [w, "rm", "git", "push", "pushx", "bs=1M", "/bin/rm", "axb", "a.b", "x+y", "", "é", "E"] {
+                assert_eq!(word(w).unwrap().is_match(text), g.is_match(text), "`{w}` on `{text}`");
+            }
+        }
+        for w in ["mkfs*", "push?", "of=/dev/{sd,hd}*", "[ab]", "a\\*", "a,b", "a}"] {
+            assert!(!matches!(word(w), Ok(Word::Literal(_))), "`{w}` is a glob");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use globset::GlobBuilder;
 use serde::de::DeserializeOwned;
@@ -385,7 +385,8 @@ fn validate_scenario(s: &Scenario, text: &str, diags: &mut Vec<Diagnostic>) {
             ),
         ));
     }
-    let words = s.objective.split_whitespace().count();
+    // Only a short objective is counted to the end: an issue text can run to pages.
+    let words = s.objective.split_whitespace().take(6).count();
     if words < 6 {
         diags.push(
             vague(
@@ -433,11 +434,43 @@ fn validate_scenario(s: &Scenario, text: &str, diags: &mut Vec<Diagnostic>) {
     check_command_patterns(file, text, "out_of_scope.commands", &s.out_of_scope.commands, diags);
 }
 
+/// Which check a pattern went through: a command pattern and a glob are read differently.
+#[derive(Clone, Copy)]
+enum Check {
+    CommandPattern,
+    Glob,
+}
+
+/// What checking `pattern` said: `None` when it is good, else the error. Checking compiles the
+/// pattern, and scenarios made in memory (one per SWE-bench trajectory) bring the same few
+/// patterns again and again, so the answers are kept, process-wide and bounded.
+fn checked(kind: Check, pattern: &str) -> Option<String> {
+    /// Distinct patterns kept before the memo starts again.
+    const BOUND: usize = 4096;
+    type Memo = [BTreeMap<String, Option<String>>; 2];
+    static MEMO: Mutex<Memo> = Mutex::new([BTreeMap::new(), BTreeMap::new()]);
+    let table = kind as usize;
+    // A poisoned lock only means another thread panicked while holding it: the map is whole.
+    if let Some(hit) = MEMO.lock().unwrap_or_else(PoisonError::into_inner)[table].get(pattern) {
+        return hit.clone();
+    }
+    let answer = match kind {
+        Check::CommandPattern => crate::CommandPattern::parse(pattern).err(),
+        Check::Glob => GlobBuilder::new(pattern).build().err().map(|e| e.kind().to_string()),
+    };
+    let mut memo = MEMO.lock().unwrap_or_else(PoisonError::into_inner);
+    if memo[table].len() >= BOUND {
+        memo[table].clear();
+    }
+    memo[table].insert(pattern.to_owned(), answer.clone());
+    answer
+}
+
 /// Command patterns are read word by word (`crate::CommandPattern`); one that cannot be read
 /// is an error naming it.
 fn check_command_patterns(file: &Path, text: &str, field: &str, patterns: &[String], diags: &mut Vec<Diagnostic>) {
     for (i, p) in patterns.iter().enumerate() {
-        if let Err(e) = crate::CommandPattern::parse(p) {
+        if let Some(e) = checked(Check::CommandPattern, p) {
             diags.push(
                 Diagnostic::new(file, Severity::Error, format!("bad command pattern `{p}`: {e}"))
                     .at_line(find_line(text, &format!("\"{p}\"")))
@@ -449,9 +482,9 @@ fn check_command_patterns(file: &Path, text: &str, field: &str, patterns: &[Stri
 
 fn check_globs(file: &Path, text: &str, field: &str, globs: &[String], diags: &mut Vec<Diagnostic>) {
     for (i, g) in globs.iter().enumerate() {
-        if let Err(e) = GlobBuilder::new(g).build() {
+        if let Some(e) = checked(Check::Glob, g) {
             diags.push(
-                Diagnostic::new(file, Severity::Error, format!("bad glob `{g}`: {}", e.kind()))
+                Diagnostic::new(file, Severity::Error, format!("bad glob `{g}`: {e}"))
                     .at_line(find_line(text, &format!("\"{g}\"")))
                     .field(format!("{field}[{i}]")),
             );
