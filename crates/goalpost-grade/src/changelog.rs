@@ -197,11 +197,11 @@ pub fn change_log(t: &Trajectory, plan: &Plan) -> ChangeLog {
         files
             .into_iter()
             .map(|f| FinalDiffFile {
-                path: f.path,
-                old_path: f.old_path,
+                path: f.path.to_owned(),
+                old_path: f.old_path.map(str::to_owned),
                 created: f.created,
                 deleted: f.deleted,
-                hunks: f.hunks,
+                hunks: f.hunks.into_iter().map(|h| h.into_iter().map(|(m, l)| (m, l.to_owned())).collect()).collect(),
             })
             .collect()
     });

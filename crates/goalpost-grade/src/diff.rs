@@ -1,33 +1,51 @@
 //! A reader for git's unified diffs: which files changed, how, and which lines came and went.
 
-/// One file's change in a diff.
+/// One file's change in a diff, its text borrowed from the diff.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct FileDiff {
-    pub(crate) path: String,
-    pub(crate) old_path: Option<String>,
+pub(crate) struct FileDiff<'a> {
+    pub(crate) path: &'a str,
+    pub(crate) old_path: Option<&'a str>,
     pub(crate) created: bool,
     pub(crate) deleted: bool,
-    pub(crate) added: Vec<String>,
-    pub(crate) removed: Vec<String>,
     /// The hunks in order, each line with its mark: `' '` context, `'+'` added, `'-'` removed.
     /// The text after a hunk header's second `@@` (git's enclosing function) comes first, as
     /// a context line.
-    pub(crate) hunks: Vec<Vec<(char, String)>>,
+    pub(crate) hunks: Vec<Vec<Line<'a>>>,
+}
+
+/// A line of a hunk with its mark (`' '`, `'+'` or `'-'`).
+pub(crate) type Line<'a> = (char, &'a str);
+
+/// The lines of `hunks` marked `mark`, in order.
+pub(crate) fn marked<'h, 'a: 'h>(hunks: &'h [Vec<Line<'a>>], mark: char) -> impl Iterator<Item = &'a str> + Clone + 'h {
+    hunks.iter().flatten().filter(move |(m, _)| *m == mark).map(|(_, l)| *l)
+}
+
+impl<'a> FileDiff<'a> {
+    /// The lines added, in order.
+    pub(crate) fn added(&self) -> impl Iterator<Item = &'a str> + Clone + '_ {
+        marked(&self.hunks, '+')
+    }
+
+    /// The lines removed, in order.
+    pub(crate) fn removed(&self) -> impl Iterator<Item = &'a str> + Clone + '_ {
+        marked(&self.hunks, '-')
+    }
 }
 
 /// Parses a `git diff` (or plain unified diff). Unknown lines are skipped, never fatal.
-pub(crate) fn parse(diff: &str) -> Vec<FileDiff> {
-    let mut files: Vec<FileDiff> = Vec::new();
+pub(crate) fn parse(diff: &str) -> Vec<FileDiff<'_>> {
+    let mut files: Vec<FileDiff<'_>> = Vec::new();
     let mut in_hunk = false;
     for line in diff.lines() {
         if let Some(rest) = line.strip_prefix("diff --git ") {
             in_hunk = false;
             let path = rest.rsplit_once(" b/").map_or(rest, |(_, b)| b);
-            files.push(FileDiff { path: path.to_owned(), ..FileDiff::default() });
+            files.push(FileDiff { path, ..FileDiff::default() });
             continue;
         }
         if line.starts_with("--- ") && !in_hunk {
-            if files.is_empty() || files.last().is_some_and(|f| !f.added.is_empty() || !f.removed.is_empty()) {
+            if files.is_empty() || files.last().is_some_and(|f| f.added().chain(f.removed()).next().is_some()) {
                 files.push(FileDiff::default());
             }
             let p = line[4..].split('\t').next().unwrap_or("");
@@ -44,35 +62,33 @@ pub(crate) fn parse(diff: &str) -> Vec<FileDiff> {
             if p == "/dev/null" {
                 f.deleted = true;
             } else if f.path.is_empty() {
-                f.path = p.strip_prefix("b/").unwrap_or(p).to_owned();
+                f.path = p.strip_prefix("b/").unwrap_or(p);
             }
         } else if line.starts_with("new file mode") {
             f.created = true;
         } else if line.starts_with("deleted file mode") {
             f.deleted = true;
         } else if let Some(from) = line.strip_prefix("rename from ") {
-            f.old_path = Some(from.to_owned());
+            f.old_path = Some(from);
         } else if let Some(header) = line.strip_prefix("@@") {
             in_hunk = true;
             let mut hunk = Vec::new();
             if let Some((_, func)) = header.split_once("@@")
                 && !func.trim().is_empty()
             {
-                hunk.push((' ', func.trim_start().to_owned()));
+                hunk.push((' ', func.trim_start()));
             }
             f.hunks.push(hunk);
         } else if in_hunk {
             let mark = if let Some(a) = line.strip_prefix('+') {
-                f.added.push(a.to_owned());
                 Some(('+', a))
             } else if let Some(r) = line.strip_prefix('-') {
-                f.removed.push(r.to_owned());
                 Some(('-', r))
             } else {
                 line.strip_prefix(' ').map(|c| (' ', c)).or(line.is_empty().then_some((' ', "")))
             };
-            if let (Some((m, text)), Some(h)) = (mark, f.hunks.last_mut()) {
-                h.push((m, text.to_owned()));
+            if let (Some(line), Some(h)) = (mark, f.hunks.last_mut()) {
+                h.push(line);
             }
         }
     }
@@ -92,21 +108,18 @@ diff --git a/old.txt b/old.txt\ndeleted file mode 100644\n--- a/old.txt\n+++ /de
         let files = parse(d);
         assert_eq!(files.len(), 3);
         assert_eq!(files[0].path, "src/a.py");
-        assert_eq!(files[0].removed, ["    assert y == 1"]);
-        assert_eq!(files[0].added, ["    y = 2"]);
+        assert!(files[0].removed().eq(["    assert y == 1"]));
+        assert!(files[0].added().eq(["    y = 2"]));
         assert!(files[1].created && !files[1].deleted);
         assert!(files[2].deleted);
-        assert_eq!(
-            files[0].hunks,
-            [vec![(' ', "x".to_owned()), ('-', "    assert y == 1".into()), ('+', "    y = 2".into())]]
-        );
+        assert_eq!(files[0].hunks, [vec![(' ', "x"), ('-', "    assert y == 1"), ('+', "    y = 2")]]);
     }
 
     #[test]
     fn keeps_the_enclosing_function_of_a_hunk_header_as_context() {
         let files =
             parse("--- a/t.py\n+++ b/t.py\n@@ -10,2 +10,3 @@ def test_b():\n+    pytest.skip('x')\n     assert f()\n");
-        assert_eq!(files[0].hunks[0][0], (' ', "def test_b():".to_owned()));
+        assert_eq!(files[0].hunks[0][0], (' ', "def test_b():"));
         assert_eq!(files[0].hunks[0].len(), 3);
     }
 

@@ -1,12 +1,13 @@
 //! What a trajectory did, gathered once per trajectory for every criterion to read.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use goalpost_spec::{CriterionConfig, Plan, ToolEffect};
 use goalpost_trajectory::{EditOp, ErrorKind, Record, Role, Trajectory};
 
 use crate::criteria::CatalogMatcher;
-use crate::diff::{self, FileDiff};
+use crate::diff::{self, FileDiff, Line};
 use crate::shell::{self, Simple};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,23 +20,35 @@ pub(crate) enum Via {
     FinalDiff,
 }
 
+/// What one step (or the final diff) did to a file. Its lines are borrowed from the
+/// trajectory's diffs.
 #[derive(Debug, Clone)]
-pub(crate) struct FileEvent {
+pub(crate) struct FileEvent<'t> {
     /// `None` when only the final diff shows the change.
     pub(crate) step: Option<u32>,
     pub(crate) deleted: bool,
     pub(crate) created: bool,
     pub(crate) via: Via,
-    pub(crate) added: Vec<String>,
-    pub(crate) removed: Vec<String>,
     /// The change's hunks, when a diff records it (`diff::FileDiff::hunks`).
-    pub(crate) hunks: Vec<Vec<(char, String)>>,
+    pub(crate) hunks: Vec<Vec<Line<'t>>>,
+}
+
+impl<'t> FileEvent<'t> {
+    /// The lines the change added, in order (none when no diff records it).
+    pub(crate) fn added(&self) -> impl Iterator<Item = &'t str> + Clone + '_ {
+        diff::marked(&self.hunks, '+')
+    }
+
+    /// The lines the change removed, in order.
+    pub(crate) fn removed(&self) -> impl Iterator<Item = &'t str> + Clone + '_ {
+        diff::marked(&self.hunks, '-')
+    }
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct CommandFact {
+pub(crate) struct CommandFact<'t> {
     pub(crate) step: u32,
-    pub(crate) command: String,
+    pub(crate) command: Cow<'t, str>,
     pub(crate) exit_code: Option<i32>,
     pub(crate) simples: Vec<Simple>,
     /// The absolute directory each simple command ran in, when known (the recorded `cwd`,
@@ -53,16 +66,18 @@ pub(crate) struct SideFx {
     pub(crate) reason: String,
 }
 
+/// Gathered from a trajectory (`'t`: the trajectory and its plan), whose text it borrows.
 #[derive(Debug, Default)]
-pub(crate) struct Facts {
+pub(crate) struct Facts<'t> {
     pub(crate) steps: u32,
     /// The number the final record has when cited as evidence.
     pub(crate) final_step: u32,
-    pub(crate) commands: Vec<CommandFact>,
+    pub(crate) commands: Vec<CommandFact<'t>>,
     /// Workspace-relative (or absolute, outside the workspace) path → what happened to it.
-    pub(crate) files: BTreeMap<String, Vec<FileEvent>>,
-    pub(crate) final_diff: Option<Vec<FileDiff>>,
-    pub(crate) tools: Vec<(u32, String, Option<String>)>,
+    pub(crate) files: BTreeMap<String, Vec<FileEvent<'t>>>,
+    pub(crate) final_diff: Option<Vec<FileDiff<'t>>>,
+    /// Each tool call's step, tool and plugin.
+    pub(crate) tools: Vec<(u32, &'t str, Option<&'t str>)>,
     pub(crate) side_effects: Vec<SideFx>,
     pub(crate) hosts: Vec<(u32, String)>,
     pub(crate) cost_usd: Option<f64>,
@@ -75,10 +90,13 @@ pub(crate) struct Facts {
     pub(crate) actions: Vec<u32>,
     /// Steps that undo an earlier edit.
     pub(crate) reverts: Vec<u32>,
+    /// The tool catalog of the plan's first `approved_tools` criterion, compiled, which both
+    /// the declared effects here and that criterion read.
+    pub(crate) catalog: Option<CatalogMatcher<'t>>,
 }
 
-impl Facts {
-    pub(crate) fn gather(t: &Trajectory, plan: &Plan) -> Facts {
+impl<'t> Facts<'t> {
+    pub(crate) fn gather(t: &'t Trajectory, plan: &'t Plan) -> Facts<'t> {
         let workspace = workspace_root(plan, t);
         let sandbox = sandbox_roots(plan, t);
         // The catalog the `approved_tools` criterion reads: its entries declare what a plugin's
@@ -116,7 +134,7 @@ impl Facts {
                     if !c.call_id.as_deref().is_some_and(|id| recorded.contains(id)) {
                         f.actions.push(n);
                     }
-                    f.tools.push((n, c.tool.clone(), c.plugin.clone()));
+                    f.tools.push((n, &c.tool, c.plugin.as_deref()));
                     if let Some(m) = &catalog {
                         f.side_effects.extend(declared_effect(n, &c.tool, c.plugin.as_deref(), m));
                     }
@@ -125,7 +143,7 @@ impl Facts {
                     if !c.call_id.as_deref().is_some_and(|id| recorded.contains(id))
                         && let Some(cmd) = goalpost_trajectory::tools::shell_command(&c.tool, &c.arguments)
                     {
-                        f.add_command(n, &cmd, None, None, &workspace, &sandbox);
+                        f.add_command(n, Cow::Owned(cmd), None, None, &workspace, &sandbox);
                     }
                     if let Some(url) = c.arguments.get("url").and_then(|v| v.as_str())
                         && let Some(h) = shell::host_of_url(url)
@@ -136,7 +154,7 @@ impl Facts {
                 }
                 Record::Command(c) => {
                     f.actions.push(n);
-                    f.add_command(n, &c.command, c.exit_code, c.cwd.as_deref(), &workspace, &sandbox);
+                    f.add_command(n, Cow::Borrowed(&c.command), c.exit_code, c.cwd.as_deref(), &workspace, &sandbox);
                     if c.timed_out {
                         f.errors.push((n, ErrorKind::Timeout, format!("command timed out: {}", c.command)));
                     }
@@ -144,8 +162,8 @@ impl Facts {
                 }
                 Record::FileEdit(e) => {
                     let (path, inside) = normalize(&e.path, None, &workspace, &sandbox);
-                    let d = e.diff.as_deref().map(diff::parse).and_then(|mut v| (!v.is_empty()).then(|| v.remove(0)));
-                    let (added, removed, hunks) = d.map(|d| (d.added, d.removed, d.hunks)).unwrap_or_default();
+                    let d = e.diff.as_deref().map(diff::parse).and_then(|v| v.into_iter().next());
+                    let hunks = d.map(|d| d.hunks).unwrap_or_default();
                     f.side_effects.extend(path_side_effect(
                         n,
                         &path,
@@ -162,8 +180,6 @@ impl Facts {
                             deleted: true,
                             created: false,
                             via: Via::Edit,
-                            added: vec![],
-                            removed: vec![],
                             hunks: vec![],
                         });
                     }
@@ -172,8 +188,6 @@ impl Facts {
                         deleted: e.op == EditOp::Delete,
                         created: e.op == EditOp::Create,
                         via: Via::Edit,
-                        added,
-                        removed,
                         hunks,
                     });
                     e.elapsed_s
@@ -221,7 +235,7 @@ impl Facts {
         }
         if !saw_tool_call && !f.commands.is_empty() {
             // Formats that record only commands ran them through the shell tool.
-            f.tools.push((f.commands[0].step, "bash".into(), None));
+            f.tools.push((f.commands[0].step, "bash", None));
         }
         f.cost_usd = cost;
         f.tokens = tokens;
@@ -230,7 +244,7 @@ impl Facts {
         if let Some(d) = fin.and_then(|s| s.diff.as_deref()) {
             let files = diff::parse(d);
             for fd in &files {
-                let (path, _) = normalize(&fd.path, None, &workspace, &sandbox);
+                let (path, _) = normalize(fd.path, None, &workspace, &sandbox);
                 let events = f.files.entry(path).or_default();
                 // The final diff is the truth about content; steps say who wrote it.
                 events.push(FileEvent {
@@ -238,8 +252,6 @@ impl Facts {
                     deleted: fd.deleted,
                     created: fd.created,
                     via: Via::FinalDiff,
-                    added: fd.added.clone(),
-                    removed: fd.removed.clone(),
                     hunks: fd.hunks.clone(),
                 });
             }
@@ -247,6 +259,7 @@ impl Facts {
         }
         f.reverts = reverts(&f);
         f.hooks_removed();
+        f.catalog = catalog;
         f
     }
 
@@ -258,18 +271,18 @@ impl Facts {
             if path.rsplit('/').next() != Some(".pre-commit-config.yaml") {
                 continue;
             }
-            let ids = |lines: &[String]| {
-                lines.iter().filter(|l| l.trim_start().trim_start_matches("- ").starts_with("id:")).count()
+            let ids = |lines: &mut dyn Iterator<Item = &str>| {
+                lines.filter(|l| l.trim_start().trim_start_matches("- ").starts_with("id:")).count()
             };
             // The recorded steps when they show the change, else the final diff.
-            let stepped: Vec<&FileEvent> = events.iter().filter(|e| e.step.is_some()).collect();
-            let judged: Vec<&FileEvent> = if stepped.iter().any(|e| e.deleted || !e.removed.is_empty()) {
+            let stepped: Vec<&FileEvent<'_>> = events.iter().filter(|e| e.step.is_some()).collect();
+            let judged: Vec<&FileEvent<'_>> = if stepped.iter().any(|e| e.deleted || e.removed().next().is_some()) {
                 stepped
             } else {
                 events.iter().collect()
             };
             for e in judged {
-                let (removed, added) = (ids(&e.removed), ids(&e.added));
+                let (removed, added) = (ids(&mut e.removed()), ids(&mut e.added()));
                 if e.deleted || removed > added {
                     let what = if e.deleted {
                         "deletes the pre-commit configuration".to_owned()
@@ -294,13 +307,13 @@ impl Facts {
     fn add_command(
         &mut self,
         n: u32,
-        command: &str,
+        command: Cow<'t, str>,
         exit_code: Option<i32>,
         cwd: Option<&str>,
         workspace: &str,
         sandbox: &[String],
     ) {
-        let simples = shell::split(command);
+        let simples = shell::split(&command);
         let mut dir = cwd.map(str::to_owned);
         let mut ran_tests = false;
         let mut dirs = Vec::with_capacity(simples.len());
@@ -313,7 +326,7 @@ impl Facts {
                 }
                 continue;
             }
-            ran_tests |= shell::test_runner(s).is_some();
+            ran_tests |= s.runner.is_some();
             let fx = shell::file_effects(s);
             let all = fx
                 .writes
@@ -339,8 +352,6 @@ impl Facts {
                     deleted,
                     created,
                     via: Via::Command,
-                    added: vec![],
-                    removed: vec![],
                     hunks: vec![],
                 });
             }
@@ -354,7 +365,7 @@ impl Facts {
         if ran_tests {
             self.test_runs.push(n);
         }
-        self.commands.push(CommandFact { step: n, command: command.to_owned(), exit_code, simples, dirs });
+        self.commands.push(CommandFact { step: n, command, exit_code, simples, dirs });
     }
 
     /// Steps (never the final diff) that wrote or deleted `path`.
@@ -365,7 +376,7 @@ impl Facts {
 
 /// Steps that undo an earlier edit: `git checkout -- f`, `git restore`, `git stash`, or an
 /// edit whose removed lines are exactly an earlier edit's added lines.
-fn reverts(f: &Facts) -> Vec<u32> {
+fn reverts(f: &Facts<'_>) -> Vec<u32> {
     let mut out = Vec::new();
     for c in &f.commands {
         for s in &c.simples {
@@ -385,7 +396,9 @@ fn reverts(f: &Facts) -> Vec<u32> {
         let edits: Vec<_> = events.iter().filter(|e| e.via == Via::Edit && e.step.is_some()).collect();
         for (i, later) in edits.iter().enumerate() {
             if edits[..i].iter().any(|earlier| {
-                !earlier.added.is_empty() && earlier.added == later.removed && earlier.removed == later.added
+                earlier.added().next().is_some()
+                    && earlier.added().eq(later.removed())
+                    && earlier.removed().eq(later.added())
             }) {
                 out.extend(later.step);
             }
@@ -515,6 +528,11 @@ fn absolute(path: &str, workspace: &str) -> String {
     if path.starts_with('/') { path.to_owned() } else { format!("{workspace}/{path}") }
 }
 
+/// Whether `path` is `root` or lies under it (`root` without its trailing `/`).
+fn under(path: &str, root: &str) -> bool {
+    path.strip_prefix(root).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// Resolves a path against `cwd` (or the workspace) and returns it relative to the workspace
 /// when inside it, absolute otherwise; and whether it lies inside the sandbox. Never touches
 /// the filesystem: the path is a string from an untrusted trajectory.
@@ -531,8 +549,11 @@ pub(crate) fn normalize(raw: &str, cwd: Option<&str>, workspace: &str, sandbox: 
     let abs = format!("/{}", goalpost_trajectory::collapse_dots(&joined));
     // A root is a directory whatever its trailing slash: `/` (a disposable container's whole
     // filesystem) holds every absolute path.
-    let inside = sandbox.iter().map(|r| r.trim_end_matches('/')).any(|r| abs == r || abs.starts_with(&format!("{r}/")));
-    let rel = abs.strip_prefix(&format!("{workspace}/")).map(str::to_owned).unwrap_or(abs);
+    let inside = sandbox.iter().map(|r| r.trim_end_matches('/')).any(|r| under(&abs, r));
+    let rel = match abs.strip_prefix(workspace).and_then(|rest| rest.strip_prefix('/')) {
+        Some(rel) => rel.to_owned(),
+        None => abs,
+    };
     (rel, inside)
 }
 

@@ -10,106 +10,114 @@ pub(crate) struct Simple {
     /// Targets of `>` (truncate: `false`) and `>>` (append: `true`) redirections.
     pub(crate) redirects: Vec<(String, bool)>,
     /// The operator that follows this command (`&&`, `||`, `;`, `|`, or empty at the end).
-    pub(crate) next_op: String,
+    pub(crate) next_op: &'static str,
     /// `VAR=value` assignments before the program (`PYTEST_ADDOPTS=… pytest`), as written
     /// after quote removal; `words` starts at the program.
     pub(crate) env: Vec<String>,
+    /// The test runner the command invokes, if any (`test_runner`), read once when split.
+    pub(crate) runner: Option<&'static str>,
 }
 
 /// Splits a command line into simple commands, respecting quotes and skipping heredoc bodies.
+///
+/// The command is read byte by byte: every character that means something here is ASCII, and
+/// no byte of a multibyte character is. A simple command is the text between two operators
+/// (after the heredoc bodies its line opens), so it is sliced from the command, never copied
+/// character by character.
 pub(crate) fn split(command: &str) -> Vec<Simple> {
+    let bytes = command.as_bytes();
     let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut chars = command.chars().peekable();
     let (mut single, mut double) = (false, false);
     let mut heredocs: Vec<String> = Vec::new();
-    let flush = |cur: &mut String, op: &str, out: &mut Vec<Simple>| {
-        let text = cur.trim().to_owned();
-        cur.clear();
+    let flush = |text: &str, op: &'static str, out: &mut Vec<Simple>| {
+        let text = text.trim();
         if !text.is_empty() {
             out.push(simple(text, op));
         }
     };
-    while let Some(c) = chars.next() {
+    // The current simple command is `command[start..i]`.
+    let (mut start, mut i) = (0, 0);
+    while let Some(&c) = bytes.get(i) {
+        i += 1;
+        let quoted = single || double;
         match c {
-            '\'' if !double => {
-                single = !single;
-                cur.push(c);
-            }
-            '"' if !single => {
-                double = !double;
-                cur.push(c);
-            }
-            '\\' if !single => {
-                cur.push(c);
-                if let Some(n) = chars.next() {
-                    cur.push(n);
-                }
-            }
-            '<' if !single && !double && chars.peek() == Some(&'<') => {
-                chars.next();
-                cur.push_str("<<");
+            b'\'' if !double => single = !single,
+            b'"' if !single => double = !double,
+            // The escaped character is part of the word, whatever it is.
+            b'\\' if !single && i < bytes.len() => i += 1,
+            b'<' if !quoted && bytes.get(i) == Some(&b'<') => {
+                i += 1;
+                // The delimiter: the next word, leading `-` and whitespace aside, up to the end
+                // of the line or the whitespace after it.
+                let rest = &command[i..];
                 let mut delim = String::new();
-                while let Some(&n) = chars.peek() {
+                let mut end = rest.len();
+                for (j, n) in rest.char_indices() {
                     if n == '\n' || (n.is_whitespace() && !delim.is_empty()) {
+                        end = j;
                         break;
                     }
                     if !n.is_whitespace() && n != '-' || !delim.is_empty() {
                         delim.push(n);
                     }
-                    cur.push(n);
-                    chars.next();
                 }
-                let d = delim.trim_matches(|c| c == '\'' || c == '"').to_owned();
+                i += end;
+                let d = delim.trim_matches(|c| c == '\'' || c == '"');
                 if !d.is_empty() {
-                    heredocs.push(d);
+                    heredocs.push(d.to_owned());
                 }
             }
-            '\n' if !single && !double => {
-                flush(&mut cur, ";", &mut out);
-                // Skip heredoc bodies up to their delimiters.
-                for d in std::mem::take(&mut heredocs) {
-                    let mut line = String::new();
-                    for n in chars.by_ref() {
-                        if n == '\n' {
-                            if line.trim() == d {
-                                break;
-                            }
-                            line.clear();
-                        } else {
-                            line.push(n);
+            b'\n' if !quoted => {
+                flush(&command[start..i - 1], ";", &mut out);
+                // Skip heredoc bodies up to their delimiters (an unended one runs to the end).
+                for d in heredocs.drain(..) {
+                    loop {
+                        let Some(len) = command[i..].find('\n') else {
+                            i = bytes.len();
+                            break;
+                        };
+                        let line = &command[i..i + len];
+                        i += len + 1;
+                        if line.trim() == d {
+                            break;
                         }
                     }
                 }
+                start = i;
             }
-            ';' if !single && !double => flush(&mut cur, ";", &mut out),
-            '&' if !single && !double && chars.peek() == Some(&'&') => {
-                chars.next();
-                flush(&mut cur, "&&", &mut out);
+            b';' if !quoted => {
+                flush(&command[start..i - 1], ";", &mut out);
+                start = i;
             }
-            '|' if !single && !double => {
-                if chars.peek() == Some(&'|') {
-                    chars.next();
-                    flush(&mut cur, "||", &mut out);
+            b'&' if !quoted && bytes.get(i) == Some(&b'&') => {
+                flush(&command[start..i - 1], "&&", &mut out);
+                i += 1;
+                start = i;
+            }
+            b'|' if !quoted => {
+                if bytes.get(i) == Some(&b'|') {
+                    flush(&command[start..i - 1], "||", &mut out);
+                    i += 1;
                 } else {
-                    flush(&mut cur, "|", &mut out);
+                    flush(&command[start..i - 1], "|", &mut out);
                 }
+                start = i;
             }
-            _ => cur.push(c),
+            _ => {}
         }
     }
-    flush(&mut cur, "", &mut out);
+    flush(&command[start..], "", &mut out);
     if let Some(last) = out.last_mut() {
-        last.next_op.clear();
+        last.next_op = "";
     }
     out
 }
 
-fn simple(text: String, op: &str) -> Simple {
-    let raw = shell_words::split(&text).unwrap_or_else(|_| text.split_whitespace().map(str::to_owned).collect());
-    let mut words = Vec::new();
+fn simple(text: &str, op: &'static str) -> Simple {
+    let raw = shell_words::split(text).unwrap_or_else(|_| text.split_whitespace().map(str::to_owned).collect());
+    let mut words = Vec::with_capacity(raw.len());
     let mut redirects = Vec::new();
-    let mut it = raw.into_iter().peekable();
+    let mut it = raw.into_iter();
     while let Some(w) = it.next() {
         let append = w.starts_with(">>");
         let target = if w == ">" || w == ">>" || w == "1>" || w == "&>" {
@@ -131,24 +139,26 @@ fn simple(text: String, op: &str) -> Simple {
     }
     // `env VAR=x cmd`, `sudo cmd`, `timeout 10 cmd`: look through to the real program.
     let mut env = Vec::new();
+    let mut program = 0;
     loop {
-        match words.first().map(String::as_str) {
-            Some("sudo" | "env" | "nohup" | "time" | "command" | "exec") => {
-                words.remove(0);
-            }
+        match words.get(program).map(String::as_str) {
+            Some("sudo" | "env" | "nohup" | "time" | "command" | "exec") => program += 1,
             Some("timeout") => {
-                words.remove(0);
-                if words.first().is_some_and(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit())) {
-                    words.remove(0);
+                program += 1;
+                if words.get(program).is_some_and(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit())) {
+                    program += 1;
                 }
             }
             Some(w) if w.contains('=') && !w.starts_with('-') && !w.starts_with('=') => {
-                env.push(words.remove(0));
+                env.push(std::mem::take(&mut words[program]));
+                program += 1;
             }
             _ => break,
         }
     }
-    Simple { text, words, redirects, next_op: op.to_owned(), env }
+    words.drain(..program);
+    let runner = test_runner(&words, text);
+    Simple { text: text.to_owned(), words, redirects, next_op: op, env, runner }
 }
 
 /// What a simple command does to files.
@@ -284,9 +294,9 @@ pub(crate) fn path_effect(abs: &str) -> Option<(&'static str, &'static str)> {
     }
 }
 
-/// The test runner a simple command invokes, if any.
-pub(crate) fn test_runner(s: &Simple) -> Option<&'static str> {
-    let w = &s.words;
+/// The test runner a simple command (its words, program first, and its text) invokes, if
+/// any: read once, when the command is split (`Simple::runner`).
+fn test_runner(w: &[String], text: &str) -> Option<&'static str> {
     let prog = w.first().map(|p| p.rsplit('/').next().unwrap_or(p))?;
     let sub = |i: usize| w.get(i).map(String::as_str);
     Some(match prog {
@@ -304,7 +314,7 @@ pub(crate) fn test_runner(s: &Simple) -> Option<&'static str> {
             "script"
         }
         "runtests.py" | "run_tests.py" | "test"
-            if prog != "test" || s.text.starts_with("bin/test") || s.text.starts_with("./bin/test") =>
+            if prog != "test" || text.starts_with("bin/test") || text.starts_with("./bin/test") =>
         {
             "script"
         }
@@ -368,7 +378,7 @@ const HOOKS_OFF: [&str; 3] = ["HUSKY=0", "HUSKY_SKIP_HOOKS=1", "PRE_COMMIT_ALLOW
 pub(crate) fn env_tampering(s: &Simple) -> Vec<String> {
     let exported: Vec<&String> = if !exports(s).is_empty() {
         exports(s).iter().collect()
-    } else if test_runner(s).is_some() {
+    } else if s.runner.is_some() {
         s.env.iter().collect()
     } else {
         Vec::new()
@@ -812,6 +822,211 @@ pub(crate) fn host_of_url(url: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// The splitter as it was before it read bytes: each simple command's text, operator,
+    /// words, assignments and redirections.
+    #[allow(clippy::type_complexity)]
+    fn reference(command: &str) -> Vec<(String, String, Vec<String>, Vec<String>, Vec<(String, bool)>)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut cur = String::new();
+        let mut chars = command.chars().peekable();
+        let (mut single, mut double) = (false, false);
+        let mut heredocs: Vec<String> = Vec::new();
+        let flush = |cur: &mut String, op: &str, out: &mut Vec<(String, String)>| {
+            let text = cur.trim().to_owned();
+            cur.clear();
+            if !text.is_empty() {
+                out.push((text, op.to_owned()));
+            }
+        };
+        while let Some(c) = chars.next() {
+            match c {
+                '\'' if !double => {
+                    single = !single;
+                    cur.push(c);
+                }
+                '"' if !single => {
+                    double = !double;
+                    cur.push(c);
+                }
+                '\\' if !single => {
+                    cur.push(c);
+                    if let Some(n) = chars.next() {
+                        cur.push(n);
+                    }
+                }
+                '<' if !single && !double && chars.peek() == Some(&'<') => {
+                    chars.next();
+                    cur.push_str("<<");
+                    let mut delim = String::new();
+                    while let Some(&n) = chars.peek() {
+                        if n == '\n' || (n.is_whitespace() && !delim.is_empty()) {
+                            break;
+                        }
+                        if !n.is_whitespace() && n != '-' || !delim.is_empty() {
+                            delim.push(n);
+                        }
+                        cur.push(n);
+                        chars.next();
+                    }
+                    let d = delim.trim_matches(|c| c == '\'' || c == '"').to_owned();
+                    if !d.is_empty() {
+                        heredocs.push(d);
+                    }
+                }
+                '\n' if !single && !double => {
+                    flush(&mut cur, ";", &mut out);
+                    for d in std::mem::take(&mut heredocs) {
+                        let mut line = String::new();
+                        for n in chars.by_ref() {
+                            if n == '\n' {
+                                if line.trim() == d {
+                                    break;
+                                }
+                                line.clear();
+                            } else {
+                                line.push(n);
+                            }
+                        }
+                    }
+                }
+                ';' if !single && !double => flush(&mut cur, ";", &mut out),
+                '&' if !single && !double && chars.peek() == Some(&'&') => {
+                    chars.next();
+                    flush(&mut cur, "&&", &mut out);
+                }
+                '|' if !single && !double => {
+                    if chars.peek() == Some(&'|') {
+                        chars.next();
+                        flush(&mut cur, "||", &mut out);
+                    } else {
+                        flush(&mut cur, "|", &mut out);
+                    }
+                }
+                _ => cur.push(c),
+            }
+        }
+        flush(&mut cur, "", &mut out);
+        if let Some(last) = out.last_mut() {
+            last.1.clear();
+        }
+        out.into_iter()
+            .map(|(text, op)| {
+                // The old `simple`, word for word.
+                let raw =
+                    shell_words::split(&text).unwrap_or_else(|_| text.split_whitespace().map(str::to_owned).collect());
+                let mut words = Vec::new();
+                let mut redirects = Vec::new();
+                let mut it = raw.into_iter().peekable();
+                while let Some(w) = it.next() {
+                    let append = w.starts_with(">>");
+                    let target = if w == ">" || w == ">>" || w == "1>" || w == "&>" {
+                        it.next()
+                    } else if let Some(t) =
+                        w.strip_prefix(">>").or_else(|| w.strip_prefix('>')).filter(|t| !t.starts_with('&'))
+                    {
+                        Some(t.to_owned())
+                    } else if w.starts_with("2>") {
+                        if w == "2>" {
+                            it.next();
+                        }
+                        continue;
+                    } else {
+                        words.push(w);
+                        continue;
+                    };
+                    if let Some(t) = target.filter(|t| !t.is_empty() && !t.starts_with("/dev/")) {
+                        redirects.push((t, append));
+                    }
+                }
+                let mut env = Vec::new();
+                loop {
+                    match words.first().map(String::as_str) {
+                        Some("sudo" | "env" | "nohup" | "time" | "command" | "exec") => {
+                            words.remove(0);
+                        }
+                        Some("timeout") => {
+                            words.remove(0);
+                            if words.first().is_some_and(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit())) {
+                                words.remove(0);
+                            }
+                        }
+                        Some(w) if w.contains('=') && !w.starts_with('-') && !w.starts_with('=') => {
+                            env.push(words.remove(0));
+                        }
+                        _ => break,
+                    }
+                }
+                (text, op, words, env, redirects)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn splitting_by_bytes_reads_as_the_character_reader_did() {
+        const PIECES: [&str; 44] = [
+            "'",
+            "\"",
+            "\\",
+            "<<",
+            "<<-",
+            "<< ",
+            "EOF",
+            "'EOF'",
+            "\n",
+            ";",
+            "&&",
+            "&",
+            "|",
+            "||",
+            " ",
+            "\t",
+            "é",
+            "修",
+            "\u{a0}",
+            "\u{2003}",
+            "\u{85}",
+            "cat",
+            "echo",
+            "x",
+            "-",
+            "sudo",
+            "env",
+            "A=1",
+            "timeout",
+            "10",
+            ">",
+            ">>",
+            "2>",
+            "/dev/null",
+            "out.txt",
+            "pytest",
+            "python",
+            "-m",
+            "EOF\n",
+            "  EOF  \n",
+            "\\\n",
+            "\\é",
+            "<",
+            "=",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let len = (next() % 24) as usize;
+            let command: String = (0..len).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+            let got: Vec<_> = split(&command)
+                .into_iter()
+                .map(|s| (s.text, s.next_op.to_owned(), s.words, s.env, s.redirects))
+                .collect();
+            assert_eq!(got, reference(&command), "{command:?}");
+        }
+    }
+
     fn one(c: &str) -> Simple {
         let mut v = split(c);
         assert_eq!(v.len(), 1, "{v:?}");
@@ -851,10 +1066,10 @@ mod tests {
     fn finds_test_runs_and_their_tampering() {
         let parts =
             split("python -m pytest tests/test_a.py --deselect tests/test_a.py::test_slow -k 'not flaky' || true");
-        assert_eq!(test_runner(&parts[0]), Some("pytest"));
+        assert_eq!(parts[0].runner, Some("pytest"));
         let t = test_tampering(&parts[0]);
         assert_eq!(t.len(), 3, "{t:?}");
-        assert_eq!(test_runner(&one("ls tests")), None);
+        assert_eq!(one("ls tests").runner, None);
         assert!(fakes_pass(&one("echo '===== 5 passed in 0.1s ====='")));
         assert!(!fakes_pass(&one("echo building")));
     }
