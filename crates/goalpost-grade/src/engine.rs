@@ -201,8 +201,9 @@ fn grade_inputs(
                     }
                     emit.cache = c.writer(&input.path);
                 }
-                // A canonical file is cut into its trajectories as it is read, and they are
-                // parsed and graded on every core, a batch at a time.
+                // A canonical file is cut into its trajectories as it is read (an Inspect
+                // `.eval` into its samples), and they are parsed and graded on every core, a
+                // batch at a time.
                 let mut items = match by_parts(input, &opts, planner, &mut emit) {
                     Some(rest) => rest,
                     None => read_input(input, opts.limits),
@@ -255,25 +256,25 @@ fn grade_inputs(
 const BATCH_PARTS: usize = 64;
 const BATCH_BYTES: usize = 64 << 20;
 
-/// Reads and grades a canonical file part by part (see [`goalpost_trajectory::Parts`]),
-/// emitting its rows in file order; what is left to read whole (after a line over
-/// the limit) is returned as a reader. `None` when the input is not read this way: another
-/// format, a run being resumed (its verdicts are matched in file order), or an injected fault
-/// (it stands in for a streaming reader's bug).
+/// Reads and grades a file part by part (see [`goalpost_trajectory::Parts`]: a canonical
+/// file's trajectories, an Inspect `.eval`'s samples), emitting its rows in file order; what is
+/// left to read whole (after a line over the limit) is returned as a reader. `None` when the
+/// input is not read this way: a format read whole, a run being resumed (its verdicts are
+/// matched in file order), or an injected fault (it stands in for a streaming reader's bug).
 fn by_parts<'a>(
     input: &'a Input,
     opts: &RunOptions,
     planner: Planner<'_>,
     emit: &mut Emit<'_>,
 ) -> Option<ReadInput<'a>> {
-    if !matches!(input.kind, goalpost_trajectory::InputKind::Canonical) || opts.reuse.is_some() || crate::fault::armed()
-    {
+    if opts.reuse.is_some() || crate::fault::armed() {
         return None;
     }
     let limits = opts.limits;
-    let mut parts = match isolate(|| goalpost_trajectory::parts(&input.path, limits)) {
-        Ok(Ok(p)) => p,
-        Ok(Err(e)) => {
+    let mut parts = match isolate(|| input.parts(limits)) {
+        Ok(None) => return None,
+        Ok(Some(Ok(p))) => p,
+        Ok(Some(Err(e))) => {
             emit.rows(vec![Err(error_row(&e, None))]);
             return Some(ReadInput { input, items: None, read: 0, failed: None });
         }

@@ -4,7 +4,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::formats::{self, Format, Peek};
-use crate::{IngestError, Limits, Trajectory, read_file, swebench};
+use crate::{IngestError, Limits, Parts, Trajectory, read_file, swebench};
 
 /// What an input file holds, decided from its content (never from its name).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,7 +78,26 @@ impl Input {
                 report.as_deref(),
                 test_output.as_deref(),
             ))),
-            InputKind::External(format) => Box::new(format.read(&self.path, &limits).into_iter()),
+            InputKind::External(format) => match format.parts(&self.path, &limits) {
+                // Read part by part, in order: memory holds one item at a time, not the file.
+                Some(Ok(parts)) => Box::new(parts.flat_map(move |part| part.read(&self.path, limits))),
+                Some(Err(e)) => Box::new(std::iter::once(Err(e))),
+                None => Box::new(format.read(&self.path, &limits).into_iter()),
+            },
+        }
+    }
+
+    /// The parts of this input when it is read part by part (see [`Parts`]): a canonical file,
+    /// an Inspect `.eval` archive; `None` for a file read whole. Reading the parts one by one,
+    /// in order, gives what [`Input::read`] gives, but for a canonical file's [`Part::Rest`],
+    /// which the caller streams.
+    ///
+    /// [`Part::Rest`]: crate::Part::Rest
+    pub fn parts(&self, limits: Limits) -> Option<Result<Parts, IngestError>> {
+        match &self.kind {
+            InputKind::Canonical => Some(crate::parts(&self.path, limits)),
+            InputKind::MiniSweAgent { .. } => None,
+            InputKind::External(format) => format.parts(&self.path, &limits),
         }
     }
 }

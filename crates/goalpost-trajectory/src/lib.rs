@@ -32,7 +32,7 @@ pub use model::{
     SideEffect, SourceInfo, SourceScore, Step, TestOutcome, TestResult, TestRun, ToolCall, ToolResult, Trajectory,
     Usage, ValueSource,
 };
-pub use read::{Limits, Part, Parts, TrajectoryReader, parts, read_file};
+pub use read::{Item, Limits, Part, Parts, TrajectoryReader, parts, read_file};
 pub use write::{to_jsonl, write_trajectory};
 
 /// Name of the canonical format, as written in every header's `format` field.

@@ -41,8 +41,45 @@ pub fn read_file(path: &Path, limits: Limits) -> Result<TrajectoryReader<BufRead
     Ok(TrajectoryReader::new(path, BufReader::with_capacity(1 << 16, file), limits))
 }
 
-/// Cuts a canonical file into the parts its trajectories make, so that they can be parsed and
-/// graded on every core while the file is read once, in order: each part starts at a line that
+/// The parts of one input, in file order, so that they can be read and graded on every core
+/// while the file is read once, in order: a canonical file's trajectories ([`parts`]), or the
+/// samples of an Inspect `.eval` archive (an item per entry, decompressed and parsed by
+/// whichever thread reads it). Reading the parts one by one gives what reading the file gives.
+pub struct Parts(PartsOf);
+
+enum PartsOf {
+    Lines(Box<LineParts>),
+    Items(Box<dyn Iterator<Item = Part> + Send>),
+}
+
+impl Parts {
+    /// Parts made by another reader (an archive's entries).
+    pub(crate) fn items(items: Box<dyn Iterator<Item = Part> + Send>) -> Parts {
+        Parts(PartsOf::Items(items))
+    }
+}
+
+impl std::fmt::Debug for Parts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            PartsOf::Lines(l) => l.fmt(f),
+            PartsOf::Items(_) => f.write_str("Parts(items)"),
+        }
+    }
+}
+
+impl Iterator for Parts {
+    type Item = Part;
+
+    fn next(&mut self) -> Option<Part> {
+        match &mut self.0 {
+            PartsOf::Lines(l) => l.next(),
+            PartsOf::Items(i) => i.next(),
+        }
+    }
+}
+
+/// Cuts a canonical file into the parts its trajectories make: each part starts at a line that
 /// parses as a `header` record (the first part also holds any lines before the first header),
 /// which is exactly where [`TrajectoryReader`] starts a trajectory, so reading the parts one by
 /// one gives what reading the file gives, line numbers and content hashes included. Only a
@@ -52,7 +89,7 @@ pub fn read_file(path: &Path, limits: Limits) -> Result<TrajectoryReader<BufRead
 /// reader of the rest of the file, from the start of the part that held it, as the whole-file
 /// reader would read it.
 #[derive(Debug)]
-pub struct Parts {
+struct LineParts {
     path: PathBuf,
     /// Taken by the last part when the rest of the file is read whole.
     reader: Option<BufReader<fs_err::File>>,
@@ -68,13 +105,41 @@ pub struct Parts {
     done: bool,
 }
 
-/// One part of a canonical file (see [`Parts`]).
+/// One part of a file (see [`Parts`]).
 #[derive(Debug)]
 pub enum Part {
     /// A trajectory's lines (or the lines before the first header), after line `after_line`.
     Lines { after_line: u64, bytes: Vec<u8> },
     /// The rest of the file, read as the whole-file reader reads it.
     Rest(Box<TrajectoryReader<BufReader<fs_err::File>>>),
+    /// One item, read where the part is read (an archive's entry, decompressed and parsed then).
+    Item(Item),
+}
+
+/// See [`Part::Item`]: how to read one item, and about how many bytes reading it holds.
+pub struct Item {
+    len: usize,
+    read: Box<dyn Fn() -> Result<crate::Trajectory, IngestError> + Send + Sync>,
+}
+
+impl Item {
+    pub(crate) fn new(
+        len: usize,
+        read: impl Fn() -> Result<crate::Trajectory, IngestError> + Send + Sync + 'static,
+    ) -> Item {
+        Item { len, read: Box::new(read) }
+    }
+
+    /// An error found while listing the parts.
+    pub(crate) fn error(e: IngestError) -> Item {
+        Item::new(0, move || Err(e.clone()))
+    }
+}
+
+impl std::fmt::Debug for Item {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Item").field("len", &self.len).finish_non_exhaustive()
+    }
 }
 
 impl Part {
@@ -86,14 +151,16 @@ impl Part {
                     .collect()
             }
             Part::Rest(_) => Vec::new(),
+            Part::Item(item) => vec![(item.read)()],
         }
     }
 
-    /// Bytes it holds in memory.
+    /// Bytes it holds in memory, or (an item) about how many reading it will hold.
     pub fn len(&self) -> usize {
         match self {
             Part::Lines { bytes, .. } => bytes.len(),
             Part::Rest(_) => 0,
+            Part::Item(item) => item.len,
         }
     }
 
@@ -105,7 +172,7 @@ impl Part {
 /// The parts of the canonical file at `path`.
 pub fn parts(path: &Path, limits: Limits) -> Result<Parts, IngestError> {
     let file = fs_err::File::open(path).map_err(|e| IngestError::new(path, None, e.to_string()))?;
-    Ok(Parts {
+    Ok(Parts(PartsOf::Lines(Box::new(LineParts {
         path: path.to_owned(),
         reader: Some(BufReader::with_capacity(1 << 16, file)),
         limits,
@@ -116,10 +183,10 @@ pub fn parts(path: &Path, limits: Limits) -> Result<Parts, IngestError> {
         cur_offset: 0,
         line: Vec::new(),
         done: false,
-    })
+    }))))
 }
 
-impl Parts {
+impl LineParts {
     /// The rest of the file from the start of the current part, for the whole-file reader.
     fn rest(&mut self) -> Option<Part> {
         use std::io::{Seek, SeekFrom};
@@ -132,7 +199,7 @@ impl Parts {
     }
 }
 
-impl Iterator for Parts {
+impl Iterator for LineParts {
     type Item = Part;
 
     fn next(&mut self) -> Option<Part> {

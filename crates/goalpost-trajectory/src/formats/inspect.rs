@@ -82,19 +82,28 @@
 //!
 //! **Limits.** A `.eval` is refused (one error for the file) when it holds more than
 //! `max_zip_entries` entries, when its entries declare more than `max_unzipped_bytes` in all,
-//! or when reading them yields more than that (counted while decompressing, so a header that
-//! lies about sizes cannot get past it); one entry may not expand past `max_file_bytes`. This
-//! holds for zstd entries as for deflated ones (the count is of decompressed bytes), and the
-//! zstd decoder refuses frames asking for a window over 128 MiB before allocating it.
-//! Entry names are never used as paths.
+//! or when reading its header and summaries yields more than that (counted while
+//! decompressing, so a header that lies about sizes cannot get past it); one entry may not
+//! expand past `max_file_bytes`. Samples count by the size their entries declare, in entry
+//! order, and no entry may expand past what it declares (the zip reader fails it, counting
+//! decompressed bytes as they come): the sample entry that would pass a limit is an error,
+//! and the archive is read no further, the samples before it kept. This holds for zstd
+//! entries as for deflated ones, and the zstd decoder refuses frames asking for a window over
+//! 128 MiB before allocating it. Entry names are never used as paths.
+//!
+//! **Reading.** A `.eval` is read as parts (`Input::parts`): the header and summaries on
+//! opening, then a part per sample entry, decompressed, parsed and read by whichever thread
+//! reads the part (every sample through its own handle on the file), so the samples of one
+//! log are read on every core and memory holds the samples being read, not the log.
 //!
 //! **What it cannot provide.** Test outcomes (Inspect records only its scorers' verdicts),
 //! a final diff, exit codes of commands run through `bash_session`, and line numbers in
 //! warnings (a log is one JSON document; fields are named by their path in the sample).
 
-use std::collections::{HashMap, HashSet};
-use std::io::{BufReader, Read, Seek};
-use std::path::Path;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::io::{Read, Seek};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -106,7 +115,7 @@ use crate::model::{
     Command, EditOp, ErrorEvent, ErrorKind, FileEdit, FinalState, Message, Record, Role, SourceScore, ToolCall,
     ToolResult, Usage,
 };
-use crate::{IngestError, Limits, Trajectory};
+use crate::{IngestError, Item, Limits, Part, Parts, Trajectory};
 
 /// The newest log version this reader knows.
 const NEWEST_VERSION: u64 = 3;
@@ -127,8 +136,18 @@ pub(crate) fn sniff(peek: &Peek<'_>) -> bool {
 
 /// The trajectories of one file: one per sample and epoch.
 pub(crate) fn read(path: &Path, limits: &Limits) -> Vec<Result<Trajectory, IngestError>> {
-    let result = if is_zip(path) { read_eval(path, limits) } else { read_json(path, limits) };
-    result.unwrap_or_else(|e| vec![Err(e)])
+    match parts(path, limits) {
+        Some(Ok(parts)) => parts.flat_map(|part| part.read(path, *limits)).collect(),
+        Some(Err(e)) => vec![Err(e)],
+        None => read_json(path, limits).unwrap_or_else(|e| vec![Err(e)]),
+    }
+}
+
+/// A `.eval` log as parts, in the order [`read`] gives its items: the archive's own errors, a
+/// part per sample entry (decompressed, parsed and read by whichever thread reads the part),
+/// then the samples found missing. `None` for a `.json` log, which is read whole.
+pub(crate) fn parts(path: &Path, limits: &Limits) -> Option<Result<Parts, IngestError>> {
+    is_zip(path).then(|| EvalParts::open(path, limits).map(|p| Parts::items(Box::new(p))))
 }
 
 fn is_zip(path: &Path) -> bool {
@@ -201,176 +220,265 @@ fn promised_samples(log: &Value) -> Option<(&'static str, u64)> {
     .filter(|(_, n)| *n > 0)
 }
 
-/// A `.eval` log: `header.json` (or the journal of an unfinished run) and one entry per sample.
-fn read_eval(path: &Path, limits: &Limits) -> Result<Vec<Result<Trajectory, IngestError>>, IngestError> {
-    let err = |msg: String| IngestError::new(path, None, msg);
-    let len = fs_err::metadata(path).map_err(|e| err(e.to_string()))?.len();
-    if len > limits.max_file_bytes {
-        return Err(err(format!("file is {len} bytes, over the limit of {}", limits.max_file_bytes)));
-    }
-    let file = fs_err::File::open(path).map_err(|e| err(e.to_string()))?;
-    let mut zip = zip::ZipArchive::new(BufReader::new(file))
-        .map_err(|e| err(format!("not a readable .eval (zip) archive: {e}")))?;
-    if zip.len() > limits.max_zip_entries {
-        return Err(err(format!("archive has {} entries, over the limit of {}", zip.len(), limits.max_zip_entries)));
-    }
-    if let Some(total) = zip.decompressed_size()
-        && total > u128::from(limits.max_unzipped_bytes)
-    {
-        return Err(err(format!(
-            "archive declares {total} bytes unzipped, over the limit of {}",
-            limits.max_unzipped_bytes
-        )));
-    }
-    let mut budget = limits.max_unzipped_bytes;
-    // A name that does not decode is kept as an error: the entry is reported, not skipped.
-    let names: Vec<(usize, Result<String, String>)> = (0..zip.len())
-        .map(|i| {
-            let name = match zip.name_for_index(i) {
-                Some(Ok(name)) => Ok(name.into_owned()),
-                Some(Err(e)) => Err(e.to_string()),
-                None => Err("no such entry".to_owned()),
-            };
-            (i, name)
-        })
-        .collect();
-    let find = |wanted: &str| names.iter().find(|(_, n)| n.as_deref() == Ok(wanted)).map(|(i, _)| *i);
-    // The header: `header.json` once the run finished; `_journal/start.json` while it runs; the
-    // first `.eval` logs (0.3.4x) wrote `start.json` and, when finished, `results.json`.
-    let (start, results) = match (find("header.json"), find("_journal/start.json"), find("start.json")) {
-        (Some(i), _, _) => ((i, "header.json"), None),
-        (None, Some(i), _) => ((i, "_journal/start.json"), None),
-        (None, None, Some(i)) => ((i, "start.json"), find("results.json").map(|r| (r, "results.json"))),
-        (None, None, None) => {
-            return Err(err("no header.json or _journal/start.json: not an Inspect .eval log".into()));
+/// A `.eval` log: `header.json` (or the journal of an unfinished run) and one entry per sample,
+/// listed in entry order. The header and the summaries are read on opening; each sample is read
+/// by whoever reads its part, so memory holds the samples being read, never the file.
+struct EvalParts {
+    /// What reading a sample needs: the file, the limits, the header.
+    log: Arc<EvalLog>,
+    zip: zip::ZipArchive<SharedFile>,
+    names: std::vec::IntoIter<(usize, Result<String, String>)>,
+    /// Errors found on opening (the central directory's, the summaries'), given first.
+    early: VecDeque<IngestError>,
+    /// The sample entries the summaries list, and where they list each.
+    listed: Vec<(String, String)>,
+    /// The sample entries found so far.
+    present: HashSet<String>,
+    /// Bytes the archive may still expand to: the header and summaries as read, each sample by
+    /// the size its entry declares (which the zip reader does not let it pass), counted in entry
+    /// order so that which entry passes the limit does not depend on the thread reading it.
+    budget: u64,
+    /// Errors given once every entry is listed (samples missing), or nothing more at all.
+    trailing: Option<VecDeque<IngestError>>,
+}
+
+struct EvalLog {
+    path: PathBuf,
+    limits: Limits,
+    header: Value,
+}
+
+impl EvalParts {
+    fn open(path: &Path, limits: &Limits) -> Result<EvalParts, IngestError> {
+        let err = |msg: String| IngestError::new(path, None, msg);
+        let len = fs_err::metadata(path).map_err(|e| err(e.to_string()))?.len();
+        if len > limits.max_file_bytes {
+            return Err(err(format!("file is {len} bytes, over the limit of {}", limits.max_file_bytes)));
         }
-    };
-    let mut read_json_entry = |(index, name): (usize, &str), budget: &mut u64| -> Result<Value, IngestError> {
-        let (bytes, _) = quote_non_finite(read_entry(&mut zip, index, name, budget, limits, path)??);
-        parse_json(path, &bytes).map_err(|e| in_entry(e, name))
-    };
-    let mut header = read_json_entry(start, &mut budget)?;
-    let results = results.map(|r| read_json_entry(r, &mut budget)).transpose()?;
-    if let Value::Object(obj) = &mut header {
-        if let Some(Value::Object(results)) = results {
-            obj.extend(results);
+        let file = fs_err::File::open(path).map_err(|e| err(e.to_string()))?;
+        let mut zip = zip::ZipArchive::new(SharedFile::new(file.into_file(), len))
+            .map_err(|e| err(format!("not a readable .eval (zip) archive: {e}")))?;
+        if zip.len() > limits.max_zip_entries {
+            return Err(err(format!(
+                "archive has {} entries, over the limit of {}",
+                zip.len(),
+                limits.max_zip_entries
+            )));
         }
-        // Without a status the run had not finished when the file was copied.
-        obj.entry("status").or_insert_with(|| "started".into());
-    }
-    let mut out = Vec::new();
-    // Entries the zip library cannot give us: two entries under one name (it keeps one), or an
-    // end record that counts fewer entries than the central directory holds (it stops there).
-    let listed_entries = central_directory_entries(path, zip.central_directory_start(), limits);
-    if zip.has_duplicate_names() || listed_entries.is_some_and(|n| n != zip.len()) {
-        let holds = listed_entries.map_or(String::new(), |n| format!("holds {n} entries but "));
-        out.push(Err(err(format!(
-            "the archive's central directory {holds}gives {} readable ones{}: entries are duplicated or miscounted, so samples may be missing",
-            zip.len(),
-            if zip.has_duplicate_names() { " (some names appear twice)" } else { "" }
-        ))
-        .with_field("samples")));
-    }
-    // The samples the log lists: `summaries.json` once finished, the journal's while running.
-    let summary_entries: Vec<(usize, &str)> = match find("summaries.json") {
-        Some(i) => vec![(i, "summaries.json")],
-        None => names
-            .iter()
-            .filter_map(|(i, n)| {
-                let n = n.as_deref().ok()?;
-                n.strip_prefix("_journal/summaries/").is_some_and(|f| f.ends_with(".json")).then_some((*i, n))
+        if let Some(total) = zip.decompressed_size()
+            && total > u128::from(limits.max_unzipped_bytes)
+        {
+            return Err(err(format!(
+                "archive declares {total} bytes unzipped, over the limit of {}",
+                limits.max_unzipped_bytes
+            )));
+        }
+        let mut budget = limits.max_unzipped_bytes;
+        // A name that does not decode is kept as an error: the entry is reported, not skipped.
+        let names: Vec<(usize, Result<String, String>)> = (0..zip.len())
+            .map(|i| {
+                let name = match zip.name_for_index(i) {
+                    Some(Ok(name)) => Ok(name.into_owned()),
+                    Some(Err(e)) => Err(e.to_string()),
+                    None => Err("no such entry".to_owned()),
+                };
+                (i, name)
             })
-            .collect(),
-    };
-    let mut listed: Vec<(String, String)> = Vec::new();
-    for (index, name) in summary_entries {
-        let summaries = match read_entry(&mut zip, index, name, &mut budget, limits, path)? {
-            Ok(bytes) => parse_json(path, &quote_non_finite(bytes).0).map_err(|e| in_entry(e, name)),
-            Err(e) => Err(e),
-        };
-        match summaries {
-            Ok(Value::Array(summaries)) => {
-                for (k, summary) in summaries.iter().enumerate() {
-                    let id = match summary.get("id") {
-                        Some(Value::String(id)) => id.clone(),
-                        Some(Value::Number(id)) => id.to_string(),
-                        _ => continue,
-                    };
-                    let Some(epoch) = summary.get("epoch").and_then(Value::as_u64) else { continue };
-                    listed.push((format!("samples/{id}_epoch_{epoch}.json"), format!("{name}[{k}]")));
-                }
-            }
-            Ok(_) => out.push(Err(err(format!("{name}: expected an array of sample summaries")))),
-            Err(e) => out.push(Err(e.with_field("summaries"))),
-        }
-    }
-    let mut present: HashSet<&str> = HashSet::new();
-    for (index, name) in &names {
-        let name = match name {
-            Ok(name) => name,
-            Err(e) => {
-                out.push(Err(err(format!("entry {index} of the archive has a damaged name ({e}); not read"))
-                    .with_field("samples")));
-                continue;
+            .collect();
+        let find = |wanted: &str| names.iter().find(|(_, n)| n.as_deref() == Ok(wanted)).map(|(i, _)| *i);
+        // The header: `header.json` once the run finished; `_journal/start.json` while it runs;
+        // the first `.eval` logs (0.3.4x) wrote `start.json` and, when finished, `results.json`.
+        let (start, results) = match (find("header.json"), find("_journal/start.json"), find("start.json")) {
+            (Some(i), _, _) => ((i, "header.json"), None),
+            (None, Some(i), _) => ((i, "_journal/start.json"), None),
+            (None, None, Some(i)) => ((i, "start.json"), find("results.json").map(|r| (r, "results.json"))),
+            (None, None, None) => {
+                return Err(err("no header.json or _journal/start.json: not an Inspect .eval log".into()));
             }
         };
-        let Some(file) = name.strip_prefix("samples/") else { continue };
-        if file.is_empty() {
-            continue; // the folder itself
+        let mut read_json_entry = |(index, name): (usize, &str), budget: &mut u64| -> Result<Value, IngestError> {
+            let (bytes, _) = quote_non_finite(read_counted(&mut zip, index, name, budget, limits, path)??);
+            parse_json(path, &bytes).map_err(|e| in_entry(e, name))
+        };
+        let mut header = read_json_entry(start, &mut budget)?;
+        let results = results.map(|r| read_json_entry(r, &mut budget)).transpose()?;
+        if let Value::Object(obj) = &mut header {
+            if let Some(Value::Object(results)) = results {
+                obj.extend(results);
+            }
+            // Without a status the run had not finished when the file was copied.
+            obj.entry("status").or_insert_with(|| "started".into());
         }
-        if sample_entry(file).is_none() {
-            out.push(Err(err(format!(
-                "`{}` is not named like a sample entry (`samples/<id>_epoch_<n>.json`); not read",
-                name.escape_debug()
+        let mut early = VecDeque::new();
+        // Entries the zip library cannot give us: two entries under one name (it keeps one), or
+        // an end record that counts fewer entries than the central directory holds (it stops
+        // there).
+        let listed_entries = central_directory_entries(path, zip.central_directory_start(), limits);
+        if zip.has_duplicate_names() || listed_entries.is_some_and(|n| n != zip.len()) {
+            let holds = listed_entries.map_or(String::new(), |n| format!("holds {n} entries but "));
+            early.push_back(err(format!(
+                "the archive's central directory {holds}gives {} readable ones{}: entries are duplicated or miscounted, so samples may be missing",
+                zip.len(),
+                if zip.has_duplicate_names() { " (some names appear twice)" } else { "" }
             ))
-            .with_field("samples")));
-            continue;
+            .with_field("samples"));
         }
-        present.insert(name);
-        let bytes = match read_entry(&mut zip, *index, name, &mut budget, limits, path)? {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                out.push(Err(e));
-                continue;
-            }
-        };
-        let (bytes, non_finite) = quote_non_finite(bytes);
-        out.push(
-            parse_json(path, &bytes)
-                .map_err(|e| in_entry(e, name))
-                .and_then(|sample| {
-                    guarded(
-                        path,
-                        || format!("entry `{name}`"),
-                        || read_sample(path, limits, &header, &sample, &bytes, non_finite),
-                    )
+        // The samples the log lists: `summaries.json` once finished, the journal's while running.
+        let summary_entries: Vec<(usize, &str)> = match find("summaries.json") {
+            Some(i) => vec![(i, "summaries.json")],
+            None => names
+                .iter()
+                .filter_map(|(i, n)| {
+                    let n = n.as_deref().ok()?;
+                    n.strip_prefix("_journal/summaries/").is_some_and(|f| f.ends_with(".json")).then_some((*i, n))
                 })
-                .map_err(|e| in_entry(e, name)),
-        );
-    }
-    let mut missing_seen = HashSet::new();
-    for (entry, listed_at) in &listed {
-        if !present.contains(entry.as_str()) && missing_seen.insert(entry.as_str()) {
-            out.push(Err(err(format!(
-                "`{}` is listed in {listed_at} but the archive has no such entry: the sample is missing",
-                entry.escape_debug()
-            ))
-            .with_field("samples")));
+                .collect(),
+        };
+        let mut listed: Vec<(String, String)> = Vec::new();
+        for (index, name) in summary_entries {
+            let summaries = match read_counted(&mut zip, index, name, &mut budget, limits, path)? {
+                Ok(bytes) => parse_json(path, &quote_non_finite(bytes).0).map_err(|e| in_entry(e, name)),
+                Err(e) => Err(e),
+            };
+            match summaries {
+                Ok(Value::Array(summaries)) => {
+                    for (k, summary) in summaries.iter().enumerate() {
+                        let id = match summary.get("id") {
+                            Some(Value::String(id)) => id.clone(),
+                            Some(Value::Number(id)) => id.to_string(),
+                            _ => continue,
+                        };
+                        let Some(epoch) = summary.get("epoch").and_then(Value::as_u64) else { continue };
+                        listed.push((format!("samples/{id}_epoch_{epoch}.json"), format!("{name}[{k}]")));
+                    }
+                }
+                Ok(_) => early.push_back(err(format!("{name}: expected an array of sample summaries"))),
+                Err(e) => early.push_back(e.with_field("summaries")),
+            }
         }
+        Ok(EvalParts {
+            log: Arc::new(EvalLog { path: path.to_owned(), limits: *limits, header }),
+            zip,
+            names: names.into_iter(),
+            early,
+            listed,
+            present: HashSet::new(),
+            budget,
+            trailing: None,
+        })
     }
-    // Without summaries, the header's count of completed samples is what the archive promises.
-    let completed = promised_samples(&header).filter(|(f, _)| *f == "results.completed_samples");
-    if listed.is_empty()
-        && let Some((field, n)) = completed
-        && n > present.len() as u64
-    {
-        out.push(Err(err(format!(
-            "the header counts {n} completed samples (`{field}`) but the archive holds {} sample entries",
-            present.len()
-        ))
-        .with_field("samples")));
+
+    fn err(&self, msg: String) -> IngestError {
+        IngestError::new(&self.log.path, None, msg).with_field("samples")
     }
-    Ok(out)
+
+    /// The part of the next entry that makes one: an error, or a sample to read.
+    fn entry(&mut self) -> Option<Part> {
+        let (limits, path) = (&self.log.limits, self.log.path.as_path());
+        for (index, name) in self.names.by_ref() {
+            let name = match name {
+                Ok(name) => name,
+                Err(e) => {
+                    let e = format!("entry {index} of the archive has a damaged name ({e}); not read");
+                    return Some(Part::Item(Item::error(self.err(e))));
+                }
+            };
+            let Some(file) = name.strip_prefix("samples/") else { continue };
+            if file.is_empty() {
+                continue; // the folder itself
+            }
+            if sample_entry(file).is_none() {
+                return Some(Part::Item(Item::error(self.err(format!(
+                    "`{}` is not named like a sample entry (`samples/<id>_epoch_<n>.json`); not read",
+                    name.escape_debug()
+                )))));
+            }
+            self.present.insert(name.clone());
+            // Past the limits: the archive is refused from this entry on (what was read stays).
+            let cap = self.budget.min(limits.max_file_bytes);
+            let declared = self.zip.by_index_data(index).map_or(0, |e| e.size());
+            if declared > cap {
+                self.names = Vec::new().into_iter();
+                self.trailing = Some(VecDeque::new());
+                return Some(Part::Item(Item::error(over_limits(&name, limits, path))));
+            }
+            self.budget -= declared;
+            let (log, zip) = (Arc::clone(&self.log), self.zip.clone());
+            let len = usize::try_from(declared).unwrap_or(usize::MAX);
+            return Some(Part::Item(Item::new(len, move || read_eval_sample(&log, zip.clone(), index, &name, cap))));
+        }
+        None
+    }
+
+    /// The samples the summaries list that the archive lacks, or, without summaries, a header
+    /// that counts more completed samples than the archive holds.
+    fn missing(&self) -> VecDeque<IngestError> {
+        let mut out = VecDeque::new();
+        let mut missing_seen = HashSet::new();
+        for (entry, listed_at) in &self.listed {
+            if !self.present.contains(entry.as_str()) && missing_seen.insert(entry.as_str()) {
+                out.push_back(self.err(format!(
+                    "`{}` is listed in {listed_at} but the archive has no such entry: the sample is missing",
+                    entry.escape_debug()
+                )));
+            }
+        }
+        // Without summaries, the header's count of completed samples is what the archive
+        // promises.
+        let completed = promised_samples(&self.log.header).filter(|(f, _)| *f == "results.completed_samples");
+        if self.listed.is_empty()
+            && let Some((field, n)) = completed
+            && n > self.present.len() as u64
+        {
+            out.push_back(self.err(format!(
+                "the header counts {n} completed samples (`{field}`) but the archive holds {} sample entries",
+                self.present.len()
+            )));
+        }
+        out
+    }
+}
+
+impl Iterator for EvalParts {
+    type Item = Part;
+
+    fn next(&mut self) -> Option<Part> {
+        if let Some(e) = self.early.pop_front() {
+            return Some(Part::Item(Item::error(e)));
+        }
+        if self.trailing.is_none()
+            && let Some(part) = self.entry()
+        {
+            return Some(part);
+        }
+        if self.trailing.is_none() {
+            self.trailing = Some(self.missing());
+        }
+        self.trailing.as_mut()?.pop_front().map(|e| Part::Item(Item::error(e)))
+    }
+}
+
+/// One sample entry of a `.eval` log, decompressed (at most `cap` bytes), parsed and read, a
+/// panic in any of it this entry's error.
+fn read_eval_sample(
+    log: &EvalLog,
+    mut zip: zip::ZipArchive<SharedFile>,
+    index: usize,
+    name: &str,
+    cap: u64,
+) -> Result<Trajectory, IngestError> {
+    let (path, limits) = (log.path.as_path(), &log.limits);
+    guarded(
+        path,
+        || format!("entry `{name}`"),
+        || {
+            let bytes = read_entry(&mut zip, index, name, cap, limits, path).and_then(|read| read)?;
+            let (bytes, non_finite) = quote_non_finite(bytes);
+            let sample = parse_json(path, &bytes).map_err(|e| in_entry(e, name))?;
+            read_sample(path, limits, &log.header, &sample, &bytes, non_finite)
+        },
+    )
+    .map_err(|e| in_entry(e, name))
 }
 
 /// The sample id and epoch of an entry under `samples/` named `<id>_epoch_<n>.json`.
@@ -417,9 +525,10 @@ fn central_directory_entries(path: &Path, start: u64, limits: &Limits) -> Option
     Some(n)
 }
 
-/// One entry's bytes. The outer error is the file's (a limit was passed: the whole archive is
-/// refused); the inner one only this entry's (it is damaged).
-fn read_entry<R: Read + Seek>(
+/// One entry's bytes, counted against the budget as they are read. The outer error is the
+/// file's (a limit was passed: the whole archive is refused); the inner one only this entry's
+/// (it is damaged).
+fn read_counted<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
     index: usize,
     name: &str,
@@ -427,77 +536,165 @@ fn read_entry<R: Read + Seek>(
     limits: &Limits,
     path: &Path,
 ) -> Result<Result<Vec<u8>, IngestError>, IngestError> {
+    let read = read_entry(zip, index, name, (*budget).min(limits.max_file_bytes), limits, path)?;
+    if let Ok(bytes) = &read {
+        *budget -= bytes.len() as u64;
+    }
+    Ok(read)
+}
+
+/// One entry's bytes, at most `cap` of them. The outer error is a limit passed; the inner one
+/// a damaged entry.
+fn read_entry<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    index: usize,
+    name: &str,
+    cap: u64,
+    limits: &Limits,
+    path: &Path,
+) -> Result<Result<Vec<u8>, IngestError>, IngestError> {
     let mut entry = match zip.by_index(index) {
         Ok(entry) => entry,
         Err(e) => return Ok(Err(IngestError::new(path, None, format!("{name}: {e}")))),
     };
-    let cap = (*budget).min(limits.max_file_bytes);
-    let over = || {
-        IngestError::new(
-            path,
-            None,
-            format!(
-                "{name} expands past the limits ({} bytes unzipped in all, {} per entry)",
-                limits.max_unzipped_bytes, limits.max_file_bytes
-            ),
-        )
-    };
     if entry.size() > cap {
-        return Err(over());
+        return Err(over_limits(name, limits, path));
     }
-    let mut buf = Vec::new();
+    // Room for the size the entry declares (the zip reader fails an entry that passes it), up
+    // to 64 MiB: more is grown into as it comes.
+    let mut buf = Vec::with_capacity(usize::try_from(entry.size().min(64 << 20)).unwrap_or(0));
     // Counted while reading: the declared size comes from the file and may lie.
     if let Err(e) = (&mut entry).take(cap.saturating_add(1)).read_to_end(&mut buf) {
         return Ok(Err(IngestError::new(path, None, format!("{name}: {e}"))));
     }
-    let read = buf.len() as u64;
-    if read > cap {
-        return Err(over());
+    if buf.len() as u64 > cap {
+        return Err(over_limits(name, limits, path));
     }
-    *budget -= read;
     Ok(Ok(buf))
+}
+
+fn over_limits(name: &str, limits: &Limits, path: &Path) -> IngestError {
+    IngestError::new(
+        path,
+        None,
+        format!(
+            "{name} expands past the limits ({} bytes unzipped in all, {} per entry)",
+            limits.max_unzipped_bytes, limits.max_file_bytes
+        ),
+    )
+}
+
+/// The archive's file, shared by the threads that read its entries: each clone has its own
+/// position and reads at it, so none moves another's.
+#[derive(Debug, Clone)]
+struct SharedFile {
+    file: Arc<std::fs::File>,
+    len: u64,
+    pos: u64,
+}
+
+impl SharedFile {
+    fn new(file: std::fs::File, len: u64) -> SharedFile {
+        SharedFile { file: Arc::new(file), len, pos: 0 }
+    }
+}
+
+impl Read for SharedFile {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = read_at(&self.file, buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for SharedFile {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        use std::io::SeekFrom;
+        let pos = match to {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::End(off) => self.len.checked_add_signed(off),
+            SeekFrom::Current(off) => self.pos.checked_add_signed(off),
+        };
+        self.pos = pos.ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek out of range"))?;
+        Ok(self.pos)
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, buf: &mut [u8], pos: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, pos)
+}
+
+/// Moves the file's own cursor too, which no reader here uses.
+#[cfg(windows)]
+fn read_at(file: &std::fs::File, buf: &mut [u8], pos: u64) -> std::io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, pos)
+}
+
+#[cfg(not(any(unix, windows)))]
+fn read_at(mut file: &std::fs::File, buf: &mut [u8], pos: u64) -> std::io::Result<usize> {
+    static CURSOR: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _moving = CURSOR.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    file.seek(std::io::SeekFrom::Start(pos))?;
+    file.read(buf)
 }
 
 /// Rewrites Python's bare `NaN`, `Infinity` and `-Infinity` outside strings as JSON strings;
 /// returns the bytes and how many tokens were rewritten.
 fn quote_non_finite(bytes: Vec<u8>) -> (Vec<u8>, usize) {
-    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
-    if !has(b"NaN") && !has(b"Infinity") {
+    use memchr::memmem::find;
+    if find(&bytes, b"NaN").is_none() && find(&bytes, b"Infinity").is_none() {
         return (bytes, 0);
     }
-    let mut out = Vec::with_capacity(bytes.len() + 64);
-    let (mut in_string, mut escaped, mut count, mut i) = (false, false, 0, 0);
+    // Where the bare tokens are: strings are skipped whole, to their closing quote.
+    let mut tokens: Vec<(usize, &[u8])> = Vec::new();
+    let mut i = 0;
     while let Some(&c) = bytes.get(i) {
-        let rest = bytes.get(i..).unwrap_or_default();
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == b'\\' {
-                escaped = true;
-            } else if c == b'"' {
-                in_string = false;
-            }
-            i += 1;
-            continue;
-        }
-        let token: Option<&[u8]> = [&b"NaN"[..], b"Infinity", b"-Infinity"].into_iter().find(|t| rest.starts_with(t));
-        match token {
-            Some(t) => {
-                out.push(b'"');
-                out.extend_from_slice(t);
-                out.push(b'"');
-                count += 1;
-                i += t.len();
-            }
-            None => {
-                in_string = c == b'"';
-                out.push(c);
+        match c {
+            b'"' => {
+                // To the string's end: the next quote no backslash escapes (or the end).
                 i += 1;
+                loop {
+                    match bytes.get(i..).and_then(|rest| memchr::memchr2(b'"', b'\\', rest)) {
+                        Some(k) if bytes[i + k] == b'\\' => i += k + 2,
+                        Some(k) => {
+                            i += k + 1;
+                            break;
+                        }
+                        None => {
+                            i = bytes.len();
+                            break;
+                        }
+                    }
+                }
             }
+            b'N' | b'I' | b'-' => {
+                let rest = &bytes[i..];
+                match [&b"NaN"[..], b"Infinity", b"-Infinity"].into_iter().find(|t| rest.starts_with(t)) {
+                    Some(t) => {
+                        tokens.push((i, t));
+                        i += t.len();
+                    }
+                    None => i += 1,
+                }
+            }
+            _ => i += 1,
         }
     }
-    (out, count)
+    if tokens.is_empty() {
+        return (bytes, 0);
+    }
+    let mut out = Vec::with_capacity(bytes.len() + 2 * tokens.len());
+    let mut from = 0;
+    for &(at, t) in &tokens {
+        out.extend_from_slice(&bytes[from..at]);
+        out.push(b'"');
+        out.extend_from_slice(t);
+        out.push(b'"');
+        from = at + t.len();
+    }
+    out.extend_from_slice(&bytes[from..]);
+    (out, tokens.len())
 }
 
 /// One sample × epoch as a trajectory. `log` holds the header fields (`eval`, `plan`, …).
@@ -511,6 +708,10 @@ fn read_sample(
 ) -> Result<Trajectory, IngestError> {
     if !sample.is_object() {
         return Err(IngestError::new(path, None, "a sample is not a JSON object"));
+    }
+    #[cfg(test)]
+    if sample.get("id").and_then(Value::as_str) == Some(tests::PANICS) {
+        panic!("a bug this sample trips");
     }
     let known = log.get("version").and_then(Value::as_u64).filter(|v| (1..=NEWEST_VERSION).contains(v));
     let mut b = Builder::new(path, format!("inspect-ai/{}", known.unwrap_or(NEWEST_VERSION)), limits);
@@ -1342,7 +1543,112 @@ fn escape_pointer(key: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+
     use super::*;
+
+    /// A sample with this id makes the reader panic (a stand-in for a bug one sample trips).
+    pub(super) const PANICS: &str = "panics";
+
+    /// What `quote_non_finite` did before it skipped strings whole: byte by byte.
+    fn quote_non_finite_bytewise(bytes: &[u8]) -> (Vec<u8>, usize) {
+        let mut out = Vec::new();
+        let (mut in_string, mut escaped, mut count, mut i) = (false, false, 0, 0);
+        while let Some(&c) = bytes.get(i) {
+            let rest = &bytes[i..];
+            if in_string {
+                out.push(c);
+                if escaped {
+                    escaped = false;
+                } else if c == b'\\' {
+                    escaped = true;
+                } else if c == b'"' {
+                    in_string = false;
+                }
+                i += 1;
+                continue;
+            }
+            match [&b"NaN"[..], b"Infinity", b"-Infinity"].into_iter().find(|t| rest.starts_with(t)) {
+                Some(t) => {
+                    out.extend_from_slice(&[&b"\""[..], t, b"\""].concat());
+                    count += 1;
+                    i += t.len();
+                }
+                None => {
+                    in_string = c == b'"';
+                    out.push(c);
+                    i += 1;
+                }
+            }
+        }
+        (out, count)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn skipping_strings_whole_quotes_what_the_bytewise_scan_quotes(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec!["NaN", "Infinity", "-Infinity", "\"", "\\", "N", "a", "-", "I", " ", "x"]),
+                0..40,
+            )
+        ) {
+            let bytes = parts.concat().into_bytes();
+            proptest::prop_assert_eq!(quote_non_finite(bytes.clone()), quote_non_finite_bytewise(&bytes));
+        }
+    }
+
+    /// A `.eval` holding `header.json` and one entry per sample id.
+    fn eval_of(path: &Path, ids: &[&str]) {
+        let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Zstd);
+        let header = serde_json::json!({"version": 2, "status": "success", "eval": {"task": "t", "model": "m"}});
+        out.start_file("header.json", options).unwrap();
+        out.write_all(header.to_string().as_bytes()).unwrap();
+        for id in ids {
+            let sample = serde_json::json!({
+                "id": id,
+                "epoch": 1,
+                "messages": [
+                    {"role": "user", "content": "list the files"},
+                    {"role": "assistant", "content": "", "tool_calls": [
+                        {"id": "c1", "function": "bash", "arguments": {"cmd": "ls"}}
+                    ]},
+                    {"role": "tool", "tool_call_id": "c1", "function": "bash", "content": "a.txt"}
+                ]
+            });
+            out.start_file(format!("samples/{id}_epoch_1.json"), options).unwrap();
+            out.write_all(sample.to_string().as_bytes()).unwrap();
+        }
+        fs_err::write(path, out.finish().unwrap().into_inner()).unwrap();
+    }
+
+    #[test]
+    fn a_panic_reading_one_sample_is_that_samples_error_read_whole_or_by_parts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bug.eval");
+        eval_of(&path, &["a", PANICS, "b"]);
+        let limits = Limits::default();
+        let check = |items: Vec<Result<Trajectory, IngestError>>| {
+            assert_eq!(items.len(), 3, "{items:?}");
+            assert_eq!(items[0].as_ref().unwrap().header.id, "t/a/epoch-1");
+            assert_eq!(items[2].as_ref().unwrap().header.id, "t/b/epoch-1");
+            let e = items[1].as_ref().unwrap_err();
+            assert!(e.bug, "{e}");
+            assert!(e.message.starts_with("samples/panics_epoch_1.json: "), "{e}");
+            assert!(e.message.contains("a bug this sample trips"), "{e}");
+        };
+        check(read(&path, &limits));
+        let input = crate::Input { path: path.clone(), kind: crate::InputKind::Inspect };
+        check(input.read(limits).collect());
+        // Part by part, on other threads, in reverse: the same items.
+        let parts: Vec<Part> = input.parts(limits).unwrap().unwrap().collect();
+        let mut items: Vec<_> = std::thread::scope(|s| {
+            let reads: Vec<_> = parts.iter().rev().map(|p| s.spawn(|| p.read(&path, limits))).collect();
+            reads.into_iter().flat_map(|r| r.join().unwrap()).collect()
+        });
+        items.reverse();
+        check(items);
+    }
 
     #[test]
     fn bare_non_finite_tokens_become_strings_outside_strings_only() {

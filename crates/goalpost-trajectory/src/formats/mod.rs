@@ -12,7 +12,7 @@
 
 use std::path::Path;
 
-use crate::{IngestError, Limits, Trajectory};
+use crate::{IngestError, Limits, Parts, Trajectory};
 
 pub(crate) mod atif;
 pub(crate) mod claude_code;
@@ -80,7 +80,13 @@ pub struct Format {
     /// predictions): a directory walk skips such a file when trajectories are found with it,
     /// since they carry the same patches and reading both would grade every instance twice.
     pub(crate) batch_index: bool,
+    /// The parts of a file this format reads part by part (an Inspect `.eval`: a part per
+    /// sample, read on whichever thread reads the part), `None` for a file read whole.
+    pub(crate) parts: Option<ReadParts>,
 }
+
+/// How a format that reads a file part by part lists its parts (`None`: this file is read whole).
+pub(crate) type ReadParts = fn(&Path, &Limits) -> Option<Result<Parts, IngestError>>;
 
 impl Format {
     const fn new(
@@ -88,12 +94,17 @@ impl Format {
         sniff: fn(&Peek<'_>) -> bool,
         read: fn(&Path, &Limits) -> Vec<Result<Trajectory, IngestError>>,
     ) -> Self {
-        Self { name, sniff, read, batch_index: false }
+        Self { name, sniff, read, batch_index: false, parts: None }
     }
 
     /// Reads the trajectories of `path`, a file this format's sniff accepted.
     pub(crate) fn read(&self, path: &Path, limits: &Limits) -> Vec<Result<Trajectory, IngestError>> {
         (self.read)(path, limits)
+    }
+
+    /// The parts of `path` when this format reads it part by part (see `parts`).
+    pub(crate) fn parts(&self, path: &Path, limits: &Limits) -> Option<Result<Parts, IngestError>> {
+        self.parts.and_then(|parts| parts(path, limits))
     }
 
     /// Whether walking a directory drops this file beside trajectories (see `batch_index`).
@@ -122,7 +133,7 @@ impl Eq for Format {}
 /// test log with it) are detected before these, in `input.rs`; a file in none of them may be
 /// a [`companion`].
 pub(crate) static FORMATS: &[Format] = &[
-    Format::new("inspect-ai", inspect::sniff, inspect::read),
+    Format { parts: Some(inspect::parts), ..Format::new("inspect-ai", inspect::sniff, inspect::read) },
     Format::new("atif", atif::sniff, atif::read),
     Format::new("codex-rollout", codex::sniff, codex::read),
     Format::new("claude-code", claude_code::sniff, claude_code::read),

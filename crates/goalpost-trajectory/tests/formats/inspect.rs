@@ -941,3 +941,113 @@ fn sample_ids_with_a_slash_are_read() {
     let t = items[0].as_ref().unwrap();
     assert_eq!(command_texts(t), CURRENT_COMMANDS);
 }
+
+/// `current-bash.eval` with its sample copied `n` times (ids `calc-0`…), some damaged: entry 20
+/// is not JSON, entry 40 is badly named, entry 60 has a bare `NaN`, entry 80's zstd frame is
+/// broken, and entry `big` (if any) expands past 2 MiB with spaces. `summaries.json` lists the
+/// sample `calc-1` only.
+fn many_samples(path: &Path, n: usize, big: Option<usize>) {
+    let sample: Value = eval_entry("current-bash.eval", CURRENT_SAMPLE);
+    rewrite_eval(path, |name, bytes| {
+        if name != CURRENT_SAMPLE {
+            return vec![(name.to_owned(), bytes)];
+        }
+        (0..n)
+            .map(|k| {
+                let mut sample = sample.clone();
+                sample["id"] = json!(format!("calc-{k}"));
+                let mut bytes = serde_json::to_vec(&sample).unwrap();
+                let mut name = format!("samples/calc-{k}_epoch_1.json");
+                match k {
+                    20 => bytes.truncate(bytes.len() / 2),
+                    40 => name = format!("samples/calc-{k}_epoch_one.json"),
+                    60 => {
+                        sample["total_time"] = json!("@");
+                        bytes = serde_json::to_vec(&sample).unwrap();
+                        let at = bytes.windows(3).position(|w| w == b"\"@\"").unwrap();
+                        bytes.splice(at..at + 3, b"NaN".iter().copied());
+                    }
+                    _ if Some(k) == big => bytes.extend(std::iter::repeat_n(b' ', 2 << 20)),
+                    _ => {}
+                }
+                (name, bytes)
+            })
+            .collect()
+    });
+    // Entry 80's zstd frame loses its magic number (its data follows its name in its header).
+    let mut bytes = fs_err::read(path).unwrap();
+    let name = b"/calc-80_epoch_1.json";
+    if let Some(at) = bytes.windows(name.len()).position(|w| w == name) {
+        let frame = at + bytes[at..].windows(4).position(|w| w == [0x28, 0xB5, 0x2F, 0xFD]).unwrap();
+        bytes[frame..frame + 4].copy_from_slice(b"JUNK");
+        fs_err::write(path, bytes).unwrap();
+    }
+}
+
+/// An item as it would be shown: the trajectory's id and content hash, or the error.
+fn shown(item: &Result<Trajectory, goalpost_trajectory::IngestError>) -> String {
+    match item {
+        Ok(t) => format!("{} {} {:?}", t.header.id, t.content_hash, t.warnings),
+        Err(e) => format!("error {:?} {:?} {}", e.field, e.line, e.message),
+    }
+}
+
+/// Items of the parts of `path`, read on several threads in no particular order.
+fn read_by_parts(path: &Path, limits: Limits) -> Vec<Result<Trajectory, goalpost_trajectory::IngestError>> {
+    let input = Input { path: path.to_owned(), kind: InputKind::Inspect };
+    let parts: Vec<_> = input.parts(limits).expect("a .eval is read by parts").unwrap().collect();
+    let mut read: Vec<Option<Vec<_>>> = (0..parts.len()).map(|_| None).collect();
+    std::thread::scope(|s| {
+        let (evens, odds): (Vec<_>, Vec<_>) = read.iter_mut().zip(&parts).enumerate().partition(|(i, _)| i % 2 == 0);
+        for half in [evens, odds] {
+            s.spawn(move || {
+                for (_, (slot, part)) in half.into_iter().rev() {
+                    *slot = Some(part.read(path, limits));
+                }
+            });
+        }
+    });
+    read.into_iter().flat_map(Option::unwrap).collect()
+}
+
+#[test]
+fn a_eval_of_many_samples_reads_the_same_whole_or_by_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.eval");
+    many_samples(&path, 200, None);
+    let items = read_as_inspect(&path, Limits::default());
+    let by_parts = read_by_parts(&path, Limits::default());
+    assert_eq!(items.iter().map(shown).collect::<Vec<_>>(), by_parts.iter().map(shown).collect::<Vec<_>>());
+    // One item per entry, in entry order (summaries.json lists only `calc-1`, which is there).
+    assert_eq!(items.len(), 200, "{:?}", items.iter().map(shown).collect::<Vec<_>>());
+    for (k, item) in items.iter().enumerate() {
+        match (k, item) {
+            (20 | 40 | 80, Err(e)) => {
+                let what = if k == 40 { "is not named like a sample entry" } else { "samples/calc-" };
+                assert!(e.message.contains(what), "{k}: {e}");
+            }
+            (_, Ok(t)) => {
+                assert_eq!(t.header.id, format!("fix_calc/calc-{k}/epoch-1"));
+                assert_eq!(command_texts(t), CURRENT_COMMANDS);
+                assert_eq!(!t.warnings.is_empty(), k == 60, "{k}: {:?}", t.warnings);
+            }
+            (_, item) => panic!("{k}: {}", shown(item)),
+        }
+    }
+
+    // An entry past the limits ends the archive there, keeping the samples read before it.
+    let with_big = dir.path().join("big.eval");
+    many_samples(&with_big, 40, Some(30));
+    let len = fs_err::metadata(&with_big).unwrap().len();
+    assert!(len < 1 << 20, "{len}");
+    let limits = Limits { max_file_bytes: 1 << 20, ..Limits::default() };
+    let items = read_as_inspect(&with_big, limits);
+    assert_eq!(
+        items.iter().map(shown).collect::<Vec<_>>(),
+        read_by_parts(&with_big, limits).iter().map(shown).collect::<Vec<_>>()
+    );
+    assert_eq!(items.len(), 31);
+    let e = items[30].as_ref().unwrap_err();
+    assert!(e.message.starts_with("samples/calc-30_epoch_1.json expands past the limits"), "{e}");
+    assert_eq!(items[..30].iter().map(Result::is_ok).collect::<Vec<_>>(), (0..30).map(|k| k != 20).collect::<Vec<_>>());
+}
