@@ -1,5 +1,6 @@
 //! Reading and grading throughput on a generated corpus of realistic trajectories, and on the
-//! 24 real SWE-bench instances. Run: `cargo bench -p goalpost-bench`.
+//! 24 real SWE-bench instances, and on a real corpus when one is named (see [`real_corpus`]).
+//! Run: `cargo bench -p goalpost-bench --bench replay`.
 
 use std::hint::black_box;
 use std::io::Cursor;
@@ -42,11 +43,76 @@ fn benches(c: &mut Criterion) {
             black_box(r.map(|t| t.unwrap().steps.len()).sum::<usize>())
         })
     });
-    // The yardstick, in the same run: a plain typed serde_json parse of the same files into
-    // the canonical record enum on 2 threads (what reading alone could cost at best).
+    throughput(&mut g, &inputs, &specs, bytes as u64, COUNT as u64);
+    g.finish();
+
+    // The same corpus as one JSONL file: one input, graded in parallel chunks.
+    let one_dir = tempfile::tempdir().unwrap();
+    fs_err::write(one_dir.path().join("all.jsonl"), &joined).unwrap();
+    let (one, errors) = discover(&[one_dir.path().to_owned()]);
+    assert!(errors.is_empty() && one.len() == 1);
+    let mut g = c.benchmark_group(format!("one-file/{COUNT}x{STEPS}steps/{:.1}MB", bytes as f64 / 1e6));
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(bytes as u64));
+    for jobs in [1, 2] {
+        let opts = RunOptions { jobs: Some(jobs), ..RunOptions::default() };
+        g.bench_function(format!("read+grade/{jobs}-threads/MB"), |b| {
+            b.iter(|| goalpost_grade::run_streamed(&one, &specs, opts.clone(), &NoReporter))
+        });
+    }
+    g.finish();
+
+    // One Inspect `.eval` log of many samples, when one is named (`GOALPOST_BENCH_EVAL=<file>`;
+    // `benches/compare/run.sh --only inspect` generates one of 1,500 real-run samples).
+    if let Some(eval) = std::env::var_os("GOALPOST_BENCH_EVAL").map(PathBuf::from) {
+        let (one, errors) = discover(std::slice::from_ref(&eval));
+        assert!(errors.is_empty() && one.len() == 1, "{errors:?}");
+        let bytes = fs_err::metadata(&eval).map(|m| m.len()).unwrap_or(0);
+        let mut g = c.benchmark_group(format!("one-eval/{:.0}MB-zipped", bytes as f64 / 1e6));
+        g.sample_size(10);
+        g.throughput(Throughput::Bytes(bytes));
+        for jobs in [1, 2] {
+            let opts = RunOptions { jobs: Some(jobs), ..RunOptions::default() };
+            g.bench_function(format!("read+grade/{jobs}-threads/MB"), |b| {
+                b.iter(|| goalpost_grade::run_streamed(&one, &specs, opts.clone(), &NoReporter))
+            });
+        }
+        g.finish();
+    }
+
+    let (sb_inputs, _) = discover(&[root.join("fixtures/swebench-run")]);
+    let sb_bytes: u64 = sb_inputs.iter().map(|i| fs_err::metadata(&i.path).map(|m| m.len()).unwrap_or(0)).sum();
+    let mut g = c.benchmark_group("swebench/24-instances");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(sb_bytes));
+    g.bench_function("read+grade/2-threads/MB", |b| {
+        b.iter(|| {
+            black_box(goalpost_grade::run(
+                &sb_inputs,
+                vec![],
+                &specs,
+                RunOptions { jobs: Some(2), ..RunOptions::default() },
+                &NoReporter,
+            ))
+        })
+    });
+    g.finish();
+}
+
+/// The ratio the issue asks for, read off one report: a plain typed serde_json parse of the
+/// same files into the canonical record enum on 2 threads (the yardstick: what reading alone
+/// could cost at best), then reading and grading them on 1 and 2 threads (rows streamed, none
+/// kept, as `goalpost run` does), then a re-run served by the verdict cache.
+fn throughput(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    inputs: &[goalpost_trajectory::Input],
+    specs: &goalpost_spec::SpecSet,
+    bytes: u64,
+    trajectories: u64,
+) {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
     let paths: Vec<PathBuf> = inputs.iter().map(|i| i.path.clone()).collect();
-    g.throughput(Throughput::Bytes(bytes as u64));
+    g.throughput(Throughput::Bytes(bytes));
     g.bench_function("typed-parse-baseline/2-threads/MB", |b| {
         b.iter(|| {
             pool.install(|| {
@@ -69,18 +135,16 @@ fn benches(c: &mut Criterion) {
     for jobs in [1, 2] {
         let opts = RunOptions { jobs: Some(jobs), ..RunOptions::default() };
         // The same work measured twice: once as MB/s, once as trajectories/s.
-        for (unit, throughput) in
-            [("MB", Throughput::Bytes(bytes as u64)), ("trajectories", Throughput::Elements(COUNT as u64))]
-        {
-            g.throughput(throughput);
+        for (unit, tp) in [("MB", Throughput::Bytes(bytes)), ("trajectories", Throughput::Elements(trajectories))] {
+            g.throughput(tp);
             g.bench_function(format!("read+grade/{jobs}-threads/{unit}"), |b| {
-                b.iter(|| black_box(goalpost_grade::run(&inputs, vec![], &specs, opts.clone(), &NoReporter)))
+                b.iter(|| goalpost_grade::run_streamed(inputs, specs, opts.clone(), &NoReporter))
             });
         }
     }
     // A re-run of the same corpus with the same plan, side by side with grading it: each
-    // input's key is made from its bytes (hashed here, as `run` does), and its rows come from
-    // the cache.
+    // input's key is made from its bytes (hashed here, as `goalpost run` does when its memo of
+    // file hashes misses), and its rows come from the cache.
     let cache_dir = tempfile::tempdir().unwrap();
     let keys = || {
         inputs
@@ -95,47 +159,32 @@ fn benches(c: &mut Criterion) {
         let cache = VerdictCache::open(cache_dir.path(), u64::MAX, keys()).unwrap();
         RunOptions { jobs: Some(2), cache: Some(Arc::new(cache)), ..RunOptions::default() }
     };
-    let first = goalpost_grade::run(&inputs, vec![], &specs, cached(), &NoReporter);
-    let again = goalpost_grade::run(&inputs, vec![], &specs, cached(), &NoReporter);
+    let first = goalpost_grade::run(inputs, vec![], specs, cached(), &NoReporter);
+    let again = goalpost_grade::run(inputs, vec![], specs, cached(), &NoReporter);
     assert_eq!(first, again, "a cached re-run gives the same results");
-    g.throughput(Throughput::Bytes(bytes as u64));
+    g.throughput(Throughput::Bytes(bytes));
     g.bench_function("re-run/2-threads/cached/MB", |b| {
-        b.iter(|| black_box(goalpost_grade::run(&inputs, vec![], &specs, cached(), &NoReporter)))
+        b.iter(|| goalpost_grade::run_streamed(inputs, specs, cached(), &NoReporter))
     });
-    g.finish();
+}
 
-    // The same corpus as one JSONL file: one input, graded in parallel chunks.
-    let one_dir = tempfile::tempdir().unwrap();
-    fs_err::write(one_dir.path().join("all.jsonl"), &joined).unwrap();
-    let (one, errors) = discover(&[one_dir.path().to_owned()]);
-    assert!(errors.is_empty() && one.len() == 1);
-    let mut g = c.benchmark_group(format!("one-file/{COUNT}x{STEPS}steps/{:.1}MB", bytes as f64 / 1e6));
+/// The same measures on a corpus of real trajectories, when one is named:
+/// `GOALPOST_BENCH_CORPUS=<dir>` (its trajectories) and `GOALPOST_BENCH_SCENARIOS=<dir>` (their
+/// scenarios; default the repository's). The issue's corpus is the real SWE-bench runs of
+/// `../shared/corpora/swebench-calibration` imported (`goalpost import … --out imp`) and copied
+/// under new ids to about 1 GB (docs/performance.md has the script).
+fn real_corpus(c: &mut Criterion) {
+    let Some(dir) = std::env::var_os("GOALPOST_BENCH_CORPUS").map(PathBuf::from) else { return };
+    let root = root();
+    let scenarios = std::env::var_os("GOALPOST_BENCH_SCENARIOS").map_or_else(|| root.join("scenarios"), PathBuf::from);
+    let (specs, _) = goalpost_spec::load(&scenarios, &root.join("rubrics"));
+    let (inputs, errors) = discover(&[dir]);
+    assert!(errors.is_empty(), "{errors:?}");
+    let bytes: u64 = inputs.iter().map(|i| fs_err::metadata(&i.path).map(|m| m.len()).unwrap_or(0)).sum();
+    let trajectories: u64 = inputs.iter().map(|i| i.read(Limits::default()).count() as u64).sum();
+    let mut g = c.benchmark_group(format!("corpus/{}files/{:.0}MB", inputs.len(), bytes as f64 / 1e6));
     g.sample_size(10);
-    g.throughput(Throughput::Bytes(bytes as u64));
-    for jobs in [1, 2] {
-        let opts = RunOptions { jobs: Some(jobs), ..RunOptions::default() };
-        g.bench_function(format!("read+grade/{jobs}-threads/MB"), |b| {
-            b.iter(|| black_box(goalpost_grade::run(&one, vec![], &specs, opts.clone(), &NoReporter)))
-        });
-    }
-    g.finish();
-
-    let (sb_inputs, _) = discover(&[root.join("fixtures/swebench-run")]);
-    let sb_bytes: u64 = sb_inputs.iter().map(|i| fs_err::metadata(&i.path).map(|m| m.len()).unwrap_or(0)).sum();
-    let mut g = c.benchmark_group("swebench/24-instances");
-    g.sample_size(10);
-    g.throughput(Throughput::Bytes(sb_bytes));
-    g.bench_function("read+grade/2-threads/MB", |b| {
-        b.iter(|| {
-            black_box(goalpost_grade::run(
-                &sb_inputs,
-                vec![],
-                &specs,
-                RunOptions { jobs: Some(2), ..RunOptions::default() },
-                &NoReporter,
-            ))
-        })
-    });
+    throughput(&mut g, &inputs, &specs, bytes, trajectories);
     g.finish();
 }
 
@@ -177,5 +226,5 @@ fn formats(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(replay, benches, formats);
+criterion_group!(replay, benches, real_corpus, formats);
 criterion_main!(replay);

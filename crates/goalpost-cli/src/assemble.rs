@@ -8,7 +8,7 @@ use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::Path;
 
 use anyhow::{Context as _, Result, bail};
-use goalpost_grade::ledger::Ledger;
+use goalpost_grade::ledger::{Applied, Ledger};
 use goalpost_grade::{CsvWriter, ErrorRow, JsonlWriter, ResultRow, Totals, fault};
 use goalpost_report::table::{ParquetStream, RunMeta};
 
@@ -37,11 +37,13 @@ pub(crate) fn assemble(
     index.sort_by_key(|p| (p.input, p.offset));
     let mut file = fs_err::File::open(partial)?;
     let mut buf = Vec::new();
-    let mut read = |p: &Placed| -> Result<ResultRow> {
+    // The row at `p`; its line as written (by `row_line`: exactly a results.jsonl line) is
+    // left in `buf`.
+    let read = |file: &mut fs_err::File, buf: &mut Vec<u8>, p: &Placed| -> Result<ResultRow> {
         buf.resize(p.len as usize, 0);
         file.seek(SeekFrom::Start(p.offset))?;
-        file.read_exact(&mut buf)?;
-        serde_json::from_slice(&buf).with_context(|| {
+        file.read_exact(buf)?;
+        serde_json::from_slice(buf).with_context(|| {
             format!("`{}` at byte {}: a row this run wrote does not read back", partial.display(), p.offset)
         })
     };
@@ -51,33 +53,39 @@ pub(crate) fn assemble(
     let mut totals = Totals::default();
     let mut table = TableRows::default();
     for p in index.iter().filter(|p| !p.error) {
-        let ResultRow::Verdict(mut v) = read(p)? else {
+        let ResultRow::Verdict(mut v) = read(&mut file, &mut buf, p)? else {
             bail!("`{}` at byte {}: expected a verdict", partial.display(), p.offset);
         };
         // Reviewers' decisions are applied last (the same whether the run was resumed or not).
-        ledger.apply(&mut v);
+        if ledger.apply(&mut v) == Applied::default() {
+            jsonl.line(&buf)?;
+        } else {
+            jsonl.row(Ok(&v))?;
+        }
         totals.add_verdict(&v);
         table.verdict(&v);
-        jsonl.row(Ok(&v))?;
         csv.row(Ok(&v))?;
         parquet.verdict(*v)?;
     }
-    let mut error = |e: ErrorRow| -> Result<()> {
+    let mut error = |e: ErrorRow, line: Option<&[u8]>| -> Result<()> {
         totals.add_error();
         table.error(&e);
-        jsonl.row(Err(&e))?;
+        match line {
+            Some(line) => jsonl.line(line)?,
+            None => jsonl.row(Err(&e))?,
+        }
         csv.row(Err(&e))?;
         parquet.error(e)?;
         Ok(())
     };
     for e in pre_errors {
-        error(e.clone())?;
+        error(e.clone(), None)?;
     }
     for p in index.iter().filter(|p| p.error) {
-        let ResultRow::Error(e) = read(p)? else {
+        let ResultRow::Error(e) = read(&mut file, &mut buf, p)? else {
             bail!("`{}` at byte {}: expected an error row", partial.display(), p.offset);
         };
-        error(e)?;
+        error(e, Some(&buf))?;
     }
     fault::kill_point("results.jsonl");
     jsonl.commit()?;

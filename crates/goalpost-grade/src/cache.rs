@@ -94,43 +94,39 @@ impl VerdictCache {
     /// `false` (and nothing handed) when it does not. The entry is checked before any row is
     /// handed out, so a torn entry gives nothing, and is removed.
     pub fn replay(&self, input: &Path, mut emit: impl FnMut(Rows)) -> bool {
-        use std::io::BufRead as _;
         let Some(key) = self.keys.get(input) else { return false };
         let path = self.entry(key);
-        let open = || fs_err::File::open(&path).ok().map(|f| std::io::BufReader::with_capacity(1 << 16, f));
-        let header = crate::output::header_line();
-        // First pass: the header, then rows, then `#rows N` with N the number of rows.
-        let whole = (|| {
-            let mut r = open()?;
-            let mut line = Vec::new();
-            r.read_until(b'\n', &mut line).ok()?;
-            if line != header.as_bytes() {
-                return None;
+        let Ok(mut file) = fs_err::File::open(&path) else { return false };
+        // An entry of ordinary size is read once and checked in memory; a larger one is
+        // checked, then read again a batch at a time, so memory never holds a large file's rows.
+        let small = file.metadata().is_ok_and(|m| m.len() <= WHOLE_ENTRY_BYTES);
+        let ok = if small {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut file, &mut bytes).is_ok() && check_entry(&mut bytes.as_slice()) && {
+                self.emit_rows(input, &path, &mut bytes.as_slice(), &mut emit);
+                true
             }
-            let (mut rows, mut count) = (0usize, None);
-            loop {
-                line.clear();
-                if r.read_until(b'\n', &mut line).ok()? == 0 {
-                    break;
-                }
-                if count.is_some() {
-                    return None;
-                }
-                match line.strip_prefix(b"#rows ") {
-                    Some(n) => count = std::str::from_utf8(n).ok()?.trim_end().parse::<usize>().ok(),
-                    None => rows += 1,
-                }
-            }
-            (count == Some(rows)).then_some(())
-        })();
-        if whole.is_none() {
+        } else {
+            let open = || fs_err::File::open(&path).ok().map(|f| std::io::BufReader::with_capacity(1 << 16, f));
+            // Entries are replaced by rename, never written in place, so the file opened
+            // again is the one checked.
+            open().is_some_and(|mut r| check_entry(&mut r))
+                && open().is_some_and(|mut r| {
+                    self.emit_rows(input, &path, &mut r, &mut emit);
+                    true
+                })
+        };
+        if !ok {
             let _ = fs_err::remove_file(&path);
             return false;
         }
-        // Second pass: the rows, parsed. Entries are replaced by rename, never written in
-        // place, so the file opened again is the one checked. A row that does not parse (a
-        // damaged disk) stays a row: a grader error in its place, never a gap in the counts.
-        let Some(mut r) = open() else { return false };
+        self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        true
+    }
+
+    /// Hands out the rows of a checked entry. A row that does not parse (a damaged disk) stays
+    /// a row: a grader error in its place, never a gap in the counts; the entry is removed.
+    fn emit_rows(&self, input: &Path, path: &Path, r: &mut impl std::io::BufRead, emit: &mut impl FnMut(Rows)) {
         let mut line = Vec::new();
         let _ = r.read_until(b'\n', &mut line);
         let (mut batch, mut damaged) = (Vec::new(), false);
@@ -167,14 +163,14 @@ impl VerdictCache {
         }
         emit(batch);
         if damaged {
-            let _ = fs_err::remove_file(&path);
-            return true;
+            let _ = fs_err::remove_file(path);
+        } else {
+            // Recently used: pruning keeps it.
+            let _ = fs_err::File::options()
+                .append(true)
+                .open(path)
+                .and_then(|f| f.set_modified(std::time::SystemTime::now()));
         }
-        // Recently used: pruning keeps it.
-        let _ =
-            fs_err::File::options().append(true).open(&path).and_then(|f| f.set_modified(std::time::SystemTime::now()));
-        self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        true
     }
 
     /// The rows of `input`, when the cache has them.
@@ -243,6 +239,38 @@ impl VerdictCache {
 
 /// Rows a replayed entry hands out at a time.
 const REPLAY_BATCH: usize = 256;
+
+/// An entry up to this size is read whole and checked in memory.
+const WHOLE_ENTRY_BYTES: u64 = 8 << 20;
+
+/// Whether an entry is whole: the results header, then rows, then `#rows N` with N the number
+/// of rows, and nothing after it.
+fn check_entry(r: &mut impl std::io::BufRead) -> bool {
+    let mut line = Vec::new();
+    if r.read_until(b'\n', &mut line).is_err() || line != crate::output::header_line().as_bytes() {
+        return false;
+    }
+    let (mut rows, mut count) = (0usize, None);
+    loop {
+        line.clear();
+        match r.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+        if count.is_some() {
+            return false;
+        }
+        match line.strip_prefix(b"#rows ") {
+            Some(n) => match std::str::from_utf8(n).ok().and_then(|n| n.trim_end().parse::<usize>().ok()) {
+                Some(n) => count = Some(n),
+                None => return false,
+            },
+            None => rows += 1,
+        }
+    }
+    count == Some(rows)
+}
 
 /// One input's entry being written, in a temporary file beside where it goes. Rows with a
 /// grader error are not kept (a bug, fixed in a later version, would otherwise outlive its fix

@@ -12,12 +12,73 @@ use crate::verdict::{ErrorRow, RunResults, Status, Verdict};
 /// One line of `results.jsonl`, and of `results.partial.jsonl` while a run grades (the same
 /// rows, so anything that reads results reads a partial run). The first line is a header
 /// naming the format; then verdicts and errors, each tagged with its `type`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ResultRow {
     Header { format: String },
     Verdict(Box<Verdict>),
     Error(ErrorRow),
+}
+
+/// Read as its derived twin ([`Tagged`]) would read it, but in one pass when `type` comes
+/// first (as goalpost writes it): the rest of the object goes straight to the verdict or
+/// error, where the derived form buffers the whole row first to find its tag.
+impl<'de> Deserialize<'de> for ResultRow {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(RowVisitor)
+    }
+}
+
+/// The derived form of [`ResultRow`]'s reading: for a row whose `type` is not its first key.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Tagged {
+    Header { format: String },
+    Verdict(Box<Verdict>),
+    Error(ErrorRow),
+}
+
+struct RowVisitor;
+
+impl<'de> serde::de::Visitor<'de> for RowVisitor {
+    type Value = ResultRow;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a results row: an object with a `type`")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<ResultRow, A::Error> {
+        use serde::de::{Error as _, value::MapAccessDeserializer};
+        let Some(first) = map.next_key::<std::borrow::Cow<'de, str>>()? else {
+            return Err(A::Error::missing_field("type"));
+        };
+        if first != "type" {
+            let mut obj = serde_json::Map::new();
+            obj.insert(first.into_owned(), map.next_value()?);
+            while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
+                obj.insert(k, v);
+            }
+            return Ok(match Tagged::deserialize(serde_json::Value::Object(obj)).map_err(A::Error::custom)? {
+                Tagged::Header { format } => ResultRow::Header { format },
+                Tagged::Verdict(v) => ResultRow::Verdict(v),
+                Tagged::Error(e) => ResultRow::Error(e),
+            });
+        }
+        let ty = map.next_value::<std::borrow::Cow<'de, str>>()?;
+        let rest = MapAccessDeserializer::new(map);
+        match &*ty {
+            "verdict" => Ok(ResultRow::Verdict(Box::new(Verdict::deserialize(rest)?))),
+            "error" => Ok(ResultRow::Error(ErrorRow::deserialize(rest)?)),
+            "header" => {
+                #[derive(Deserialize)]
+                struct Header {
+                    format: String,
+                }
+                Ok(ResultRow::Header { format: Header::deserialize(rest)?.format })
+            }
+            other => Err(A::Error::unknown_variant(other, &["header", "verdict", "error"])),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -151,6 +212,11 @@ impl JsonlWriter {
 
     pub fn row(&mut self, row: Result<&Verdict, &ErrorRow>) -> io::Result<()> {
         self.0.write_all(row_line(row).as_bytes())
+    }
+
+    /// A row already written once by [`row_line`] (a partial file's), as it is.
+    pub fn line(&mut self, line: &[u8]) -> io::Result<()> {
+        self.0.write_all(line)
     }
 
     pub fn commit(self) -> io::Result<()> {
