@@ -17,6 +17,7 @@
 //! durations, file edits as such (they happen through shell commands; the final diff is the
 //! submission), the base commit.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -298,7 +299,13 @@ fn read_bounded_bytes(path: &Path) -> Result<Vec<u8>, IngestError> {
     fs_err::read(path).map_err(|e| IngestError::new(path, None, e.to_string()))
 }
 
+/// Parses `text` as a `T` (what follows the value is not looked at). Tracking the path of the
+/// field being read costs a third of the parse, so it is done only to name the field of an
+/// error: a text that does not parse is parsed again with the path tracked.
 fn parse_json<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, IngestError> {
+    if let Ok(value) = T::deserialize(&mut serde_json::Deserializer::from_str(text)) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let field = e.path().to_string();
@@ -329,7 +336,9 @@ struct MiniInfo {
     model_stats: Option<MiniStats>,
     #[serde(default)]
     mini_version: Option<String>,
-    #[serde(default)]
+    /// Only what [`read_mini_trajectory`] and [`scenario_for`] look up (the templates are not
+    /// kept).
+    #[serde(default, deserialize_with = "pruned::config")]
     config: serde_json::Value,
 }
 
@@ -344,7 +353,9 @@ struct MiniMessage {
     role: String,
     #[serde(default)]
     content: serde_json::Value,
-    #[serde(default)]
+    /// Only the keys read here: `extra.response` is the provider's whole response, the
+    /// message's content again among it.
+    #[serde(default, deserialize_with = "pruned::extra")]
     extra: serde_json::Value,
     /// Tool-calling models (1.1): `[{id, function: {name, arguments}}]` on assistant messages.
     #[serde(default)]
@@ -422,7 +433,7 @@ fn push_actions(
             };
             done[k] = true;
             let obs = observed(o);
-            push_command(&actions[k], Some(&obs), elapsed, push);
+            push_command(&actions[k], Some(&obs), obs.output.clone(), elapsed, push);
             push(Record::ToolResult(ToolResult {
                 call_id: actions[k].call_id.clone(),
                 is_error: None,
@@ -432,14 +443,15 @@ fn push_actions(
         }
     } else if let Some(o) = rest.first().filter(|o| !actions.is_empty() && (o.role == "user" || o.role == "tool")) {
         consumed = 1;
-        let obs = observed(o);
+        let mut obs = observed(o);
         for (k, a) in actions.iter().enumerate() {
             done[k] = true;
-            push_command(a, Some(&obs), elapsed, push);
+            let output = if k + 1 == actions.len() { std::mem::take(&mut obs.output) } else { obs.output.clone() };
+            push_command(a, Some(&obs), output, elapsed, push);
         }
     }
     for (a, _) in actions.iter().zip(&done).filter(|(_, d)| !**d) {
-        push_command(a, None, elapsed, push);
+        push_command(a, None, String::new(), elapsed, push);
     }
     consumed
 }
@@ -455,54 +467,161 @@ struct Observation {
 impl Observation {
     fn of(o: &MiniMessage, elapsed: Option<f64>) -> Self {
         let text = text_of(&o.content);
+        // Searched for at most once, and only when needed.
+        let returncode = std::cell::OnceCell::new();
+        let returncode = || returncode.get_or_init(|| RETURNCODE.captures(&text)).as_ref();
         let exit_code = o
             .extra
             .get("returncode")
             .and_then(serde_json::Value::as_i64)
-            .or_else(|| RETURNCODE.captures(&text).and_then(|c| c[1].parse().ok()))
+            .or_else(|| returncode().and_then(|c| c[1].parse().ok()))
             .and_then(|v| i32::try_from(v).ok());
         // 1.1 keeps the command's own output beside the templated observation.
         let output = match o.extra.get("raw_output").and_then(|v| v.as_str()) {
-            Some(raw) => raw.to_owned(),
-            None => strip_observation(&text),
+            Some(raw) => cap(raw),
+            None => cap(strip_observation(&text, returncode().and_then(|c| c.get(0)).map(|m| m.end()))),
         };
         let timed_out = text.contains("timed out and has been killed");
-        Observation { exit_code, output: cap(&output), timed_out, elapsed }
+        Observation { exit_code, output, timed_out, elapsed }
     }
 }
 
-fn push_command(a: &Action, obs: Option<&Observation>, elapsed: Option<f64>, push: &mut impl FnMut(Record)) {
+/// Pushes `a` as a command; `output` is the observation's output (moved in by the caller, who
+/// clones it only when another record needs it too).
+fn push_command(
+    a: &Action,
+    obs: Option<&Observation>,
+    output: String,
+    elapsed: Option<f64>,
+    push: &mut impl FnMut(Record),
+) {
     push(Record::Command(Command {
         command: a.command.clone(),
         exit_code: obs.and_then(|o| o.exit_code),
         duration_s: None,
         cwd: None,
-        output: obs.map(|o| o.output.clone()).unwrap_or_default(),
+        output,
         timed_out: obs.is_some_and(|o| o.timed_out),
         call_id: a.call_id.clone(),
         elapsed_s: obs.and_then(|o| o.elapsed).or(elapsed),
     }));
 }
 
-/// The action of a text-based response: a ```bash block (1.x), ```mswea_bash_command in later
-/// text-based configurations.
-static BASH_BLOCK: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?s)```(?:bash|mswea_bash_command)\s*\n(.*?)\n```").expect("valid regex"));
 static RETURNCODE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"<returncode>\s*(-?\d+)\s*</returncode>").expect("valid regex"));
-static PR_DESCRIPTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?s)<pr_description>\s*(?:Consider the following PR description:)?\s*(.*?)\s*</pr_description>")
-        .expect("valid regex")
-});
+
+/// The actions of a text-based response: the bodies of its ```bash blocks (1.x), or
+/// ```mswea_bash_command ones in later text-based configurations, exactly as the regex
+/// ``(?s)```(?:bash|mswea_bash_command)\s*\n(.*?)\n``` `` captures them (leftmost-first, each
+/// search resuming after the previous block), in linear time: the body starts after the last
+/// newline of the whitespace after the tag and ends at the first newline followed by ``` ``` ``
+/// after that.
+fn bash_blocks(text: &str) -> BashBlocks<'_> {
+    BashBlocks { text, at: 0, no_fence_from: usize::MAX }
+}
+
+struct BashBlocks<'a> {
+    text: &'a str,
+    /// Where the next opening fence is looked for.
+    at: usize,
+    /// No closing fence (`\n` then ``` ``` ``) starts at or after this offset.
+    no_fence_from: usize,
+}
+
+impl BashBlocks<'_> {
+    /// The first closing fence (`\n` then ``` ``` ``) at or after `from`.
+    fn fence_from(&mut self, from: usize) -> Option<usize> {
+        if from >= self.no_fence_from {
+            return None;
+        }
+        let found = self.text.get(from..).and_then(|rest| memchr::memmem::find(rest.as_bytes(), b"\n```"));
+        if found.is_none() {
+            self.no_fence_from = from;
+        }
+        found.map(|k| from + k)
+    }
+}
+
+impl<'a> Iterator for BashBlocks<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let text = self.text;
+        loop {
+            let open = self.at + memchr::memmem::find(text.get(self.at..)?.as_bytes(), b"```")?;
+            self.at = open + 1;
+            let after = text.get(open + 3..).unwrap_or_default();
+            let tag = if after.starts_with("bash") {
+                "bash"
+            } else if after.starts_with("mswea_bash_command") {
+                "mswea_bash_command"
+            } else {
+                continue;
+            };
+            // `\s*\n`: the whitespace after the tag, up to its last newline (greedy), or up to
+            // the one before when no closing fence follows the last.
+            let ws_start = open + 3 + tag.len();
+            let (mut last, mut before_last, mut ws_end) = (None, None, ws_start);
+            for (i, c) in after.get(tag.len()..).unwrap_or_default().char_indices() {
+                if !c.is_whitespace() {
+                    break;
+                }
+                if c == '\n' {
+                    before_last = last;
+                    last = Some(ws_start + i);
+                }
+                ws_end = ws_start + i + c.len_utf8();
+            }
+            let Some(last) = last else { continue };
+            if let Some(close) = self.fence_from(last + 1) {
+                self.at = close + 4;
+                return text.get(last + 1..close);
+            }
+            // No fence after the last newline, so none for any later tag either; but a last
+            // newline that ends the whitespace right before ``` ``` `` closes a block that
+            // starts after the newline before it.
+            if let Some(start) = before_last
+                && last + 1 == ws_end
+                && text.get(ws_end..).is_some_and(|rest| rest.starts_with("```"))
+            {
+                self.at = last + 4;
+                return text.get(start + 1..last);
+            }
+            self.at = text.len();
+            return None;
+        }
+    }
+}
+
+/// The task statement of a SWE-bench prompt: what `<pr_description>` holds, without the
+/// `Consider the following PR description:` lead-in, trimmed; exactly what the regex
+/// `(?s)<pr_description>\s*(?:Consider the following PR description:)?\s*(.*?)\s*</pr_description>`
+/// captures (then trimmed), found with two substring searches.
+fn pr_description(task: &str) -> Option<&str> {
+    const OPEN: &str = "<pr_description>";
+    const CLOSE: &str = "</pr_description>";
+    let start = task.find(OPEN)? + OPEN.len();
+    let rest = task.get(start..)?;
+    let body = rest.get(..rest.find(CLOSE)?)?.trim_start();
+    Some(body.strip_prefix("Consider the following PR description:").unwrap_or(body).trim())
+}
 
 /// Message content as text: a string, or the text parts of a content list.
-fn text_of(content: &serde_json::Value) -> String {
+fn text_of(content: &serde_json::Value) -> Cow<'_, str> {
     match content {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Array(parts) => {
-            parts.iter().filter_map(|p| p.get("text").and_then(|t| t.as_str())).collect::<Vec<_>>().join("\n")
-        }
-        _ => String::new(),
+        serde_json::Value::String(s) => Cow::Borrowed(s),
+        serde_json::Value::Array(parts) => Cow::Owned(
+            parts.iter().filter_map(|p| p.get("text").and_then(|t| t.as_str())).collect::<Vec<_>>().join("\n"),
+        ),
+        _ => Cow::Borrowed(""),
+    }
+}
+
+/// [`text_of`] a content that is not read again: a string is moved out, not copied.
+fn take_text(content: &mut serde_json::Value) -> String {
+    match content {
+        serde_json::Value::String(s) => std::mem::take(s),
+        other => text_of(other).into_owned(),
     }
 }
 
@@ -510,7 +629,7 @@ fn text_of(content: &serde_json::Value) -> String {
 /// optional harness report for its final test outcomes.
 pub fn read_mini_trajectory(path: &Path, report: Option<(&Report, &Path)>) -> Result<Trajectory, IngestError> {
     let text = read_bounded(path)?;
-    let traj: MiniTraj = parse_json(path, &text)?;
+    let mut traj: MiniTraj = parse_json(path, &text)?;
     let mut warnings = Vec::new();
     let format = traj.trajectory_format.clone().unwrap_or_else(|| "mini-swe-agent-1".to_owned());
     if !matches!(format.as_str(), "mini-swe-agent-1" | "mini-swe-agent-1.1") {
@@ -537,8 +656,10 @@ pub fn read_mini_trajectory(path: &Path, report: Option<(&Report, &Path)>) -> Re
     let mut last_elapsed = None;
     let mut exit_message_status = None;
     let mut i = 0;
-    while let Some(m) = traj.messages.get(i) {
-        let content = text_of(&m.content);
+    while let Some(content) = traj.messages.get_mut(i).map(|m| take_text(&mut m.content)) {
+        // Message `i` is read through `m` from here on; its content was moved out above, and
+        // only the messages after it are looked at again.
+        let Some(m) = traj.messages.get(i) else { break };
         match m.role.as_str() {
             "assistant" => {
                 let response = m.extra.get("response");
@@ -551,7 +672,17 @@ pub fn read_mini_trajectory(path: &Path, report: Option<(&Report, &Path)>) -> Re
                     .or_else(|| response.and_then(|r| r.get("created")).and_then(crate::formats::time::seconds));
                 let elapsed = created.map(|c| c - *t0.get_or_insert(c));
                 last_elapsed = elapsed.or(last_elapsed);
-                push(Record::Message(Message { role: Role::Assistant, content: content.clone(), elapsed_s: elapsed }));
+                let actions = m.extra.get("actions").and_then(|a| a.as_array());
+                // mini-swe-agent-1: the one ```bash block of the response is the action.
+                let (blocks, command) = match actions {
+                    Some(_) => (0, None),
+                    None => {
+                        let mut blocks = bash_blocks(&content);
+                        let first = blocks.next().map(|b| b.trim().to_owned());
+                        (usize::from(first.is_some()) + blocks.count(), first)
+                    }
+                };
+                push(Record::Message(Message { role: Role::Assistant, content, elapsed_s: elapsed }));
                 let usage = response.and_then(|r| r.get("usage"));
                 let resp_model = response.and_then(|r| r.get("model")).and_then(|v| v.as_str()).map(str::to_owned);
                 if model.is_none() {
@@ -573,33 +704,28 @@ pub fn read_mini_trajectory(path: &Path, report: Option<(&Report, &Path)>) -> Re
                         cost_usd: cost,
                     }));
                 }
-                match m.extra.get("actions").and_then(|a| a.as_array()) {
-                    Some(actions) => {
+                match (actions, command) {
+                    (Some(actions), _) => {
                         let actions: Vec<Action> =
                             actions.iter().filter_map(|a| Action::of(a, &m.tool_calls)).collect();
                         i += push_actions(&actions, rest_of(&traj.messages, i), elapsed, t0, &mut push);
                     }
-                    None => {
-                        // mini-swe-agent-1: the one ```bash block of the response is the action.
-                        let commands: Vec<String> =
-                            BASH_BLOCK.captures_iter(&content).map(|c| c[1].trim().to_owned()).collect();
+                    (None, Some(command)) if blocks == 1 => {
+                        let actions = [Action { command, call_id: None, tool: None, arguments: None }];
+                        i += push_actions(&actions, rest_of(&traj.messages, i), elapsed, t0, &mut push);
+                    }
+                    (None, _) => {
                         let obs = traj.messages.get(i + 1).filter(|o| o.role == "user" || o.role == "tool");
-                        if commands.len() == 1 {
-                            let actions: Vec<Action> = commands
-                                .into_iter()
-                                .map(|command| Action { command, call_id: None, tool: None, arguments: None })
-                                .collect();
-                            i += push_actions(&actions, rest_of(&traj.messages, i), elapsed, t0, &mut push);
-                        } else if let Some(o) = obs {
+                        if let Some(o) = obs {
                             // Zero or several actions: mini-swe-agent answers with a format error.
                             push(Record::Error(ErrorEvent {
                                 kind: ErrorKind::Agent,
-                                message: format!("format error: {} bash blocks in one response", commands.len()),
+                                message: format!("format error: {blocks} bash blocks in one response"),
                                 elapsed_s: elapsed,
                             }));
                             push(Record::Message(Message {
                                 role: Role::User,
-                                content: text_of(&o.content),
+                                content: text_of(&o.content).into_owned(),
                                 elapsed_s: elapsed,
                             }));
                             i += 1;
@@ -712,13 +838,10 @@ fn rest_of(messages: &[MiniMessage], i: usize) -> &[MiniMessage] {
     messages.get(i + 1..).unwrap_or_default()
 }
 
-/// The output part of a mini-swe-agent observation, without the `<returncode>` wrapper.
-fn strip_observation(obs: &str) -> String {
-    let rest = match RETURNCODE.find(obs) {
-        Some(m) => &obs[m.end()..],
-        None => obs,
-    };
-    rest.trim().to_owned()
+/// The output part of a mini-swe-agent observation, without the `<returncode>` wrapper (whose
+/// match, the first of [`RETURNCODE`], ends at `returncode_end`).
+fn strip_observation(obs: &str, returncode_end: Option<usize>) -> &str {
+    returncode_end.and_then(|end| obs.get(end..)).unwrap_or(obs).trim()
 }
 
 /// The GitHub repository of an instance id such as `django__django-15127`.
@@ -738,8 +861,7 @@ pub fn scenario_for(
     report: &Report,
     report_path: &Path,
 ) -> Scenario {
-    let objective =
-        PR_DESCRIPTION.captures(task).map(|c| c[1].trim().to_owned()).unwrap_or_else(|| task.trim().to_owned());
+    let objective = pr_description(task).unwrap_or_else(|| task.trim()).to_owned();
     let title = objective.lines().next().map(|l| l.trim().chars().take(120).collect());
     let num = |p: &str| config.pointer(p).and_then(serde_json::Value::as_f64).filter(|v| *v > 0.0);
     let cwd = config.pointer("/environment/cwd").and_then(|v| v.as_str()).unwrap_or("/testbed");
@@ -799,5 +921,331 @@ pub fn scenario_for(
         }),
         source: report_path.to_owned(),
         content_hash: String::new(),
+    }
+}
+
+/// JSON values kept only in the parts that are read. The rest is parsed as a
+/// `serde_json::Value` is (the same parser, so the same errors at the same places, and under
+/// `serde_path_to_error` the same field in an error) but not kept: a trajectory's
+/// `extra.response` holds the provider's whole response, the message's content again among it,
+/// and building and dropping it was a third of the reading.
+mod pruned {
+    use std::fmt;
+
+    use serde::Deserialize;
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Map, Value};
+
+    /// What of a value is kept.
+    #[derive(Clone, Copy)]
+    enum Keep {
+        /// All of it, as a `Value`.
+        All,
+        /// Of an object, these keys, each of its own shape (a repeated key keeps its last value,
+        /// as in a `Value`); of anything else, nothing (`null`). A value of this shape is only
+        /// looked into by key (`get`, or `pointer` with tokens that are not numbers), and only
+        /// an object has keys, so every lookup finds what it would find in the whole value.
+        Keys(&'static [(&'static str, Keep)]),
+    }
+
+    /// Nothing at all (an object becomes `{}`, anything else `null`).
+    const NOTHING: Keep = Keep::Keys(&[]);
+
+    /// A message's `extra`, as read by `read_mini_trajectory`, `push_actions` and `Observation`.
+    const EXTRA: Keep = Keep::Keys(&[
+        ("response", Keep::Keys(&[("created", Keep::All), ("model", Keep::All), ("usage", USAGE)])),
+        ("timestamp", Keep::All),
+        ("cost", Keep::All),
+        ("actions", Keep::All),
+        ("returncode", Keep::All),
+        ("raw_output", Keep::All),
+        ("exit_status", Keep::All),
+    ]);
+
+    /// `extra.response.usage`: whether it is there at all, and its tokens and cost.
+    const USAGE: Keep = Keep::Keys(&[
+        ("cost", Keep::All),
+        ("prompt_tokens", Keep::All),
+        ("completion_tokens", Keep::All),
+        ("prompt_tokens_details", Keep::Keys(&[("cached_tokens", Keep::All)])),
+    ]);
+
+    /// `info.config`, as read by `read_mini_trajectory` and `scenario_for`.
+    const CONFIG: Keep = Keep::Keys(&[
+        ("model", Keep::Keys(&[("model_name", Keep::All)])),
+        ("environment", Keep::Keys(&[("cwd", Keep::All), ("image", Keep::All)])),
+        ("agent", Keep::Keys(&[("cost_limit", Keep::All), ("step_limit", Keep::All)])),
+    ]);
+
+    pub(super) fn extra<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+        Pruned(EXTRA).deserialize(d)
+    }
+
+    pub(super) fn config<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+        Pruned(CONFIG).deserialize(d)
+    }
+
+    struct Pruned(Keep);
+
+    impl<'de> DeserializeSeed<'de> for Pruned {
+        type Value = Value;
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            match self.0 {
+                Keep::All => Value::deserialize(d),
+                // `deserialize_any`, as `Value` does: the parser checks the same things.
+                Keep::Keys(keys) => d.deserialize_any(KeysOf(keys)),
+            }
+        }
+    }
+
+    struct KeysOf(&'static [(&'static str, Keep)]);
+
+    impl<'de> Visitor<'de> for KeysOf {
+        type Value = Value;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any valid JSON value")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut kept = Map::new();
+            while let Some(key) = map.next_key_seed(KeyIn(self.0))? {
+                match key {
+                    Some((name, shape)) => {
+                        kept.insert(name.to_owned(), map.next_value_seed(Pruned(shape))?);
+                    }
+                    None => {
+                        map.next_value_seed(Pruned(NOTHING))?;
+                    }
+                }
+            }
+            Ok(Value::Object(kept))
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            while seq.next_element_seed(Pruned(NOTHING))?.is_some() {}
+            Ok(Value::Null)
+        }
+
+        fn visit_bool<E>(self, _: bool) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+
+        fn visit_i64<E>(self, _: i64) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+
+        fn visit_i128<E>(self, _: i128) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+
+        fn visit_u64<E>(self, _: u64) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+
+        fn visit_u128<E>(self, _: u128) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+
+        fn visit_f64<E>(self, _: f64) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+
+        fn visit_str<E>(self, _: &str) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+
+        fn visit_bytes<E>(self, _: &[u8]) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+
+        fn visit_unit<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+
+        fn visit_none<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            Pruned(NOTHING).deserialize(d)
+        }
+
+        fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            Pruned(NOTHING).deserialize(d)
+        }
+    }
+
+    /// An object's key: which of the kept ones it is, if any (read as a `Value` reads its keys,
+    /// with `deserialize_str`).
+    struct KeyIn(&'static [(&'static str, Keep)]);
+
+    impl<'de> DeserializeSeed<'de> for KeyIn {
+        type Value = Option<(&'static str, Keep)>;
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for KeyIn {
+        type Value = Option<(&'static str, Keep)>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string key")
+        }
+
+        fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
+            Ok(self.0.iter().find(|(name, _)| *name == key).copied())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// What [`bash_blocks`] replaced, kept as its oracle.
+    static BASH_BLOCK: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?s)```(?:bash|mswea_bash_command)\s*\n(.*?)\n```").expect("valid regex"));
+    /// What [`pr_description`] replaced, kept as its oracle.
+    static PR_DESCRIPTION: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?s)<pr_description>\s*(?:Consider the following PR description:)?\s*(.*?)\s*</pr_description>")
+            .expect("valid regex")
+    });
+
+    /// Each block body's byte range in `text`.
+    fn scanned(text: &str) -> Vec<(usize, usize)> {
+        bash_blocks(text)
+            .map(|b| {
+                let start = b.as_ptr() as usize - text.as_ptr() as usize;
+                (start, start + b.len())
+            })
+            .collect()
+    }
+
+    fn by_regex(text: &str) -> Vec<(usize, usize)> {
+        BASH_BLOCK.captures_iter(text).filter_map(|c| c.get(1)).map(|m| (m.start(), m.end())).collect()
+    }
+
+    fn bodies(text: &str) -> Vec<&str> {
+        bash_blocks(text).collect()
+    }
+
+    #[test]
+    fn bash_blocks_named_cases() {
+        let cases: [(&str, &[&str]); 12] = [
+            ("THOUGHT: x\n\n```bash\nls -la\n```", &["ls -la"]),
+            ("```bash\nls\n```\ntext\n```mswea_bash_command\npwd\n```", &["ls", "pwd"]),
+            // The body starts after the last newline of the whitespace after the tag.
+            ("```bash \t\n \u{a0}\n  cd /x\n```", &["  cd /x"]),
+            // No newline after the tag: no block there.
+            ("```bash ls\n```", &[]),
+            ("```bashls\n```", &[]),
+            // Nothing between two newlines and the fence: an empty block; with whitespace, that.
+            ("```bash\n\n```", &[""]),
+            ("```bash\n \u{2003}\n```", &[" \u{2003}"]),
+            // One newline right before the fence: no block (the fence needs its own newline).
+            ("```bash\n```", &[]),
+            // Unclosed: the next fence closes it, whatever it opens.
+            ("```bash\nls```bash\nx\n```", &["ls```bash\nx"]),
+            // Four backticks: the block starts at the last three.
+            ("````bash\nls\n````", &["ls"]),
+            // The search resumes after the closing fence.
+            ("```bash\na\n```bash\nb\n```", &["a"]),
+            ("no block at all", &[]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(bodies(text), want, "{text:?}");
+            assert_eq!(scanned(text), by_regex(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn bash_blocks_take_linear_time_on_unclosed_tags() {
+        let unclosed = "```bash\nx".repeat(100_000);
+        assert!(bodies(&unclosed).is_empty());
+        let no_newline = "```bash ".repeat(100_000);
+        assert!(bodies(&no_newline).is_empty());
+        // Each block runs to the fence of the next tag's blank line, so one tag in three opens one.
+        let chained = "```bash\n\n".repeat(100_000);
+        assert_eq!(bodies(&chained).len(), 33_333);
+        assert_eq!(scanned(&chained), by_regex(&chained));
+    }
+
+    const BASH_FRAGMENTS: &[&str] = &[
+        "```",
+        "`",
+        "bash",
+        "mswea_bash_command",
+        "```bash",
+        "```mswea_bash_command",
+        "\n```",
+        "\n",
+        "\n",
+        " ",
+        "\t",
+        "\r",
+        "\u{a0}",
+        "\u{2003}",
+        "\u{85}",
+        "\u{2028}",
+        "\u{3000}",
+        "x",
+        "ls -la",
+        "é",
+    ];
+
+    const PR_FRAGMENTS: &[&str] = &[
+        "<pr_description>",
+        "</pr_description>",
+        "Consider the following PR description:",
+        "Consider the following",
+        "<",
+        ">",
+        " ",
+        "\n",
+        "\t",
+        "\u{a0}",
+        "\u{2003}",
+        "x",
+        "Fix it",
+        "é",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn bash_blocks_are_what_the_regex_captures(
+            parts in prop::collection::vec(prop::sample::select(BASH_FRAGMENTS), 0..48)
+        ) {
+            let text = parts.concat();
+            prop_assert_eq!(scanned(&text), by_regex(&text));
+        }
+
+        #[test]
+        fn pr_description_is_what_the_regex_captures(
+            parts in prop::collection::vec(prop::sample::select(PR_FRAGMENTS), 0..24)
+        ) {
+            let text = parts.concat();
+            let want = PR_DESCRIPTION.captures(&text).and_then(|c| c.get(1)).map(|m| m.as_str().trim());
+            prop_assert_eq!(pr_description(&text), want);
+        }
+    }
+
+    #[test]
+    fn pr_description_named_cases() {
+        let task = "<pr_description>\nConsider the following PR description:\n  Fix the bug \n</pr_description>\nmore";
+        assert_eq!(pr_description(task), Some("Fix the bug"));
+        assert_eq!(
+            pr_description("<pr_description> x </pr_description> <pr_description>y</pr_description>"),
+            Some("x")
+        );
+        assert_eq!(pr_description("</pr_description><pr_description>x"), None);
+        assert_eq!(pr_description("<pr_description></pr_description>"), Some(""));
     }
 }

@@ -19,7 +19,8 @@
 //! harness counts it as a pass); pytest's `XPASS` is not one of them and is not recorded. Only
 //! the Python repositories of SWE-bench and SWE-bench Verified have parsers here.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -105,14 +106,8 @@ impl LogParser {
         match self {
             Self::Pytest | Self::PytestOptions | Self::PytestV2 => {
                 for line in text.split('\n') {
-                    let cleaned;
-                    let line = if self == Self::PytestV2 {
-                        cleaned = strip_escapes(line);
-                        cleaned.as_str()
-                    } else {
-                        line
-                    };
-                    if let Some((name, outcome)) = pytest_line(line) {
+                    let line = if self == Self::PytestV2 { strip_escapes(line) } else { Cow::Borrowed(line) };
+                    if let Some((name, outcome)) = pytest_line(&line) {
                         let name = if self == Self::PytestOptions { shorten_option(&name) } else { name };
                         map.set(name, outcome);
                     }
@@ -207,27 +202,21 @@ fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
 /// The harness's status map: insertion-ordered, last write wins.
 #[derive(Default)]
 struct StatusMap {
-    order: Vec<TestResult>,
-    index: BTreeMap<String, usize>,
+    /// Each test's status and when it was first set.
+    tests: HashMap<String, (usize, TestOutcome)>,
 }
 
 impl StatusMap {
     fn set(&mut self, name: String, outcome: TestOutcome) {
-        match self.index.get(&name) {
-            Some(&i) => {
-                if let Some(r) = self.order.get_mut(i) {
-                    r.outcome = outcome;
-                }
-            }
-            None => {
-                self.index.insert(name.clone(), self.order.len());
-                self.order.push(TestResult { name, outcome });
-            }
-        }
+        let next = self.tests.len();
+        self.tests.entry(name).or_insert((next, outcome)).1 = outcome;
     }
 
+    /// The tests in the order first set.
     fn into_results(self) -> Vec<TestResult> {
-        self.order
+        let mut tests: Vec<_> = self.tests.into_iter().collect();
+        tests.sort_unstable_by_key(|(_, (first, _))| *first);
+        tests.into_iter().map(|(name, (_, outcome))| TestResult { name, outcome }).collect()
     }
 }
 
@@ -254,8 +243,16 @@ static COLOUR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[(\d+)m").expect
 
 /// `_parse_pytest_result_line`: `STATUS test …` (a `FAILED` line's ` - reason` dropped) or
 /// `test STATUS …`; a `SKIPPED [n] file:line: reason` summary names no test.
+///
+/// Each regex runs only on a line that passes a check it implies (most lines of a log pass
+/// neither): [`STATUS_FIRST`] matches only a line that starts with a status, and
+/// [`TEST_FIRST`] only one whose first word and the whitespace after it are followed by a
+/// status (its `\S+` and `\s+` can only take the whole first word and the whole run after it).
 fn pytest_line(line: &str) -> Option<(String, TestOutcome)> {
-    if let Some(c) = STATUS_FIRST.captures(line) {
+    let starts_with_status = |s: &str| STATUS_WORDS.iter().any(|w| s.starts_with(w));
+    if starts_with_status(line)
+        && let Some(c) = STATUS_FIRST.captures(line)
+    {
         let word = c.get(1)?.as_str();
         let outcome = status(word)?;
         let name = if outcome == TestOutcome::Failed {
@@ -268,13 +265,21 @@ fn pytest_line(line: &str) -> Option<(String, TestOutcome)> {
         }
         return Some((name, outcome));
     }
+    let second = line.trim_start_matches(|c: char| !c.is_whitespace());
+    if second.len() == line.len() || !starts_with_status(second.trim_start()) {
+        return None;
+    }
     let c = TEST_FIRST.captures(line)?;
     Some((c.get(1)?.as_str().to_owned(), status(c.get(2)?.as_str())?))
 }
 
-/// `parse_log_pytest_v2`'s clean-up: colour codes (`[32m`) and characters 1–31 removed.
-fn strip_escapes(line: &str) -> String {
-    COLOUR.replace_all(line, "").chars().filter(|c| !matches!(*c as u32, 1..=31)).collect()
+/// `parse_log_pytest_v2`'s clean-up: colour codes (`[32m`) and characters 1–31 removed (a line
+/// with neither a `[` nor such a character is left as it is).
+fn strip_escapes(line: &str) -> Cow<'_, str> {
+    if !line.bytes().any(|b| b == b'[' || matches!(b, 1..=31)) {
+        return Cow::Borrowed(line);
+    }
+    Cow::Owned(COLOUR.replace_all(line, "").chars().filter(|c| !matches!(*c as u32, 1..=31)).collect())
 }
 
 /// `parse_log_pytest_options`'s name: `main[option]` with a single-slash path option cut to
@@ -300,24 +305,41 @@ static DJANGO_INTERRUPTED: LazyLock<[Regex; 3]> = LazyLock::new(|| {
     .map(|p| Regex::new(p).expect("valid regex"))
 });
 
+/// Literals each of [`DJANGO_INTERRUPTED`] needs right after its `\s\.\.\.\s`.
+const DJANGO_INTERRUPTED_AFTER_DOTS: [&str; 3] = [
+    "Testing against Django installed in ",
+    "Internal Server Error: /",
+    "System check identified no issues (0 silenced)\nok",
+];
+
+/// Whether `literal` occurs with `...` among the 6 bytes before it: what `\s\.\.\.\s` right
+/// before `literal` needs (a whitespace character is at most 3 bytes long).
+fn after_dots(text: &str, literal: &str) -> bool {
+    memchr::memmem::find_iter(text.as_bytes(), literal.as_bytes()).any(|at| {
+        let before = text.as_bytes().get(at.saturating_sub(6)..at).unwrap_or_default();
+        memchr::memmem::find(before, b"...").is_some()
+    })
+}
+
 fn django(text: &str, map: &mut StatusMap) {
-    let mut prev_test: Option<String> = None;
+    let mut prev_test: Option<&str> = None;
     for raw in text.split('\n') {
-        let mut line = raw.trim().to_owned();
+        let trimmed = raw.trim();
+        let mut line = Cow::Borrowed(trimmed);
         if line.contains("--version is equivalent to version") {
             map.set("--version is equivalent to version".to_owned(), TestOutcome::Passed);
         }
-        if let Some((before, _)) = line.split_once(" ... ") {
-            prev_test = Some(before.to_owned());
+        if let Some((before, _)) = trimmed.split_once(" ... ") {
+            prev_test = Some(before);
         }
         for suffix in [" ... ok", " ... OK", " ...  OK"] {
             if line.ends_with(suffix) {
                 // The harness's special case for django__django-7188, whose migration output
                 // shares the test's line.
                 if line.starts_with("Applying sites.0002_alter_domain_unique...test_no_migrations") {
-                    line = line.split_once("...").map_or(line.as_str(), |(_, rest)| rest).trim().to_owned();
+                    line = Cow::Owned(line.split_once("...").map_or(line.as_ref(), |(_, rest)| rest).trim().to_owned());
                 }
-                let test = line.rfind(suffix).map_or(line.as_str(), |i| &line[..i]);
+                let test = line.rfind(suffix).map_or(line.as_ref(), |i| &line[..i]);
                 map.set(test.to_owned(), TestOutcome::Passed);
                 break;
             }
@@ -326,7 +348,7 @@ fn django(text: &str, map: &mut StatusMap) {
             map.set(test.to_owned(), TestOutcome::Skipped);
         }
         if line.ends_with(" ... FAIL") {
-            let test = line.split_once(" ... FAIL").map_or(line.as_str(), |(t, _)| t);
+            let test = line.split_once(" ... FAIL").map_or(line.as_ref(), |(t, _)| t);
             map.set(test.to_owned(), TestOutcome::Failed);
         }
         if line.starts_with("FAIL:")
@@ -335,7 +357,7 @@ fn django(text: &str, map: &mut StatusMap) {
             map.set(test.trim().to_owned(), TestOutcome::Failed);
         }
         if line.ends_with(" ... ERROR") {
-            let test = line.split_once(" ... ERROR").map_or(line.as_str(), |(t, _)| t);
+            let test = line.split_once(" ... ERROR").map_or(line.as_ref(), |(t, _)| t);
             map.set(test.to_owned(), TestOutcome::Error);
         }
         if line.starts_with("ERROR:")
@@ -345,13 +367,18 @@ fn django(text: &str, map: &mut StatusMap) {
         }
         // A passing test whose own output came between `...` and `ok`.
         if line.trim_start().starts_with("ok")
-            && let Some(prev) = &prev_test
+            && let Some(prev) = prev_test
         {
-            map.set(prev.clone(), TestOutcome::Passed);
+            map.set(prev.to_owned(), TestOutcome::Passed);
         }
     }
-    // Tests whose `ok` was pushed to the next line by a long message printed meanwhile.
-    for re in DJANGO_INTERRUPTED.iter() {
+    // Tests whose `ok` was pushed to the next line by a long message printed meanwhile (each
+    // regex run only where it can match: the message's start follows ` ... `, which most logs
+    // never print before it).
+    for (re, literal) in DJANGO_INTERRUPTED.iter().zip(DJANGO_INTERRUPTED_AFTER_DOTS) {
+        if !after_dots(text, literal) {
+            continue;
+        }
         for c in re.captures_iter(text) {
             if let Some(name) = c.get(1) {
                 map.set(name.as_str().to_owned(), TestOutcome::Passed);
@@ -362,19 +389,19 @@ fn django(text: &str, map: &mut StatusMap) {
 
 fn seaborn(text: &str, map: &mut StatusMap) {
     for line in text.split('\n') {
-        let parts: Vec<&str> = line.split_whitespace().collect();
+        let mut parts = line.split_whitespace();
         if line.starts_with("FAILED") {
-            if let Some(test) = parts.get(1) {
-                map.set((*test).to_owned(), TestOutcome::Failed);
+            if let Some(test) = parts.nth(1) {
+                map.set(test.to_owned(), TestOutcome::Failed);
             }
         } else if line.contains(" PASSED ") {
-            if let (Some(test), Some(&"PASSED")) = (parts.first(), parts.get(1)) {
-                map.set((*test).to_owned(), TestOutcome::Passed);
+            if let (Some(test), Some("PASSED")) = (parts.next(), parts.next()) {
+                map.set(test.to_owned(), TestOutcome::Passed);
             }
         } else if line.starts_with("PASSED")
-            && let Some(test) = parts.get(1)
+            && let Some(test) = parts.nth(1)
         {
-            map.set((*test).to_owned(), TestOutcome::Passed);
+            map.set(test.to_owned(), TestOutcome::Passed);
         }
     }
 }
@@ -382,10 +409,21 @@ fn seaborn(text: &str, map: &mut StatusMap) {
 static SYMPY_FAILURE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(_*) (.*)\.py:(.*) (_*)").expect("valid regex"));
 
 fn sympy(text: &str, map: &mut StatusMap) {
-    // A failure's traceback header: `____ sympy/core/tests/test_x.py:test_y ____`.
-    for c in SYMPY_FAILURE.captures_iter(text) {
-        let (file, test) = (c.get(2).map_or("", |m| m.as_str()), c.get(3).map_or("", |m| m.as_str()));
-        map.set(format!("{file}.py:{test}"), TestOutcome::Failed);
+    // A failure's traceback header: `____ sympy/core/tests/test_x.py:test_y ____`. A match of
+    // [`SYMPY_FAILURE`] holds `.py:` and no newline, so it is looked for only in the lines
+    // holding `.py:`, in order: the same matches as over the whole text.
+    let mut next_line = 0;
+    for at in memchr::memmem::find_iter(text.as_bytes(), b".py:") {
+        if at < next_line {
+            continue;
+        }
+        let start = memchr::memrchr(b'\n', text.as_bytes().get(..at).unwrap_or_default()).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', text.as_bytes().get(at..).unwrap_or_default()).map_or(text.len(), |i| at + i);
+        next_line = end;
+        for c in SYMPY_FAILURE.captures_iter(text.get(start..end).unwrap_or_default()) {
+            let (file, test) = (c.get(2).map_or("", |m| m.as_str()), c.get(3).map_or("", |m| m.as_str()));
+            map.set(format!("{file}.py:{test}"), TestOutcome::Failed);
+        }
     }
     for line in text.split('\n') {
         let line = line.trim();
@@ -407,10 +445,12 @@ fn sympy(text: &str, map: &mut StatusMap) {
 
 fn matplotlib(text: &str, map: &mut StatusMap) {
     for line in text.split('\n') {
-        let mut line = line.replace("MouseButton.LEFT", "1").replace("MouseButton.RIGHT", "3");
+        // Whether a line starts with a status is the same before the replacements (no status
+        // word holds an `M`, and they put a digit first).
         if !STATUS_WORDS.iter().any(|s| line.starts_with(s)) {
             continue;
         }
+        let mut line = line.replace("MouseButton.LEFT", "1").replace("MouseButton.RIGHT", "3");
         if line.starts_with("FAILED") {
             line = line.replace(" - ", " ");
         }
@@ -427,7 +467,167 @@ fn matplotlib(text: &str, map: &mut StatusMap) {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// `pytest_line` as it was, each regex run on every line: the oracle of the checks before
+    /// them.
+    fn pytest_line_by_regex(line: &str) -> Option<(String, TestOutcome)> {
+        if let Some(c) = STATUS_FIRST.captures(line) {
+            let outcome = status(c.get(1)?.as_str())?;
+            let name = if outcome == TestOutcome::Failed {
+                line.replace(" - ", " ").split_whitespace().nth(1)?.to_owned()
+            } else {
+                c.get(2)?.as_str().to_owned()
+            };
+            if outcome == TestOutcome::Skipped && SKIP_COUNT.is_match(&name) {
+                return None;
+            }
+            return Some((name, outcome));
+        }
+        let c = TEST_FIRST.captures(line)?;
+        Some((c.get(1)?.as_str().to_owned(), status(c.get(2)?.as_str())?))
+    }
+
+    /// The status map as it was: a list and a search.
+    fn status_map_oracle(sets: &[(String, TestOutcome)]) -> Vec<TestResult> {
+        let mut out: Vec<TestResult> = Vec::new();
+        for (name, outcome) in sets {
+            match out.iter_mut().find(|r| &r.name == name) {
+                Some(r) => r.outcome = *outcome,
+                None => out.push(TestResult { name: name.clone(), outcome: *outcome }),
+            }
+        }
+        out
+    }
+
+    const LINE_FRAGMENTS: &[&str] = &[
+        "PASSED",
+        "FAILED",
+        "SKIPPED",
+        "ERROR",
+        "XFAIL",
+        "XPASS",
+        "PASSED:",
+        "test_a",
+        "t.py::test_b[/x/y.txt]",
+        " ",
+        " ",
+        "\t",
+        "\r",
+        "\u{a0}",
+        "\u{2003}",
+        "\u{85}",
+        " - ",
+        "-",
+        "[1]",
+        "[32m",
+        "\u{1b}",
+        "\u{1}",
+        "[",
+        "m",
+        "é",
+        "ok",
+        "...",
+        " ... ",
+        ".py:",
+        "_",
+        "____",
+        " F",
+        " E",
+        "MouseButton.LEFT",
+        "MouseButton.RIGHT",
+        "Testing against Django installed in ",
+        "Internal Server Error: /",
+        "System check identified no issues (0 silenced)",
+        " silenced).",
+        "/",
+        "\n",
+        "\nok",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn pytest_lines_read_as_by_the_regexes_alone(
+            parts in prop::collection::vec(prop::sample::select(LINE_FRAGMENTS), 0..12)
+        ) {
+            let line = parts.concat().replace('\n', " ");
+            prop_assert_eq!(pytest_line(&line), pytest_line_by_regex(&line));
+            let cleaned: String =
+                COLOUR.replace_all(&line, "").chars().filter(|c| !matches!(*c as u32, 1..=31)).collect();
+            prop_assert_eq!(strip_escapes(&line), cleaned);
+            // What matplotlib checks before its replacements.
+            let replaced = line.replace("MouseButton.LEFT", "1").replace("MouseButton.RIGHT", "3");
+            prop_assert_eq!(
+                STATUS_WORDS.iter().any(|s| line.starts_with(s)),
+                STATUS_WORDS.iter().any(|s| replaced.starts_with(s))
+            );
+        }
+
+        #[test]
+        fn sympy_failure_headers_are_found_line_by_line_as_in_the_whole_text(
+            parts in prop::collection::vec(prop::sample::select(LINE_FRAGMENTS), 0..40)
+        ) {
+            let text = parts.concat();
+            let mut whole = StatusMap::default();
+            for c in SYMPY_FAILURE.captures_iter(&text) {
+                let (file, test) = (c.get(2).map_or("", |m| m.as_str()), c.get(3).map_or("", |m| m.as_str()));
+                whole.set(format!("{file}.py:{test}"), TestOutcome::Failed);
+            }
+            // Only the headers: no line of these fragments starts with `test_`.
+            let text = text.replace("test_", "tst_");
+            let mut by_line = StatusMap::default();
+            sympy(&text, &mut by_line);
+            let whole = whole.into_results();
+            let whole: Vec<_> = whole.into_iter().map(|r| TestResult { name: r.name.replace("test_", "tst_"), ..r }).collect();
+            prop_assert_eq!(by_line.into_results(), whole);
+        }
+
+        #[test]
+        fn django_interrupted_regexes_match_only_after_dots(
+            parts in prop::collection::vec(prop::sample::select(LINE_FRAGMENTS), 0..40)
+        ) {
+            let text = parts.concat();
+            for (re, literal) in DJANGO_INTERRUPTED.iter().zip(DJANGO_INTERRUPTED_AFTER_DOTS) {
+                if re.is_match(&text) {
+                    prop_assert!(after_dots(&text, literal), "{:?} matches {:?}", re.as_str(), text);
+                }
+            }
+        }
+
+        #[test]
+        fn the_status_map_keeps_first_order_and_last_status(
+            sets in prop::collection::vec((0..8u8, 0..5usize), 0..40)
+        ) {
+            let outcomes =
+                [TestOutcome::Passed, TestOutcome::Failed, TestOutcome::Skipped, TestOutcome::Error, TestOutcome::Xfailed];
+            let sets: Vec<(String, TestOutcome)> =
+                sets.into_iter().map(|(n, o)| (format!("t{n}"), outcomes[o])).collect();
+            let mut map = StatusMap::default();
+            for (name, outcome) in &sets {
+                map.set(name.clone(), *outcome);
+            }
+            prop_assert_eq!(map.into_results(), status_map_oracle(&sets));
+        }
+    }
+
+    #[test]
+    fn django_interrupted_tests_still_pass() {
+        for (text, name) in [
+            ("test_a (m.T) ... Testing against Django installed in '/x' (0 silenced).\nok", "test_a (m.T)"),
+            ("test_b (m.T)\t...\u{3000}Internal Server Error: /a/\nok", "test_b (m.T)"),
+            ("x\n...\nSystem check identified no issues (0 silenced)\nok", "x"),
+        ] {
+            assert_eq!(
+                outcomes(LogParser::Django, text).last(),
+                Some(&(name.to_owned(), TestOutcome::Passed)),
+                "{text:?}"
+            );
+        }
+    }
 
     fn outcomes(parser: LogParser, text: &str) -> Vec<(String, TestOutcome)> {
         parser.parse(text).into_iter().map(|r| (r.name, r.outcome)).collect()
