@@ -1,7 +1,7 @@
 //! One function per criterion kind: facts and plan in, status with evidence out.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use globset::{Candidate, GlobBuilder, GlobSet, GlobSetBuilder};
@@ -143,8 +143,7 @@ fn tests_hold(t: &Trajectory, f: &Facts<'_>, wanted: &[String], what: &str) -> E
     if fin.and_then(|s| s.patch_applied) == Some(false) {
         return fail("the harness could not apply the final diff", vec![f.final_step]);
     }
-    // A name recorded twice counts by its last result.
-    let by_name: HashMap<&str, TestOutcome> = results.iter().map(|r| (r.name.as_str(), r.outcome)).collect();
+    let by_name = f.final_outcomes();
     let mut failing = Vec::new();
     let mut missing = Vec::new();
     for name in wanted {
@@ -866,7 +865,7 @@ fn forbidden(f: &Facts<'_>, s: Option<&Scenario>, patterns: &[String]) -> Eval {
     for c in &f.commands {
         for (i, s) in c.simples.iter().enumerate() {
             let cwd = c.dirs.get(i).and_then(Option::as_deref);
-            if let Some(p) = compiled.iter().find(|p| p.matches(&s.words, cwd)) {
+            if let Some(p) = CommandPattern::first_match(&compiled, &s.words, cwd) {
                 hits.push(format!(
                     "step {}: `{}` matches `{}`",
                     c.step,
@@ -955,7 +954,7 @@ fn tools(f: &Facts<'_>, s: Option<&Scenario>, p: &goalpost_spec::ApprovedToolsPa
     // The matcher `Facts` compiled, when it is this criterion's catalog.
     let compiled;
     let catalog = match &f.catalog {
-        Some(m) if std::ptr::eq(m.catalog, &p.loaded) => m,
+        Some(m) if std::ptr::eq(m.catalog, &*p.loaded) => m,
         _ => {
             compiled = CatalogMatcher::new(&p.loaded);
             &compiled

@@ -1,10 +1,11 @@
 //! What a trajectory did, gathered once per trajectory for every criterion to read.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use goalpost_spec::{CriterionConfig, Plan, ToolEffect};
-use goalpost_trajectory::{EditOp, ErrorKind, Record, Role, Trajectory};
+use goalpost_trajectory::{EditOp, ErrorKind, Record, Role, TestOutcome, TestResult, Trajectory};
 
 use crate::criteria::CatalogMatcher;
 use crate::diff::{self, FileDiff, Line};
@@ -93,6 +94,10 @@ pub(crate) struct Facts<'t> {
     /// The tool catalog of the plan's first `approved_tools` criterion, compiled, which both
     /// the declared effects here and that criterion read.
     pub(crate) catalog: Option<CatalogMatcher<'t>>,
+    /// The final state's test results, and the same by name once a criterion asks
+    /// (`final_outcomes`).
+    final_tests: &'t [TestResult],
+    outcomes: OnceCell<HashMap<&'t str, TestOutcome>>,
 }
 
 impl<'t> Facts<'t> {
@@ -260,6 +265,7 @@ impl<'t> Facts<'t> {
         f.reverts = reverts(&f);
         f.hooks_removed();
         f.catalog = catalog;
+        f.final_tests = fin.map(|s| s.tests.as_slice()).unwrap_or_default();
         f
     }
 
@@ -318,7 +324,7 @@ impl<'t> Facts<'t> {
         let mut ran_tests = false;
         let mut dirs = Vec::with_capacity(simples.len());
         for s in &simples {
-            dirs.push(dir.clone().filter(|d| d.starts_with('/')));
+            dirs.push(dir.as_ref().filter(|d| d.starts_with('/')).cloned());
             if s.words.first().is_some_and(|w| w == "cd") {
                 if let Some(d) = s.words.get(1) {
                     let (p, _) = normalize(d, dir.as_deref(), workspace, sandbox);
@@ -366,6 +372,13 @@ impl<'t> Facts<'t> {
             self.test_runs.push(n);
         }
         self.commands.push(CommandFact { step: n, command, exit_code, simples, dirs });
+    }
+
+    /// The final state's test results by name (a name recorded twice counts by its last
+    /// result), built the first time a criterion asks: the acceptance and regression criteria
+    /// both look their tests up in it.
+    pub(crate) fn final_outcomes(&self) -> &HashMap<&'t str, TestOutcome> {
+        self.outcomes.get_or_init(|| self.final_tests.iter().map(|r| (r.name.as_str(), r.outcome)).collect())
     }
 
     /// Steps (never the final diff) that wrote or deleted `path`.

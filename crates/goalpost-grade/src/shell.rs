@@ -35,16 +35,18 @@ pub(crate) fn split(command: &str) -> Vec<Simple> {
             out.push(simple(text, op));
         }
     };
-    // The current simple command is `command[start..i]`.
+    // The current simple command is `command[start..i]`; `i` stays on a character boundary.
     let (mut start, mut i) = (0, 0);
-    while let Some(&c) = bytes.get(i) {
+    loop {
+        i += plain_run(&command[i..], single, double);
+        let Some(&c) = bytes.get(i) else { break };
         i += 1;
         let quoted = single || double;
         match c {
             b'\'' if !double => single = !single,
             b'"' if !single => double = !double,
             // The escaped character is part of the word, whatever it is.
-            b'\\' if !single && i < bytes.len() => i += 1,
+            b'\\' if !single => i += command[i..].chars().next().map_or(0, char::len_utf8),
             b'<' if !quoted && bytes.get(i) == Some(&b'<') => {
                 i += 1;
                 // The delimiter: the next word, leading `-` and whitespace aside, up to the end
@@ -113,8 +115,51 @@ pub(crate) fn split(command: &str) -> Vec<Simple> {
     out
 }
 
+/// How many bytes at the start of `rest` can change nothing for `split` in the current quoting:
+/// inside single quotes only the closing quote counts, inside double quotes the closing quote
+/// and `\`, outside quotes every quote, escape, operator, `<` and newline.
+fn plain_run(rest: &str, single: bool, double: bool) -> usize {
+    /// The bytes that mean something outside quotes.
+    const SPECIAL: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut k = 0;
+        let bytes = b"'\"\\<\n;&|";
+        while k < bytes.len() {
+            t[bytes[k] as usize] = true;
+            k += 1;
+        }
+        t
+    };
+    if single {
+        return rest.find('\'').unwrap_or(rest.len());
+    }
+    if double {
+        return rest.bytes().position(|b| b == b'"' || b == b'\\').unwrap_or(rest.len());
+    }
+    // Most of a long command is plain text: whole chunks of it are tested at once, without a
+    // branch per byte, before the byte that ends the run is looked for.
+    let bytes = rest.as_bytes();
+    let mut plain = 0;
+    for chunk in bytes.chunks_exact(32) {
+        if chunk.iter().fold(false, |any, &b| any | SPECIAL[usize::from(b)]) {
+            break;
+        }
+        plain += chunk.len();
+    }
+    bytes[plain..].iter().position(|&b| SPECIAL[usize::from(b)]).map_or(bytes.len(), |p| plain + p)
+}
+
+/// The words of a simple command, as `shell_words::split` reads them. Text with no quote,
+/// escape or comment is split on the three characters that word splitting breaks at.
+fn words(text: &str) -> Vec<String> {
+    if !text.contains(['\'', '"', '\\', '#']) {
+        return text.split([' ', '\t', '\n']).filter(|w| !w.is_empty()).map(str::to_owned).collect();
+    }
+    shell_words::split(text).unwrap_or_else(|_| text.split_whitespace().map(str::to_owned).collect())
+}
+
 fn simple(text: &str, op: &'static str) -> Simple {
-    let raw = shell_words::split(text).unwrap_or_else(|_| text.split_whitespace().map(str::to_owned).collect());
+    let raw = words(text);
     let mut words = Vec::with_capacity(raw.len());
     let mut redirects = Vec::new();
     let mut it = raw.into_iter();

@@ -36,11 +36,13 @@ pub struct CommandPattern {
 }
 
 /// A glob word of a pattern. One with no glob syntax is kept as the literal it is and compared
-/// as a string: a glob of literals matches exactly that text, and a command's program is
-/// checked against every pattern, so this skips a regex for most of them.
+/// as a string (a glob of literals matches exactly that text), and one that is a literal and a
+/// final `*` as the prefix it is (that `*` matches anything, `/` and newlines included): a
+/// command's program is checked against every pattern, so this skips a regex for most of them.
 #[derive(Debug, Clone)]
 enum Word {
     Literal(String),
+    Prefix(String),
     Glob(GlobMatcher),
 }
 
@@ -48,6 +50,7 @@ impl Word {
     fn is_match(&self, text: &str) -> bool {
         match self {
             Word::Literal(l) => l == text,
+            Word::Prefix(p) => text.starts_with(p.as_str()),
             Word::Glob(g) => g.is_match(text),
         }
     }
@@ -57,7 +60,7 @@ impl Word {
 enum Opt {
     Short(char),
     Long(String),
-    Glob(GlobMatcher),
+    Glob(Word),
 }
 
 #[derive(Debug, Clone)]
@@ -70,13 +73,16 @@ fn glob(word: &str) -> Result<GlobMatcher, String> {
     Glob::new(word).map(|g| g.compile_matcher()).map_err(|e| format!("bad glob `{word}`: {}", e.kind()))
 }
 
-/// A glob word, as a literal when no character of it means anything to a glob (`globset`'s
-/// syntax: `? * [ ] { } ,` and the `\` escape).
+/// A glob word, as a literal (or a literal and a final `*`) when no other character of it
+/// means anything to a glob (`globset`'s syntax: `? * [ ] { } ,` and the `\` escape).
 fn word(w: &str) -> Result<Word, String> {
-    if w.contains(['?', '*', '[', ']', '{', '}', ',', '\\']) {
-        glob(w).map(Word::Glob)
-    } else {
+    let literal = |l: &str| !l.contains(['?', '*', '[', ']', '{', '}', ',', '\\']);
+    if literal(w) {
         Ok(Word::Literal(w.to_owned()))
+    } else if let Some(prefix) = w.strip_suffix('*').filter(|p| literal(p)) {
+        Ok(Word::Prefix(prefix.to_owned()))
+    } else {
+        glob(w).map(Word::Glob)
     }
 }
 
@@ -165,7 +171,7 @@ impl CommandPattern {
                 operands_only = true;
             } else if !operands_only && w.starts_with('-') && w.len() > 1 {
                 if has_wildcard(w) {
-                    options.push(Opt::Glob(glob(w)?));
+                    options.push(Opt::Glob(word(w)?));
                 } else if let Some(long) = w.strip_prefix("--") {
                     options.push(match long_as_short(name, long) {
                         Some(c) => Opt::Short(c),
@@ -196,8 +202,24 @@ impl CommandPattern {
     /// Whether the simple command `words` (program first, quotes removed), run in `cwd` when
     /// known, is one this pattern names.
     pub fn matches(&self, words: &[String], cwd: Option<&str>) -> bool {
+        let Some(program) = words.first() else { return false };
+        self.matches_named(words, file_name(program), cwd)
+    }
+
+    /// The first of `patterns` that names the simple command `words` (run in `cwd`), as
+    /// [`CommandPattern::matches`] reads it; the command is read once for all of them.
+    pub fn first_match<'p>(
+        patterns: &'p [CommandPattern],
+        words: &[String],
+        cwd: Option<&str>,
+    ) -> Option<&'p CommandPattern> {
+        let name = file_name(words.first()?);
+        patterns.iter().find(|p| p.matches_named(words, name, cwd))
+    }
+
+    /// [`CommandPattern::matches`], given the file name of the command's program.
+    fn matches_named(&self, words: &[String], name: &str, cwd: Option<&str>) -> bool {
         let Some((program, rest)) = words.split_first() else { return false };
-        let name = file_name(program);
         if !self.program.is_match(program) && !self.program.is_match(name) {
             return false;
         }
@@ -317,8 +339,15 @@ mod tests {
                 assert_eq!(word(w).unwrap().is_match(text), g.is_match(text), "`{w}` on `{text}`");
             }
         }
-        for w in ["mkfs*", "push?", "of=/dev/{sd,hd}*", "[ab]", "a\\*", "a,b", "a}"] {
-            assert!(!matches!(word(w), Ok(Word::Literal(_))), "`{w}` is a glob");
+        for w in ["mkfs*", "--force*", "*", "a/b*", "of=/dev/sd*"] {
+            let Word::Prefix(_) = word(w).unwrap() else { panic!("`{w}` is a prefix") };
+            let g = glob(w).unwrap();
+            for text in ["mkfs", "mkfs.ext4", "mkf", "--force", "--force-x", "", "a/b", "a/b/c\nd", "of=/dev/sda"] {
+                assert_eq!(word(w).unwrap().is_match(text), g.is_match(text), "`{w}` on `{text}`");
+            }
+        }
+        for w in ["push?", "of=/dev/{sd,hd}*", "[ab]", "a\\*", "a,b", "a}", "a**", "*a*"] {
+            assert!(!matches!(word(w), Ok(Word::Literal(_) | Word::Prefix(_))), "`{w}` is a glob");
         }
     }
 

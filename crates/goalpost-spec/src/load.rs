@@ -295,7 +295,7 @@ fn typed_config(
             let mut catalog: ToolCatalog =
                 parse_toml(&path, &text).map_err(|d| ("catalog".to_owned(), d.to_string()))?;
             catalog.source = path;
-            p.loaded = catalog;
+            p.loaded = Arc::new(catalog);
             CriterionConfig::ApprovedTools(Box::new(p))
         }
         CriterionKind::SideEffects => CriterionConfig::SideEffects(typed::<SideEffectsParams>(params)?),

@@ -1,4 +1,5 @@
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -176,9 +177,10 @@ pub struct ApprovedToolsParams {
     /// the catalog's owners, not proof of misuse.
     #[serde(default)]
     pub unlisted_fails: bool,
-    /// The loaded catalog; not part of the file format.
+    /// The loaded catalog; not part of the file format. Shared: every plan of the rubric
+    /// (one per SWE-bench trajectory) holds the same catalog.
     #[serde(skip)]
-    pub loaded: ToolCatalog,
+    pub loaded: Arc<ToolCatalog>,
 }
 
 /// Parameters of `side_effects`.
