@@ -262,3 +262,45 @@ fn a_swebench_run_and_the_fixtures_are_discovered_as_before() {
     let json = serde_json::to_value(&a).unwrap();
     assert!(json["inputs"][0]["format"].is_string(), "{}", json["inputs"][0]);
 }
+
+/// A canonical file is told by the mark on its header line whether the line is short (the
+/// first 4 KiB decide) or long (the mark past 4 KiB: the whole 64 KiB head decides), and a
+/// file of another format beside them keeps its format.
+#[test]
+fn canonical_files_are_told_apart_by_their_head_however_long_the_header_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = fs_err::read_to_string(root().join("examples/trajectories/release-notes--good.jsonl")).unwrap();
+    fs_err::write(tmp.path().join("short.jsonl"), &good).unwrap();
+    // The same trajectory with 10 KB of agent name before the format on its header line.
+    let (header, rest) = good.split_once('\n').unwrap();
+    let mut h: serde_json::Map<String, serde_json::Value> = serde_json::from_str(header).unwrap();
+    let format = h.remove("format").unwrap();
+    let mut long = serde_json::Map::new();
+    long.insert("type".into(), h.remove("type").unwrap());
+    long.insert("agent".into(), "a".repeat(10_000).into());
+    long.insert("format".into(), format);
+    long.extend(h.into_iter().filter(|(k, _)| k != "agent"));
+    fs_err::write(tmp.path().join("long.jsonl"), format!("{}\n{rest}", serde_json::Value::Object(long))).unwrap();
+    copy("fixtures/formats/codex/hand_codex-0.120.0.jsonl", &tmp.path().join("codex.jsonl"));
+    let d = discover_guarded(vec![tmp.path().to_owned()]);
+    assert!(d.errors.is_empty(), "{:?}", d.errors);
+    let kinds: Vec<(String, &str)> = d
+        .inputs
+        .iter()
+        .map(|i| (i.path.file_name().unwrap().to_string_lossy().into_owned(), i.kind.format_name()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("codex.jsonl".to_owned(), "codex-rollout"),
+            ("long.jsonl".to_owned(), goalpost_trajectory::FORMAT_NAME),
+            ("short.jsonl".to_owned(), goalpost_trajectory::FORMAT_NAME)
+        ]
+    );
+    // Both canonical files read to the same trajectory (the long one's agent aside).
+    for i in &d.inputs[1..] {
+        let t: Vec<_> = i.read(goalpost_trajectory::Limits::default()).collect();
+        assert_eq!(t.len(), 1);
+        assert!(t[0].is_ok(), "{:?}", t[0]);
+    }
+}

@@ -172,8 +172,11 @@ pub(crate) const fn named(name: &str) -> &'static Format {
 
 /// Whether a file is canonical JSON Lines (detected before every external format).
 pub(crate) fn sniff_canonical(peek: &Peek<'_>) -> bool {
-    peek.head.contains("\"goalpost-trajectory/")
+    peek.head.contains(CANONICAL_MARK)
 }
+
+/// What marks a canonical file's head (discovery first looks for it in a file's first 4 KiB).
+pub(crate) const CANONICAL_MARK: &str = "\"goalpost-trajectory/";
 
 /// Whether a file is a mini-swe-agent `*.traj.json` (detected right after canonical).
 pub(crate) fn sniff_mini_swe_agent(peek: &Peek<'_>) -> bool {
