@@ -18,7 +18,7 @@
 //! submission), the base commit.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -181,7 +181,7 @@ fn apply_test_log(t: &mut Trajectory, report: Option<&Report>, log_path: &Path, 
 /// it passed or failed as expected (xfail), a PASS_TO_PASS test also when it was skipped, and a
 /// test the log does not mention fails.
 pub fn log_disagreements(report: &Report, tests: &[TestResult]) -> Vec<String> {
-    let by_name: BTreeMap<&str, TestOutcome> = tests.iter().map(|r| (r.name.as_str(), r.outcome)).collect();
+    let by_name: HashMap<&str, TestOutcome> = tests.iter().map(|r| (r.name.as_str(), r.outcome)).collect();
     let mut differ = Vec::new();
     for (key, skipped_ok) in [("FAIL_TO_PASS", false), ("PASS_TO_PASS", true)] {
         let Some(lists) = report.lists(key) else { continue };
@@ -253,13 +253,13 @@ impl Report {
         let mut seen = BTreeMap::new();
         for lists in self.tests_status.values() {
             for name in &lists.success {
-                seen.entry(name.clone()).or_insert(TestOutcome::Passed);
+                seen.entry(name.as_str()).or_insert(TestOutcome::Passed);
             }
             for name in &lists.failure {
-                seen.insert(name.clone(), TestOutcome::Failed);
+                seen.insert(name.as_str(), TestOutcome::Failed);
             }
         }
-        seen.into_iter().map(|(name, outcome)| TestResult { name, outcome }).collect()
+        seen.into_iter().map(|(name, outcome)| TestResult { name: name.to_owned(), outcome }).collect()
     }
 }
 
@@ -271,11 +271,16 @@ pub fn read_report(path: &Path, instance_id: &str) -> Result<Report, IngestError
 /// [`read_report`] of bytes already read.
 fn report_from(path: &Path, bytes: &[u8], instance_id: &str) -> Result<Report, IngestError> {
     let text = std::str::from_utf8(bytes).map_err(|e| IngestError::new(path, None, e.to_string()))?;
-    let value: serde_json::Value = parse_json(path, text)?;
-    let inner = match value.get(instance_id) {
-        Some(v) if value.get("tests_status").is_none() => v.clone(),
-        _ => value,
+    let mut value: serde_json::Value = parse_json(path, text)?;
+    let wrapped = value.get(instance_id).is_some() && value.get("tests_status").is_none();
+    let inner = match value.as_object_mut().filter(|_| wrapped).and_then(|o| o.remove(instance_id)) {
+        Some(inner) => inner,
+        None => value,
     };
+    // As in `parse_json`: the field's path is tracked only to name it in an error.
+    if let Ok(report) = Report::deserialize(&inner) {
+        return Ok(report);
+    }
     serde_path_to_error::deserialize(inner).map_err(|e| {
         let field = e.path().to_string();
         IngestError::new(path, None, e.into_inner().to_string()).with_field(field)
@@ -1191,6 +1196,10 @@ mod tests {
         "\r",
         "\u{a0}",
         "\u{2003}",
+        "\u{1680}",
+        "\u{180e}",
+        "\u{200b}",
+        "\u{feff}",
         "\u{85}",
         "\u{2028}",
         "\u{3000}",

@@ -175,10 +175,11 @@ pub fn parse_instance_log(instance_id: &str, log: &str) -> Result<TestLog, TestL
 
 /// Parses a whole `test_output.txt` with a given parser.
 pub fn parse_with(parser: LogParser, log: &str) -> Result<TestLog, TestLogError> {
-    if let Some(code) = HARNESS_FAILURES.iter().find(|c| log.contains(*c)) {
+    let contains = |needle: &str| memchr::memmem::find(log.as_bytes(), needle.as_bytes()).is_some();
+    if let Some(code) = HARNESS_FAILURES.iter().find(|c| contains(c)) {
         return Err(TestLogError::HarnessFailure(code));
     }
-    let tests = if log.contains(START_TEST_OUTPUT) && log.contains(END_TEST_OUTPUT) {
+    let tests = if contains(START_TEST_OUTPUT) && contains(END_TEST_OUTPUT) {
         // `content.split(START)[1].split(END)[0]`: up to the next start marker, then up to
         // the first end marker.
         let section = log.split(START_TEST_OUTPUT).nth(1).unwrap_or_default();
@@ -234,43 +235,55 @@ fn status(word: &str) -> Option<TestOutcome> {
 
 const STATUS_WORDS: [&str; 5] = ["FAILED", "PASSED", "SKIPPED", "ERROR", "XFAIL"];
 
-static STATUS_FIRST: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(FAILED|PASSED|SKIPPED|ERROR|XFAIL)\s+(\S+)").expect("valid regex"));
-static TEST_FIRST: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(\S+)\s+(FAILED|PASSED|SKIPPED|ERROR|XFAIL)(?:\s|$)").expect("valid regex"));
 static SKIP_COUNT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\[\d+\]").expect("valid regex"));
 static COLOUR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[(\d+)m").expect("valid regex"));
 
 /// `_parse_pytest_result_line`: `STATUS test …` (a `FAILED` line's ` - reason` dropped) or
 /// `test STATUS …`; a `SKIPPED [n] file:line: reason` summary names no test.
-///
-/// Each regex runs only on a line that passes a check it implies (most lines of a log pass
-/// neither): [`STATUS_FIRST`] matches only a line that starts with a status, and
-/// [`TEST_FIRST`] only one whose first word and the whitespace after it are followed by a
-/// status (its `\S+` and `\s+` can only take the whole first word and the whole run after it).
 fn pytest_line(line: &str) -> Option<(String, TestOutcome)> {
-    let starts_with_status = |s: &str| STATUS_WORDS.iter().any(|w| s.starts_with(w));
-    if starts_with_status(line)
-        && let Some(c) = STATUS_FIRST.captures(line)
-    {
-        let word = c.get(1)?.as_str();
+    if let Some((word, name)) = status_first(line) {
         let outcome = status(word)?;
         let name = if outcome == TestOutcome::Failed {
             line.replace(" - ", " ").split_whitespace().nth(1)?.to_owned()
         } else {
-            c.get(2)?.as_str().to_owned()
+            name.to_owned()
         };
         if outcome == TestOutcome::Skipped && SKIP_COUNT.is_match(&name) {
             return None;
         }
         return Some((name, outcome));
     }
-    let second = line.trim_start_matches(|c: char| !c.is_whitespace());
-    if second.len() == line.len() || !starts_with_status(second.trim_start()) {
+    let (name, word) = test_first(line)?;
+    Some((name.to_owned(), status(word)?))
+}
+
+/// The status a line starts with and the word after it: what the harness's
+/// `^(FAILED|PASSED|SKIPPED|ERROR|XFAIL)\s+(\S+)` captures (`\s+` can only take the whole
+/// whitespace run, `\S+` the whole word after it).
+fn status_first(line: &str) -> Option<(&str, &str)> {
+    let word = STATUS_WORDS.iter().find(|w| line.starts_with(**w))?;
+    let rest = line.get(word.len()..)?;
+    let after = rest.trim_start();
+    if after.len() == rest.len() {
         return None;
     }
-    let c = TEST_FIRST.captures(line)?;
-    Some((c.get(1)?.as_str().to_owned(), status(c.get(2)?.as_str())?))
+    let name = after.split(char::is_whitespace).next().filter(|n| !n.is_empty())?;
+    Some((word, name))
+}
+
+/// A line's first word and the status after it: what the harness's
+/// `^(\S+)\s+(FAILED|PASSED|SKIPPED|ERROR|XFAIL)(?:\s|$)` captures (`\S+` can only take the
+/// whole first word, `\s+` the whole whitespace run after it).
+fn test_first(line: &str) -> Option<(&str, &str)> {
+    let rest = line.trim_start_matches(|c: char| !c.is_whitespace());
+    let first = line.get(..line.len() - rest.len()).filter(|f| !f.is_empty())?;
+    let after = rest.trim_start();
+    if after.len() == rest.len() {
+        return None;
+    }
+    let word = STATUS_WORDS.iter().find(|w| after.starts_with(**w))?;
+    let tail = after.get(word.len()..)?;
+    (tail.is_empty() || tail.starts_with(char::is_whitespace)).then_some((first, word))
 }
 
 /// `parse_log_pytest_v2`'s clean-up: colour codes (`[32m`) and characters 1–31 removed (a line
@@ -321,16 +334,23 @@ fn after_dots(text: &str, literal: &str) -> bool {
     })
 }
 
+/// ` ... ` and ` ... skipped`, searched for in every line of a Django log.
+static DOTS: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new(" ... "));
+static DOTS_SKIPPED: LazyLock<memchr::memmem::Finder<'static>> =
+    LazyLock::new(|| memchr::memmem::Finder::new(" ... skipped"));
+
 fn django(text: &str, map: &mut StatusMap) {
+    const VERSION: &str = "--version is equivalent to version";
+    let version_anywhere = memchr::memmem::find(text.as_bytes(), VERSION.as_bytes()).is_some();
     let mut prev_test: Option<&str> = None;
     for raw in text.split('\n') {
         let trimmed = raw.trim();
         let mut line = Cow::Borrowed(trimmed);
-        if line.contains("--version is equivalent to version") {
-            map.set("--version is equivalent to version".to_owned(), TestOutcome::Passed);
+        if version_anywhere && line.contains(VERSION) {
+            map.set(VERSION.to_owned(), TestOutcome::Passed);
         }
-        if let Some((before, _)) = trimmed.split_once(" ... ") {
-            prev_test = Some(before);
+        if let Some(at) = DOTS.find(trimmed.as_bytes()) {
+            prev_test = trimmed.get(..at);
         }
         for suffix in [" ... ok", " ... OK", " ...  OK"] {
             if line.ends_with(suffix) {
@@ -344,7 +364,7 @@ fn django(text: &str, map: &mut StatusMap) {
                 break;
             }
         }
-        if let Some((test, _)) = line.split_once(" ... skipped") {
+        if let Some(test) = DOTS_SKIPPED.find(line.as_bytes()).and_then(|at| line.get(..at)) {
             map.set(test.to_owned(), TestOutcome::Skipped);
         }
         if line.ends_with(" ... FAIL") {
@@ -471,8 +491,13 @@ mod tests {
 
     use super::*;
 
-    /// `pytest_line` as it was, each regex run on every line: the oracle of the checks before
-    /// them.
+    /// The harness's regexes, which [`status_first`] and [`test_first`] replaced: their oracles.
+    static STATUS_FIRST: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^(FAILED|PASSED|SKIPPED|ERROR|XFAIL)\s+(\S+)").expect("valid regex"));
+    static TEST_FIRST: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^(\S+)\s+(FAILED|PASSED|SKIPPED|ERROR|XFAIL)(?:\s|$)").expect("valid regex"));
+
+    /// `pytest_line` as it was, with the harness's regexes.
     fn pytest_line_by_regex(line: &str) -> Option<(String, TestOutcome)> {
         if let Some(c) = STATUS_FIRST.captures(line) {
             let outcome = status(c.get(1)?.as_str())?;
@@ -518,6 +543,10 @@ mod tests {
         "\r",
         "\u{a0}",
         "\u{2003}",
+        "\u{1680}",
+        "\u{180e}",
+        "\u{200b}",
+        "\u{feff}",
         "\u{85}",
         " - ",
         "-",
