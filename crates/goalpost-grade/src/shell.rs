@@ -80,7 +80,7 @@ pub(crate) fn split(command: &str) -> Vec<Simple> {
                         };
                         let line = &command[i..i + len];
                         i += len + 1;
-                        if line.trim() == d {
+                        if ends_heredoc(line, &d) {
                             break;
                         }
                     }
@@ -113,6 +113,17 @@ pub(crate) fn split(command: &str) -> Vec<Simple> {
         last.next_op = "";
     }
     out
+}
+
+/// Whether `line` ends a heredoc delimited by `d` (`line.trim() == d`; `d` holds no
+/// whitespace). Trimming ASCII whitespace gives the same answer without decoding the line,
+/// unless what is left starts or ends with a character that may be other whitespace.
+fn ends_heredoc(line: &str, d: &str) -> bool {
+    let t = line.trim_ascii();
+    match (t.as_bytes().first(), t.as_bytes().last()) {
+        (Some(&a), Some(&z)) if a.is_ascii() && z.is_ascii() && a != 0x0b && z != 0x0b => t == d,
+        _ => line.trim() == d,
+    }
 }
 
 /// How many bytes at the start of `rest` can change nothing for `split` in the current quoting:
@@ -824,6 +835,10 @@ pub(crate) fn urls(words: &[String]) -> Vec<String> {
     words
         .iter()
         .filter_map(|w| {
+            // Most words have no colon: one byte search spares the substring search.
+            if !w.contains(':') {
+                return None;
+            }
             let i = w.find("://")?;
             // The scheme is the ASCII letters right before `://`; whatever precedes it (a curly
             // quote, an accented letter, CJK) may be several bytes long.
@@ -1007,8 +1022,36 @@ mod tests {
     }
 
     #[test]
+    fn a_heredoc_ends_where_its_trimmed_line_is_the_delimiter() {
+        for line in [
+            "EOF",
+            "  EOF\t",
+            "EOF\r",
+            "\u{b}EOF",
+            "EOF\u{b}",
+            "\u{a0}EOF",
+            "EOF\u{2003}",
+            "\u{85}EOF\u{85}",
+            "EOFx",
+            "xEOF",
+            "E OF",
+            "",
+            "   ",
+            "\u{a0}",
+            "é",
+            "EOF é",
+            "\u{c}EOF\u{c}",
+            "\u{1f}EOF",
+        ] {
+            assert_eq!(ends_heredoc(line, "EOF"), line.trim() == "EOF", "{line:?}");
+        }
+    }
+
+    #[test]
     fn splitting_by_bytes_reads_as_the_character_reader_did() {
-        const PIECES: [&str; 44] = [
+        const PIECES: [&str; 46] = [
+            "\u{b}EOF\n",
+            "EOF\u{a0}\n",
             "'",
             "\"",
             "\\",

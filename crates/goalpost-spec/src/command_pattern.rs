@@ -113,17 +113,21 @@ fn long_as_short(program: &str, name: &str) -> Option<char> {
 /// before it away (never above the start), without the leading `/`. Purely lexical: a path from
 /// a trajectory is never resolved against the filesystem.
 pub fn collapse_dots(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
+    // Built in place: a `..` cuts the last segment off what is written so far.
+    let mut out = String::with_capacity(path.len());
     for p in path.split('/') {
         match p {
             "" | "." => {}
-            ".." => {
-                parts.pop();
+            ".." => out.truncate(out.rfind('/').unwrap_or(0)),
+            p => {
+                if !out.is_empty() {
+                    out.push('/');
+                }
+                out.push_str(p);
             }
-            p => parts.push(p),
         }
     }
-    parts.join("/")
+    out
 }
 
 /// A command word as a normalised path: `/…` absolute, `~` or `~/…` in the home directory;
@@ -328,6 +332,32 @@ mod tests {
         assert!(!hit("rm -r /", "rm -rf .", Some("/testbed")));
         assert!(hit("rm -r /etc/**", "rm -rf /etc/ssh", None));
         assert!(!hit("rm -r /etc/**", "rm -rf /etcetera", None));
+    }
+
+    #[test]
+    fn dots_collapse_as_a_list_of_segments_would() {
+        let by_segments = |path: &str| {
+            let mut parts: Vec<&str> = Vec::new();
+            for p in path.split('/') {
+                match p {
+                    "" | "." => {}
+                    ".." => {
+                        parts.pop();
+                    }
+                    p => parts.push(p),
+                }
+            }
+            parts.join("/")
+        };
+        let pieces = ["a", "bé", "..", ".", "", "...", ".x"];
+        let mut paths = vec![String::new()];
+        for _ in 0..5 {
+            paths = paths.iter().flat_map(|p| pieces.iter().map(move |x| format!("{p}/{x}"))).collect();
+            for p in &paths {
+                assert_eq!(collapse_dots(p), by_segments(p), "{p}");
+                assert_eq!(collapse_dots(&p[1..]), by_segments(&p[1..]), "{p}");
+            }
+        }
     }
 
     #[test]
