@@ -93,32 +93,42 @@ impl Reporter for Bar {
 
     fn on_rows(&self, input: usize, rows: &[Row]) {
         let Some(partial) = &self.partial else { return };
+        // Exactly the rows of results.jsonl, so anything that reads results reads a partial
+        // run; made before the file is locked, so threads do not wait on each other's writing.
+        let lines: Vec<String> = rows.iter().map(|r| goalpost_grade::row_line(r.as_ref())).collect();
+        let input = u32::try_from(input).unwrap_or(u32::MAX);
         let mut p = partial.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        for row in rows {
-            if p.failed.is_some() {
-                return;
-            }
-            // Exactly the rows of results.jsonl, so anything that reads results reads a partial
-            // run.
-            let line = goalpost_grade::row_line(row.as_ref());
-            // One write per line, so a kill leaves at most the last line torn.
-            match p.file.write_all(line.as_bytes()) {
-                Ok(()) => {
-                    let placed = Placed {
-                        input: u32::try_from(input).unwrap_or(u32::MAX),
-                        offset: p.pos,
-                        len: u32::try_from(line.len()).unwrap_or(u32::MAX),
-                        error: row.is_err(),
-                    };
-                    p.index.push(placed);
-                    p.pos += line.len() as u64;
+        let place = |p: &mut Partial, line: &str, row: &Row| {
+            let len = u32::try_from(line.len()).unwrap_or(u32::MAX);
+            p.index.push(Placed { input, offset: p.pos, len, error: row.is_err() });
+            p.pos += line.len() as u64;
+        };
+        if goalpost_grade::fault::kill_armed() {
+            // A kill injected after any row: one write per line.
+            for (line, row) in lines.iter().zip(rows) {
+                if p.failed.is_some() {
+                    return;
                 }
-                Err(e) => p.failed = Some(e),
-            }
-            let n = self.written.fetch_add(1, Ordering::Relaxed) + 1;
-            if goalpost_grade::fault::kill_armed() {
+                match p.file.write_all(line.as_bytes()) {
+                    Ok(()) => place(&mut *p, line, row),
+                    Err(e) => p.failed = Some(e),
+                }
+                let n = self.written.fetch_add(1, Ordering::Relaxed) + 1;
                 goalpost_grade::fault::kill_point(&format!("after:{n}"));
             }
+            return;
+        }
+        if p.failed.is_some() {
+            return;
+        }
+        // One write for the batch: a kill leaves whole lines and at most the last one torn.
+        match p.file.write_all(lines.concat().as_bytes()) {
+            Ok(()) => {
+                for (line, row) in lines.iter().zip(rows) {
+                    place(&mut *p, line, row);
+                }
+            }
+            Err(e) => p.failed = Some(e),
         }
     }
 }

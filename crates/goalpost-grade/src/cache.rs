@@ -100,77 +100,32 @@ impl VerdictCache {
         // An entry of ordinary size is read once and checked in memory; a larger one is
         // checked, then read again a batch at a time, so memory never holds a large file's rows.
         let small = file.metadata().is_ok_and(|m| m.len() <= WHOLE_ENTRY_BYTES);
-        let ok = if small {
+        let damaged = if small {
             let mut bytes = Vec::new();
-            std::io::Read::read_to_end(&mut file, &mut bytes).is_ok() && check_entry(&mut bytes.as_slice()) && {
-                self.emit_rows(input, &path, &mut bytes.as_slice(), &mut emit);
-                true
+            if std::io::Read::read_to_end(&mut file, &mut bytes).is_err() || !check_entry(&mut bytes.as_slice()) {
+                let _ = fs_err::remove_file(&path);
+                return false;
             }
+            emit_rows(input, &path, &mut bytes.as_slice(), &mut emit)
         } else {
             let open = || fs_err::File::open(&path).ok().map(|f| std::io::BufReader::with_capacity(1 << 16, f));
             // Entries are replaced by rename, never written in place, so the file opened
             // again is the one checked.
-            open().is_some_and(|mut r| check_entry(&mut r))
-                && open().is_some_and(|mut r| {
-                    self.emit_rows(input, &path, &mut r, &mut emit);
-                    true
-                })
+            if !open().is_some_and(|mut r| check_entry(&mut r)) {
+                let _ = fs_err::remove_file(&path);
+                return false;
+            }
+            let Some(mut r) = open() else { return false };
+            emit_rows(input, &path, &mut r, &mut emit)
         };
-        if !ok {
+        if damaged {
             let _ = fs_err::remove_file(&path);
-            return false;
+        } else {
+            // Recently used: pruning keeps it (set through the handle it was read by).
+            let _ = file.file().set_modified(std::time::SystemTime::now());
         }
         self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         true
-    }
-
-    /// Hands out the rows of a checked entry. A row that does not parse (a damaged disk) stays
-    /// a row: a grader error in its place, never a gap in the counts; the entry is removed.
-    fn emit_rows(&self, input: &Path, path: &Path, r: &mut impl std::io::BufRead, emit: &mut impl FnMut(Rows)) {
-        let mut line = Vec::new();
-        let _ = r.read_until(b'\n', &mut line);
-        let (mut batch, mut damaged) = (Vec::new(), false);
-        loop {
-            line.clear();
-            match r.read_until(b'\n', &mut line) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
-            }
-            if line.starts_with(b"#rows ") {
-                break;
-            }
-            match serde_json::from_slice::<ResultRow>(&line) {
-                Ok(ResultRow::Verdict(v)) => batch.push(Ok(*v)),
-                Ok(ResultRow::Error(e)) => batch.push(Err(e)),
-                Ok(ResultRow::Header { .. }) | Err(_) => {
-                    damaged = true;
-                    batch.push(Err(ErrorRow {
-                        kind: ErrorKind::Grader,
-                        file: input.display().to_string(),
-                        line: None,
-                        field: None,
-                        trajectory: None,
-                        message: format!(
-                            "a row of this input's verdict cache entry `{}` is damaged; it was removed: run again (or with --no-cache)",
-                            path.display()
-                        ),
-                    }));
-                }
-            }
-            if batch.len() == REPLAY_BATCH {
-                emit(std::mem::take(&mut batch));
-            }
-        }
-        emit(batch);
-        if damaged {
-            let _ = fs_err::remove_file(path);
-        } else {
-            // Recently used: pruning keeps it.
-            let _ = fs_err::File::options()
-                .append(true)
-                .open(path)
-                .and_then(|f| f.set_modified(std::time::SystemTime::now()));
-        }
     }
 
     /// The rows of `input`, when the cache has them.
@@ -242,6 +197,47 @@ const REPLAY_BATCH: usize = 256;
 
 /// An entry up to this size is read whole and checked in memory.
 const WHOLE_ENTRY_BYTES: u64 = 8 << 20;
+
+/// Hands out the rows of a checked entry; whether one was damaged. A row that does not parse
+/// (a damaged disk) stays a row: a grader error in its place, never a gap in the counts.
+fn emit_rows(input: &Path, path: &Path, r: &mut impl std::io::BufRead, emit: &mut impl FnMut(Rows)) -> bool {
+    let mut line = Vec::new();
+    let _ = r.read_until(b'\n', &mut line);
+    let (mut batch, mut damaged) = (Vec::new(), false);
+    loop {
+        line.clear();
+        match r.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        if line.starts_with(b"#rows ") {
+            break;
+        }
+        match serde_json::from_slice::<ResultRow>(&line) {
+            Ok(ResultRow::Verdict(v)) => batch.push(Ok(*v)),
+            Ok(ResultRow::Error(e)) => batch.push(Err(e)),
+            Ok(ResultRow::Header { .. }) | Err(_) => {
+                damaged = true;
+                batch.push(Err(ErrorRow {
+                    kind: ErrorKind::Grader,
+                    file: input.display().to_string(),
+                    line: None,
+                    field: None,
+                    trajectory: None,
+                    message: format!(
+                        "a row of this input's verdict cache entry `{}` is damaged; it was removed: run again (or with --no-cache)",
+                        path.display()
+                    ),
+                }));
+            }
+        }
+        if batch.len() == REPLAY_BATCH {
+            emit(std::mem::take(&mut batch));
+        }
+    }
+    emit(batch);
+    damaged
+}
 
 /// Whether an entry is whole: the results header, then rows, then `#rows N` with N the number
 /// of rows, and nothing after it.
@@ -484,6 +480,46 @@ impl FileHashes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_replayed_entry_is_touched_and_a_damaged_row_is_an_error_row_in_its_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let (input, key) = (Path::new("in.jsonl"), "ab".repeat(32));
+        let cache = VerdictCache::open(dir.path(), u64::MAX, [(input.to_owned(), key.clone())]).unwrap();
+        let row = |n: u64| ErrorRow {
+            kind: ErrorKind::Input,
+            file: "in.jsonl".into(),
+            line: Some(n),
+            field: Some("steps".into()),
+            trajectory: None,
+            message: format!("bad line {n} \u{202e}"),
+        };
+        let rows: Rows = (1..=3).map(|n| Err(row(n))).collect();
+        cache.put(input, &rows);
+        let entry = cache.entry(&key);
+        let day_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(86_400);
+        fs_err::File::options().append(true).open(&entry).unwrap().set_modified(day_ago).unwrap();
+        assert_eq!(cache.get(input), Some(rows.clone()));
+        let touched = fs_err::metadata(&entry).unwrap().modified().unwrap();
+        assert!(touched > day_ago + std::time::Duration::from_secs(3600), "a hit is recently used");
+
+        // The second row damaged, the entry still whole: three rows, the second a grader error.
+        let text = fs_err::read_to_string(&entry).unwrap();
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines[2] = "{\"type\":\"error\",\"file\":";
+        fs_err::write(&entry, lines.join("\n") + "\n").unwrap();
+        let got = cache.get(input).unwrap();
+        assert_eq!(got.len(), 3);
+        assert_eq!((&got[0], &got[2]), (&rows[0], &rows[2]));
+        assert!(matches!(&got[1], Err(e) if e.kind == ErrorKind::Grader && e.message.contains("damaged")), "{got:?}");
+        assert!(!entry.exists(), "a damaged entry is removed");
+        // A torn one (its count gone) is a miss.
+        cache.put(input, &rows);
+        let text = fs_err::read_to_string(&entry).unwrap();
+        fs_err::write(&entry, &text[..text.rfind("#rows").unwrap()]).unwrap();
+        assert_eq!(cache.get(input), None);
+        assert!(!entry.exists());
+    }
 
     #[test]
     fn a_remembered_hash_is_used_only_while_the_stamp_is_the_same() {
