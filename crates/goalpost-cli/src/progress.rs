@@ -110,7 +110,7 @@ impl Reporter for Bar {
                     return;
                 }
                 match p.file.write_all(line.as_bytes()) {
-                    Ok(()) => place(&mut *p, line, row),
+                    Ok(()) => place(&mut p, line, row),
                     Err(e) => p.failed = Some(e),
                 }
                 let n = self.written.fetch_add(1, Ordering::Relaxed) + 1;
@@ -125,7 +125,7 @@ impl Reporter for Bar {
         match p.file.write_all(lines.concat().as_bytes()) {
             Ok(()) => {
                 for (line, row) in lines.iter().zip(rows) {
-                    place(&mut *p, line, row);
+                    place(&mut p, line, row);
                 }
             }
             Err(e) => p.failed = Some(e),
