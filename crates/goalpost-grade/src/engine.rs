@@ -465,7 +465,7 @@ fn choose_and_grade(t: &Trajectory, planner: Planner<'_>) -> Result<Verdict, Err
     let plan: Arc<Plan> = match (planner.assigned, known, &t.embedded_scenario) {
         (Some(p), _, _) => Arc::clone(p),
         (None, Some(p), _) => Arc::clone(p),
-        (None, None, Some(embedded)) => match specs.plan_for((**embedded).clone()) {
+        (None, None, Some(embedded)) => match specs.plan_for(Arc::clone(embedded)) {
             Ok(p) => Arc::new(p),
             Err(diags) => {
                 let why: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();

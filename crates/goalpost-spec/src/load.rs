@@ -52,7 +52,7 @@ impl SpecSet {
     /// problems are appended to `diags`.
     pub fn add_scenario(&mut self, scenario: Scenario, text: Option<&str>, diags: &mut Vec<Diagnostic>) -> bool {
         let id = scenario.id.clone();
-        match self.plan_with_text(scenario, text.unwrap_or("")) {
+        match self.plan_with_text(Arc::new(scenario), text.unwrap_or("")) {
             Ok((plan, warnings)) => {
                 diags.extend(warnings);
                 self.plans.insert(id, Arc::new(plan));
@@ -67,11 +67,11 @@ impl SpecSet {
 
     /// Validates and resolves a scenario made in memory (e.g. derived from an external run)
     /// without adding it. A vague or malformed scenario is refused with the reasons.
-    pub fn plan_for(&self, scenario: Scenario) -> Result<Plan, Vec<Diagnostic>> {
-        self.plan_with_text(scenario, "").map(|(p, _)| p)
+    pub fn plan_for(&self, scenario: impl Into<Arc<Scenario>>) -> Result<Plan, Vec<Diagnostic>> {
+        self.plan_with_text(scenario.into(), "").map(|(p, _)| p)
     }
 
-    fn plan_with_text(&self, scenario: Scenario, text: &str) -> Result<(Plan, Vec<Diagnostic>), Vec<Diagnostic>> {
+    fn plan_with_text(&self, scenario: Arc<Scenario>, text: &str) -> Result<(Plan, Vec<Diagnostic>), Vec<Diagnostic>> {
         let mut diags = Vec::new();
         validate_scenario(&scenario, text, &mut diags);
         if diags.iter().any(|d| d.severity >= Severity::Vague) {
@@ -90,7 +90,7 @@ impl SpecSet {
             ]);
         }
         let rubric_id = scenario.rubric.clone();
-        Ok((Plan { scenario: Some(Arc::new(scenario)), rubric_id, criteria }, diags))
+        Ok((Plan { scenario: Some(scenario), rubric_id, criteria }, diags))
     }
 
     /// The plan for trajectories that name no known scenario: the default rubric, with every

@@ -377,7 +377,8 @@ pub struct Trajectory {
     pub bytes: u64,
     pub warnings: Vec<IngestWarning>,
     /// A scenario the source format carries with it (SWE-bench's task and test lists).
-    pub embedded_scenario: Option<Box<goalpost_spec::Scenario>>,
+    /// Shared, so that each grading plans from it without a copy (its test lists are long).
+    pub embedded_scenario: Option<std::sync::Arc<goalpost_spec::Scenario>>,
 }
 
 impl Record {

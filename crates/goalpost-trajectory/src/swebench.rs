@@ -834,7 +834,7 @@ pub fn read_mini_trajectory(path: &Path, report: Option<(&Report, &Path)>) -> Re
         content_hash: blake3::hash(text.as_bytes()).to_hex().to_string(),
         bytes: text.len() as u64,
         warnings,
-        embedded_scenario: scenario.map(Box::new),
+        embedded_scenario: scenario.map(std::sync::Arc::new),
     })
 }
 
