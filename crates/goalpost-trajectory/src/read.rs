@@ -199,6 +199,9 @@ impl LineParts {
     }
 }
 
+static HEADER_WORD: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"header"));
+
 impl Iterator for LineParts {
     type Item = Part;
 
@@ -222,8 +225,13 @@ impl Iterator for LineParts {
             if self.line.len() > limit && self.line.last() != Some(&b'\n') {
                 return self.rest();
             }
-            let starts = memchr::memmem::find(&self.line, b"header").is_some()
-                && matches!(parse_record(&self.line), Ok(Record::Header(_)));
+            // A line whose type comes first (as goalpost writes it) is a header only if that
+            // type says so (a record has one `type`); any other is parsed when it could be.
+            let could = match leading_type(&self.line) {
+                Some(ty) => ty == "header",
+                None => HEADER_WORD.find(&self.line).is_some(),
+            };
+            let starts = could && matches!(parse_record(&self.line), Ok(Record::Header(_)));
             let (line_no, offset) = (self.line_no, self.offset);
             self.line_no += 1;
             self.offset += n as u64;
