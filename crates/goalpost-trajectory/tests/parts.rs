@@ -77,6 +77,17 @@ fn a_file_of_many_trajectories_with_every_kind_of_damage_reads_the_same_by_parts
                 text.push_str(&body);
                 text.push('\n');
             }
+            // A header whose type is its last key: cut there too (the careful path).
+            11 => {
+                let mut h: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_str(&with_id("t11-type-last")).unwrap();
+                let ty = h.remove("type").unwrap();
+                h.insert("type".into(), ty);
+                text.push_str(&body);
+                text.push('\n');
+                text.push_str(&serde_json::Value::Object(h).to_string());
+                text.push('\n');
+            }
             _ => {}
         }
         text.push_str(&body);
@@ -88,7 +99,11 @@ fn a_file_of_many_trajectories_with_every_kind_of_damage_reads_the_same_by_parts
     let path = dir.path().join("many.jsonl");
     fs_err::write(&path, &text).unwrap();
     let n = same(&path, Limits::default());
-    assert!(n > 15, "cut into its trajectories: {n} parts");
+    // The lines before any header, t0..t19, the unknown format's header, the type-last header
+    // and the last one: every line that parses as a header starts a part.
+    assert_eq!(n, 24, "cut at every header");
+    let ids = whole(&path, Limits::default());
+    assert!(ids.iter().any(|t| t.contains("t11-type-last")), "the type-last header starts a trajectory");
     // A line over the limit: the rest of the file from that trajectory is read whole.
     let small = Limits { max_line_bytes: 300, ..Limits::default() };
     same(&path, small);
