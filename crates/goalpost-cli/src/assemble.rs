@@ -7,9 +7,9 @@
 use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::Path;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Result, bail};
 use goalpost_grade::ledger::{Applied, Ledger};
-use goalpost_grade::{CsvWriter, ErrorRow, JsonlWriter, ResultRow, Totals, fault};
+use goalpost_grade::{CsvWriter, ErrorKind, ErrorRow, JsonlWriter, ResultRow, Totals, fault};
 use goalpost_report::table::{ParquetStream, RunMeta};
 
 use crate::progress::Placed;
@@ -28,6 +28,7 @@ pub(crate) struct Assembled {
 pub(crate) fn assemble(
     out: &Path,
     partial: &Path,
+    inputs: &[goalpost_trajectory::Input],
     mut index: Vec<Placed>,
     pre_errors: &[ErrorRow],
     ledger: &Ledger,
@@ -38,23 +39,35 @@ pub(crate) fn assemble(
     let mut file = fs_err::File::open(partial)?;
     let mut buf = Vec::new();
     // The row at `p`; its line as written (by `row_line`: exactly a results.jsonl line) is
-    // left in `buf`.
-    let read = |file: &mut fs_err::File, buf: &mut Vec<u8>, p: &Placed| -> Result<ResultRow> {
+    // left in `buf`. A row that does not read back (it should always: a reader bug) is its
+    // input's grader error, never the end of the run.
+    let read = |file: &mut fs_err::File, buf: &mut Vec<u8>, p: &Placed| -> Result<Result<ResultRow, ErrorRow>> {
         buf.resize(p.len as usize, 0);
         file.seek(SeekFrom::Start(p.offset))?;
         file.read_exact(buf)?;
-        serde_json::from_slice(buf).with_context(|| {
-            format!("`{}` at byte {}: a row this run wrote does not read back", partial.display(), p.offset)
-        })
+        Ok(serde_json::from_slice(buf).map_err(|e| ErrorRow {
+            kind: ErrorKind::Grader,
+            file: inputs.get(p.input as usize).map_or_else(String::new, |i| i.path.display().to_string()),
+            line: None,
+            field: None,
+            trajectory: None,
+            message: format!("a row graded in this run does not read back ({e}): not kept"),
+        }))
     };
     let mut jsonl = JsonlWriter::create(&out.join("results.jsonl"))?;
     let mut csv = CsvWriter::create(&out.join("results.csv"))?;
     let mut parquet = ParquetStream::create(&out.join("results.parquet"), meta)?;
     let mut totals = Totals::default();
     let mut table = TableRows::default();
+    let mut unreadable = Vec::new();
     for p in index.iter().filter(|p| !p.error) {
-        let ResultRow::Verdict(mut v) = read(&mut file, &mut buf, p)? else {
-            bail!("`{}` at byte {}: expected a verdict", partial.display(), p.offset);
+        let mut v = match read(&mut file, &mut buf, p)? {
+            Ok(ResultRow::Verdict(v)) => v,
+            Err(e) => {
+                unreadable.push(e);
+                continue;
+            }
+            Ok(_) => bail!("`{}` at byte {}: expected a verdict", partial.display(), p.offset),
         };
         // Reviewers' decisions are applied last (the same whether the run was resumed or not).
         if ledger.apply(&mut v) == Applied::default() {
@@ -78,14 +91,15 @@ pub(crate) fn assemble(
         parquet.error(e)?;
         Ok(())
     };
-    for e in pre_errors {
-        error(e.clone(), None)?;
+    for e in pre_errors.iter().cloned().chain(unreadable) {
+        error(e, None)?;
     }
     for p in index.iter().filter(|p| p.error) {
-        let ResultRow::Error(e) = read(&mut file, &mut buf, p)? else {
-            bail!("`{}` at byte {}: expected an error row", partial.display(), p.offset);
-        };
-        error(e, Some(&buf))?;
+        match read(&mut file, &mut buf, p)? {
+            Ok(ResultRow::Error(e)) => error(e, Some(&buf))?,
+            Err(e) => error(e, None)?,
+            Ok(_) => bail!("`{}` at byte {}: expected an error row", partial.display(), p.offset),
+        }
     }
     fault::kill_point("results.jsonl");
     jsonl.commit()?;
@@ -94,4 +108,43 @@ pub(crate) fn assemble(
     fault::kill_point("results.parquet");
     parquet.commit()?;
     Ok(Assembled { totals, table })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_that_does_not_read_back_is_its_inputs_error_and_the_rest_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let partial = dir.path().join("results.partial.jsonl");
+        let good = ErrorRow {
+            kind: ErrorKind::Input,
+            file: "b.jsonl".into(),
+            line: Some(2),
+            field: None,
+            trajectory: None,
+            message: "bad".into(),
+        };
+        let good_line = goalpost_grade::row_line(Err(&good));
+        // A verdict row cut short (what a row nested past the reader's limit looks like to it).
+        let broken = "{\"type\":\"verdict\",\"trajectory\":\"t\"\n";
+        fs_err::write(&partial, format!("{broken}{good_line}")).unwrap();
+        let index = vec![
+            Placed { input: 0, offset: 0, len: broken.len() as u32, error: false },
+            Placed { input: 1, offset: broken.len() as u64, len: good_line.len() as u32, error: true },
+        ];
+        let inputs: Vec<goalpost_trajectory::Input> = ["a.jsonl", "b.jsonl"]
+            .map(|p| goalpost_trajectory::Input { path: p.into(), kind: goalpost_trajectory::InputKind::Canonical })
+            .to_vec();
+        let meta = RunMeta { run_id: "r", started_at: "2026-12-04T00:00:00Z" };
+        let done = assemble(dir.path(), &partial, &inputs, index, &[], &Ledger::empty(), meta).unwrap();
+        assert_eq!((done.totals.found, done.totals.graded, done.totals.errored), (2, 0, 2));
+        let jsonl = fs_err::read_to_string(dir.path().join("results.jsonl")).unwrap();
+        let lines: Vec<&str> = jsonl.lines().collect();
+        assert_eq!(lines.len(), 3, "{jsonl}");
+        assert!(lines[1].contains("\"kind\":\"grader\"") && lines[1].contains("a.jsonl"), "{}", lines[1]);
+        assert!(lines[1].contains("does not read back"), "{}", lines[1]);
+        assert_eq!(format!("{}\n", lines[2]), good_line);
+    }
 }

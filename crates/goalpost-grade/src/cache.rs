@@ -106,7 +106,24 @@ impl VerdictCache {
                 let _ = fs_err::remove_file(&path);
                 return false;
             }
-            emit_rows(input, &path, &mut bytes.as_slice(), &mut emit)
+            // Every row parsed before any is handed out: an entry with a row that does not
+            // read back is a miss (graded again), as a torn one is.
+            let mut rows = Vec::new();
+            for line in bytes.split(|&b| b == b'\n').skip(1).filter(|l| !l.is_empty() && !l.starts_with(b"#rows ")) {
+                match serde_json::from_slice::<ResultRow>(line) {
+                    Ok(ResultRow::Verdict(v)) => rows.push(Ok(*v)),
+                    Ok(ResultRow::Error(e)) => rows.push(Err(e)),
+                    Ok(ResultRow::Header { .. }) | Err(_) => {
+                        let _ = fs_err::remove_file(&path);
+                        return false;
+                    }
+                }
+            }
+            let mut rows = rows.into_iter().peekable();
+            while rows.peek().is_some() {
+                emit(rows.by_ref().take(REPLAY_BATCH).collect());
+            }
+            false
         } else {
             let open = || fs_err::File::open(&path).ok().map(|f| std::io::BufReader::with_capacity(1 << 16, f));
             // Entries are replaced by rename, never written in place, so the file opened
@@ -207,7 +224,13 @@ fn emit_rows(input: &Path, path: &Path, r: &mut impl std::io::BufRead, emit: &mu
     loop {
         line.clear();
         match r.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => break,
+            Ok(0) => break,
+            // Rows past a failed read would be lost without a trace: the entry is damaged.
+            Err(_) => {
+                damaged = true;
+                batch.push(Err(damaged_row(input, path)));
+                break;
+            }
             Ok(_) => {}
         }
         if line.starts_with(b"#rows ") {
@@ -218,17 +241,7 @@ fn emit_rows(input: &Path, path: &Path, r: &mut impl std::io::BufRead, emit: &mu
             Ok(ResultRow::Error(e)) => batch.push(Err(e)),
             Ok(ResultRow::Header { .. }) | Err(_) => {
                 damaged = true;
-                batch.push(Err(ErrorRow {
-                    kind: ErrorKind::Grader,
-                    file: input.display().to_string(),
-                    line: None,
-                    field: None,
-                    trajectory: None,
-                    message: format!(
-                        "a row of this input's verdict cache entry `{}` is damaged; it was removed: run again (or with --no-cache)",
-                        path.display()
-                    ),
-                }));
+                batch.push(Err(damaged_row(input, path)));
             }
         }
         if batch.len() == REPLAY_BATCH {
@@ -237,6 +250,21 @@ fn emit_rows(input: &Path, path: &Path, r: &mut impl std::io::BufRead, emit: &mu
     }
     emit(batch);
     damaged
+}
+
+/// The grader error in place of a cached row that could not be read.
+fn damaged_row(input: &Path, path: &Path) -> ErrorRow {
+    ErrorRow {
+        kind: ErrorKind::Grader,
+        file: input.display().to_string(),
+        line: None,
+        field: None,
+        trajectory: None,
+        message: format!(
+            "a row of this input's verdict cache entry `{}` is damaged; it was removed: run again (or with --no-cache)",
+            path.display()
+        ),
+    }
 }
 
 /// Whether an entry is whole: the results header, then rows, then `#rows N` with N the number
@@ -488,7 +516,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_replayed_entry_is_touched_and_a_damaged_row_is_an_error_row_in_its_place() {
+    fn a_replayed_entry_is_touched_and_a_damaged_or_torn_one_is_a_miss() {
         let dir = tempfile::tempdir().unwrap();
         let (input, key) = (Path::new("in.jsonl"), "ab".repeat(32));
         let cache = VerdictCache::open(dir.path(), u64::MAX, [(input.to_owned(), key.clone())]).unwrap();
@@ -509,15 +537,12 @@ mod tests {
         let touched = fs_err::metadata(&entry).unwrap().modified().unwrap();
         assert!(touched > day_ago + std::time::Duration::from_secs(3600), "a hit is recently used");
 
-        // The second row damaged, the entry still whole: three rows, the second a grader error.
+        // The second row damaged, the entry still whole: a miss (graded again), and removed.
         let text = fs_err::read_to_string(&entry).unwrap();
         let mut lines: Vec<&str> = text.lines().collect();
         lines[2] = "{\"type\":\"error\",\"file\":";
         fs_err::write(&entry, lines.join("\n") + "\n").unwrap();
-        let got = cache.get(input).unwrap();
-        assert_eq!(got.len(), 3);
-        assert_eq!((&got[0], &got[2]), (&rows[0], &rows[2]));
-        assert!(matches!(&got[1], Err(e) if e.kind == ErrorKind::Grader && e.message.contains("damaged")), "{got:?}");
+        assert_eq!(cache.get(input), None);
         assert!(!entry.exists(), "a damaged entry is removed");
         // A torn one (its count gone) is a miss.
         cache.put(input, &rows);

@@ -20,10 +20,23 @@ fn lines() -> Vec<String> {
         "{\"type\":\"header\",\"format\":\"goalpost-trajectory/1.0\",\"id\":\"b\\u202e\"}\n{\"type\":\"command\",\"exit_code\":\"x\"}\n",
     )
     .unwrap();
+    // A trial whose reward file nests its value as deep as a reader accepts: the row holds it
+    // deeper still, and must read back all the same.
+    let trial = bad.path().join("trial");
+    let atif = root.join("fixtures/formats/atif/openhands-hello-world");
+    fs_err::create_dir_all(trial.join("agent")).unwrap();
+    fs_err::create_dir_all(trial.join("verifier")).unwrap();
+    fs_err::copy(atif.join("agent/trajectory.json"), trial.join("agent/trajectory.json")).unwrap();
+    let deep = format!("{{\"r\": {}1{}, \"ok\": 1}}", "[".repeat(126), "]".repeat(126));
+    fs_err::write(trial.join("verifier/reward.json"), deep).unwrap();
     let (inputs, _) =
         discover(&[root.join("examples/trajectories"), root.join("fixtures/hostile/commands"), bad.path().to_owned()]);
+    assert!(inputs.iter().any(|i| i.path.starts_with(&trial)), "the deep trial is read: {inputs:?}");
     let r = goalpost_grade::run(&inputs, vec![], &specs, RunOptions::default(), &NoReporter);
     assert!(!r.verdicts.is_empty() && !r.errors.is_empty(), "both kinds: {} {}", r.verdicts.len(), r.errors.len());
+    let deep_scores: Vec<_> = r.verdicts.iter().flat_map(|v| &v.source_scores).filter(|s| s.name == "r").collect();
+    assert_eq!(deep_scores.len(), 1, "{deep_scores:?}");
+    assert_eq!(deep_scores[0].value, "(a value nested more than 32 levels deep: not kept)");
     let mut out = vec![header_line()];
     out.extend(r.verdicts.iter().map(|v| row_line(Ok(v))));
     out.extend(r.errors.iter().map(|e| row_line(Err(e))));

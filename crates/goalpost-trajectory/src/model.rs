@@ -348,6 +348,30 @@ pub struct SourceScore {
     pub explanation: Option<String>,
 }
 
+impl SourceScore {
+    /// A score's value as a reader keeps it: one nested more than [`MAX_SCORE_DEPTH`] levels
+    /// deep (no scorer writes one) becomes a string saying so. A results row holds the value
+    /// a few levels deeper than the file it came from, and a row must always read back within
+    /// serde_json's nesting limit (128).
+    pub fn bounded(value: serde_json::Value) -> serde_json::Value {
+        fn deeper_than(v: &serde_json::Value, levels: usize) -> bool {
+            match v {
+                serde_json::Value::Array(a) => levels == 0 || a.iter().any(|x| deeper_than(x, levels - 1)),
+                serde_json::Value::Object(o) => levels == 0 || o.values().any(|x| deeper_than(x, levels - 1)),
+                _ => false,
+            }
+        }
+        if deeper_than(&value, MAX_SCORE_DEPTH) {
+            serde_json::Value::String(format!("(a value nested more than {MAX_SCORE_DEPTH} levels deep: not kept)"))
+        } else {
+            value
+        }
+    }
+}
+
+/// The deepest nesting of a score's value that is kept (see [`SourceScore::bounded`]).
+pub(crate) const MAX_SCORE_DEPTH: usize = 32;
+
 /// A step: one record after the header, numbered from 1 in file order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {

@@ -601,7 +601,12 @@ fn rewards_to_scores(rewards: &Map<String, Value>) -> Vec<SourceScore> {
     rewards
         .iter()
         .filter(|(_, v)| !v.is_null())
-        .map(|(name, value)| SourceScore { name: name.clone(), value: value.clone(), answer: None, explanation: None })
+        .map(|(name, value)| SourceScore {
+            name: name.clone(),
+            value: SourceScore::bounded(value.clone()),
+            answer: None,
+            explanation: None,
+        })
         .collect()
 }
 

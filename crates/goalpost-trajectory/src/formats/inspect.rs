@@ -1380,7 +1380,7 @@ impl<'a> SampleReader<'a> {
             }
             let answer = self.str(&sp, "/answer").map(|a| self.resolve(a).to_owned());
             let explanation = self.str(&sp, "/explanation").map(|e| self.resolve(e).to_owned());
-            out.push(SourceScore { name, value, answer, explanation });
+            out.push(SourceScore { name, value: SourceScore::bounded(value), answer, explanation });
         }
         out
     }
