@@ -229,7 +229,10 @@ pub fn score(criteria: impl IntoIterator<Item = (f64, Option<f64>)>) -> f64 {
 
 /// Rounded to six places.
 pub(crate) fn round6(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
+    // A value too large to scale (past about 1.8e302) has no digits after the sixth place to
+    // lose: kept as it is, never made infinite (which a results row could not hold).
+    let scaled = (x * 1e6).round();
+    if scaled.is_finite() { scaled / 1e6 } else { x }
 }
 
 impl Outcome {
@@ -439,6 +442,17 @@ impl Totals {
     pub fn add_error(&mut self) {
         self.found += 1;
         self.errored += 1;
+    }
+}
+
+#[cfg(test)]
+mod round_tests {
+    #[test]
+    fn rounding_keeps_huge_values_finite() {
+        assert_eq!(super::round6(0.123_456_789), 0.123_457);
+        assert_eq!(super::round6(1e303), 1e303);
+        assert_eq!(super::round6(-f64::MAX), -f64::MAX);
+        assert!(super::round6(f64::NAN).is_nan());
     }
 }
 

@@ -690,12 +690,42 @@ mod skip_tag {
     /// The map, and whether its `type` key has been seen.
     struct SkipMap<A>(A, bool);
 
+    /// A map key, borrowed from the line when it has no escapes (serde's own `Cow<str>`
+    /// always copies).
+    struct Key<'de>(Cow<'de, str>);
+
+    impl<'de> de::Deserialize<'de> for Key<'de> {
+        fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct KeyVisitor;
+            impl<'de> Visitor<'de> for KeyVisitor {
+                type Value = Key<'de>;
+
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a key")
+                }
+
+                fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                    Ok(Key(Cow::Borrowed(v)))
+                }
+
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                    Ok(Key(Cow::Owned(v.to_owned())))
+                }
+
+                fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                    Ok(Key(Cow::Owned(v)))
+                }
+            }
+            d.deserialize_str(KeyVisitor)
+        }
+    }
+
     impl<'de, A: MapAccess<'de>> MapAccess<'de> for SkipMap<A> {
         type Error = A::Error;
 
         fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
             loop {
-                let Some(key) = self.0.next_key::<Cow<'de, str>>()? else { return Ok(None) };
+                let Some(Key(key)) = self.0.next_key::<Key<'de>>()? else { return Ok(None) };
                 if key == "type" {
                     // Two tags make a line whose type depends on the reader: refused, as the
                     // tag's own parse refuses it.
