@@ -108,21 +108,12 @@ impl VerdictCache {
             }
             // Every row parsed before any is handed out: an entry with a row that does not
             // read back is a miss (graded again), as a torn one is.
-            let mut rows = Vec::new();
-            for line in bytes.split(|&b| b == b'\n').skip(1).filter(|l| !l.is_empty() && !l.starts_with(b"#rows ")) {
-                match serde_json::from_slice::<ResultRow>(line) {
-                    Ok(ResultRow::Verdict(v)) => rows.push(Ok(*v)),
-                    Ok(ResultRow::Error(e)) => rows.push(Err(e)),
-                    Ok(ResultRow::Header { .. }) | Err(_) => {
-                        let _ = fs_err::remove_file(&path);
-                        return false;
-                    }
-                }
-            }
-            let mut rows = rows.into_iter().peekable();
-            while rows.peek().is_some() {
-                emit(rows.by_ref().take(REPLAY_BATCH).collect());
-            }
+            let lines = bytes.split(|&b| b == b'\n').skip(1).filter(|l| !l.is_empty() && !l.starts_with(b"#rows "));
+            let Some(rows) = lines.map(parse_row).collect::<Option<Rows>>() else {
+                let _ = fs_err::remove_file(&path);
+                return false;
+            };
+            emit(rows);
             false
         } else {
             let open = || fs_err::File::open(&path).ok().map(|f| std::io::BufReader::with_capacity(1 << 16, f));
@@ -146,7 +137,8 @@ impl VerdictCache {
     }
 
     /// The rows of `input`, when the cache has them.
-    pub fn get(&self, input: &Path) -> Option<Rows> {
+    #[cfg(test)]
+    fn get(&self, input: &Path) -> Option<Rows> {
         let mut rows = Vec::new();
         self.replay(input, |batch| rows.extend(batch)).then_some(rows)
     }
@@ -166,7 +158,8 @@ impl VerdictCache {
     }
 
     /// Keeps the rows of `input` (see [`EntryWriter`]).
-    pub fn put(&self, input: &Path, rows: &[Result<Verdict, ErrorRow>]) {
+    #[cfg(test)]
+    fn put(&self, input: &Path, rows: &[Result<Verdict, ErrorRow>]) {
         if let Some(mut w) = self.writer(input) {
             w.push(rows);
             w.commit();
@@ -236,10 +229,9 @@ fn emit_rows(input: &Path, path: &Path, r: &mut impl std::io::BufRead, emit: &mu
         if line.starts_with(b"#rows ") {
             break;
         }
-        match serde_json::from_slice::<ResultRow>(&line) {
-            Ok(ResultRow::Verdict(v)) => batch.push(Ok(*v)),
-            Ok(ResultRow::Error(e)) => batch.push(Err(e)),
-            Ok(ResultRow::Header { .. }) | Err(_) => {
+        match parse_row(&line) {
+            Some(row) => batch.push(row),
+            None => {
                 damaged = true;
                 batch.push(Err(damaged_row(input, path)));
             }
@@ -250,6 +242,15 @@ fn emit_rows(input: &Path, path: &Path, r: &mut impl std::io::BufRead, emit: &mu
     }
     emit(batch);
     damaged
+}
+
+/// One row of an entry; `None` when it does not read back as a verdict or an error.
+fn parse_row(line: &[u8]) -> Option<Result<Verdict, ErrorRow>> {
+    match serde_json::from_slice::<ResultRow>(line).ok()? {
+        ResultRow::Verdict(v) => Some(Ok(*v)),
+        ResultRow::Error(e) => Some(Err(e)),
+        ResultRow::Header { .. } => None,
+    }
 }
 
 /// The grader error in place of a cached row that could not be read.

@@ -8,8 +8,9 @@
 //! that prove it.
 //!
 //! [`run`] grades every trajectory of many inputs on a rayon pool and returns [`RunResults`]
-//! in input order, whatever the thread count; progress goes to a [`Reporter`]. [`write_jsonl`]
-//! and [`write_csv`] put the results on disk.
+//! in input order, whatever the thread count; progress goes to a [`Reporter`]. [`run_streamed`]
+//! keeps no row and hands each batch to the reporter instead; [`JsonlWriter`] and [`CsvWriter`]
+//! put the results on disk a row at a time.
 //!
 //! **Invariant:** nothing here executes, opens or resolves a string taken from a trajectory;
 //! commands and paths are only read as text.
@@ -31,10 +32,7 @@ pub use engine::{
     NoReporter, Planner, ReadInput, Reporter, Reuse, Row, RunOptions, grade, grade_trajectory, pre_error_row,
     read_input, run, run_streamed,
 };
-pub use output::{
-    AtomicFile, CsvWriter, JsonlWriter, ResultRow, header_line, read_rows, row_line, write_atomic, write_csv,
-    write_jsonl,
-};
+pub use output::{AtomicFile, CsvWriter, JsonlWriter, ResultRow, header_line, read_rows, row_line, write_atomic};
 pub use verdict::{
     CriterionResult, ErrorKind, ErrorRow, Outcome, RunResults, Settled, Status, Summary, Totals, Unassessed,
     UnscoredReason, Verdict, score, settle,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::manifest::RESULTS_FORMAT;
 
-use crate::verdict::{ErrorRow, RunResults, Status, Verdict};
+use crate::verdict::{ErrorRow, Status, Verdict};
 
 /// One line of `results.jsonl`, and of `results.partial.jsonl` while a run grades (the same
 /// rows, so anything that reads results reads a partial run). The first line is a header
@@ -191,14 +191,6 @@ impl Write for AtomicFile {
     }
 }
 
-/// Writes `results.jsonl`: every verdict, then every error, each tagged with its `type`.
-pub fn write_jsonl(path: &Path, results: &RunResults) -> io::Result<()> {
-    let mut w = JsonlWriter::create(path)?;
-    results.verdicts.iter().try_for_each(|v| w.row(Ok(v)))?;
-    results.errors.iter().try_for_each(|e| w.row(Err(e)))?;
-    w.commit()
-}
-
 /// `results.jsonl` written a row at a time (verdicts first, then errors), put in place whole.
 #[derive(Debug)]
 pub struct JsonlWriter(AtomicFile);
@@ -224,16 +216,8 @@ impl JsonlWriter {
     }
 }
 
-/// Writes `results.csv`: one row per trajectory (graded or errored), flat columns for
-/// spreadsheets and data frames.
-pub fn write_csv(path: &Path, results: &RunResults) -> io::Result<()> {
-    let mut w = CsvWriter::create(path)?;
-    results.verdicts.iter().try_for_each(|v| w.row(Ok(v)))?;
-    results.errors.iter().try_for_each(|e| w.row(Err(e)))?;
-    w.commit()
-}
-
-/// `results.csv` written a row at a time (verdicts first, then errors), put in place whole.
+/// `results.csv` written a row at a time (verdicts first, then errors), put in place whole:
+/// one row per trajectory (graded or errored), flat columns for spreadsheets and data frames.
 #[derive(Debug)]
 pub struct CsvWriter(csv::Writer<AtomicFile>);
 

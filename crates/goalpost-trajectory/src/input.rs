@@ -419,17 +419,12 @@ impl Walker {
     /// Reads the head and tail of a regular file and lists it as an input, an error or
     /// skipped.
     fn classify(&mut self, path: &Path) {
-        // Most inputs are canonical and say so on their first line: their first 4 KiB decide
-        // them, as the whole head would (canonical is the first format tried, and the same
-        // mark is looked for), without reading 64 KiB and the tail of every file.
-        if let Ok(small) = peek_prefix(path, 4 << 10)
-            && memchr::memmem::find(&small, formats::CANONICAL_MARK.as_bytes()).is_some()
-        {
-            self.out.inputs.push(Input { path: path.to_owned(), kind: InputKind::Canonical });
-            return;
-        }
         let (head, tail, len) = match peek(path) {
-            Ok(p) => p,
+            Ok(Head::Canonical) => {
+                self.out.inputs.push(Input { path: path.to_owned(), kind: InputKind::Canonical });
+                return;
+            }
+            Ok(Head::Peeked { head, tail, len }) => (head, tail, len),
             Err(e) => return self.error(path, e.to_string()),
         };
         let magic = &head[..head.len().min(8)];
@@ -512,24 +507,33 @@ fn peeked_text(b: &[u8], tail: bool) -> std::borrow::Cow<'_, str> {
 }
 
 /// The first `n` bytes of a file (fewer when it is shorter).
-fn peek_prefix(path: &Path, n: u64) -> std::io::Result<Vec<u8>> {
-    let mut head = Vec::with_capacity(n as usize);
-    fs_err::File::open(path)?.take(n).read_to_end(&mut head)?;
-    Ok(head)
+/// What discovery reads of a file to tell its format.
+enum Head {
+    /// Canonical, by the mark in its first 4 KiB.
+    Canonical,
+    /// The first 64 KiB, the last 4 KiB (empty when the head holds the whole file), the length.
+    Peeked { head: Vec<u8>, tail: Vec<u8>, len: u64 },
 }
 
-fn peek(path: &Path) -> std::io::Result<(Vec<u8>, Vec<u8>, u64)> {
+fn peek(path: &Path) -> std::io::Result<Head> {
     use std::io::{Seek, SeekFrom};
     let mut f = fs_err::File::open(path)?;
     let mut head = Vec::new();
-    (&mut f).take(64 << 10).read_to_end(&mut head)?;
+    // Most inputs are canonical and say so on their first line: their first 4 KiB decide
+    // them, as the whole head would (canonical is the first format tried, and the same mark
+    // is looked for), without reading 64 KiB and the tail of every file.
+    (&mut f).take(4 << 10).read_to_end(&mut head)?;
+    if memchr::memmem::find(&head, formats::CANONICAL_MARK.as_bytes()).is_some() {
+        return Ok(Head::Canonical);
+    }
+    (&mut f).take((64 << 10) - head.len() as u64).read_to_end(&mut head)?;
     let len = f.metadata()?.len();
     let mut tail = Vec::new();
     if len > head.len() as u64 {
         f.seek(SeekFrom::Start(len.saturating_sub(4096).max(head.len() as u64)))?;
         f.read_to_end(&mut tail)?;
     }
-    Ok((head, tail, len))
+    Ok(Head::Peeked { head, tail, len })
 }
 
 /// Reads the trajectories named `ids` from `path` again, in whatever format it is (reports and
