@@ -9,8 +9,9 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 use goalpost_grade::ledger::{Applied, Ledger};
-use goalpost_grade::{CsvWriter, ErrorKind, ErrorRow, JsonlWriter, ResultRow, Totals, fault};
+use goalpost_grade::{CsvWriter, ErrorKind, ErrorRow, JsonlWriter, ResultRow, Totals, Verdict, fault};
 use goalpost_report::table::{ParquetStream, RunMeta};
+use rayon::prelude::*;
 
 use crate::progress::Placed;
 use crate::render::TableRows;
@@ -22,9 +23,18 @@ pub(crate) struct Assembled {
     pub(crate) table: TableRows,
 }
 
+/// A row's line as written, and the row it reads back as.
+type ReadBack = (Vec<u8>, Result<ResultRow, ErrorRow>);
+
+/// Rows read back (and parsed on every core) at a time.
+const CHUNK: usize = 256;
+
 /// Writes the results files of the run in `out` from the rows `index` places in `partial`:
 /// every verdict in input order (within an input, file order), then `pre_errors` (inputs that
-/// could not be opened or recognised), then every other error in input order.
+/// could not be opened or recognised), then every other error in input order. Rows are read a
+/// chunk at a time and parsed on `jobs` threads (default every core); `results.parquet` is
+/// written on a thread of its own while the rest is.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn assemble(
     out: &Path,
     partial: &Path,
@@ -33,80 +43,134 @@ pub(crate) fn assemble(
     pre_errors: &[ErrorRow],
     ledger: &Ledger,
     meta: RunMeta<'_>,
+    jobs: Option<usize>,
 ) -> Result<Assembled> {
     // An input's rows were written in file order by the one thread grading it.
     index.sort_by_key(|p| (p.input, p.offset));
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.unwrap_or(0)).build().ok();
     let mut file = fs_err::File::open(partial)?;
-    let mut buf = Vec::new();
-    // The row at `p`; its line as written (by `row_line`: exactly a results.jsonl line) is
-    // left in `buf`. A row that does not read back (it should always: a reader bug) is its
-    // input's grader error, never the end of the run.
-    let read = |file: &mut fs_err::File, buf: &mut Vec<u8>, p: &Placed| -> Result<Result<ResultRow, ErrorRow>> {
-        buf.resize(p.len as usize, 0);
-        file.seek(SeekFrom::Start(p.offset))?;
-        file.read_exact(buf)?;
-        Ok(serde_json::from_slice(buf).map_err(|e| ErrorRow {
-            kind: ErrorKind::Grader,
-            file: inputs.get(p.input as usize).map_or_else(String::new, |i| i.path.display().to_string()),
-            line: None,
-            field: None,
-            trajectory: None,
-            message: format!("a row graded in this run does not read back ({e}): not kept"),
-        }))
+    // The rows at `places`, as written (by `row_line`: exactly results.jsonl lines), and each
+    // read back. A row that does not read back (it should always: a reader bug) is its input's
+    // grader error, never the end of the run.
+    let mut read = |places: &[Placed]| -> Result<Vec<ReadBack>> {
+        let mut lines = Vec::with_capacity(places.len());
+        for p in places {
+            let mut buf = vec![0; p.len as usize];
+            file.seek(SeekFrom::Start(p.offset))?;
+            file.read_exact(&mut buf)?;
+            lines.push(buf);
+        }
+        let parse = |(buf, p): (Vec<u8>, &Placed)| {
+            let row = serde_json::from_slice(&buf).map_err(|e| ErrorRow {
+                kind: ErrorKind::Grader,
+                file: inputs.get(p.input as usize).map_or_else(String::new, |i| i.path.display().to_string()),
+                line: None,
+                field: None,
+                trajectory: None,
+                message: format!("a row graded in this run does not read back ({e}): not kept"),
+            });
+            (buf, row)
+        };
+        let work = || lines.into_par_iter().zip(places).map(parse).collect();
+        Ok(match &pool {
+            Some(pool) => pool.install(work),
+            None => work(),
+        })
     };
     let mut jsonl = JsonlWriter::create(&out.join("results.jsonl"))?;
     let mut csv = CsvWriter::create(&out.join("results.csv"))?;
-    let mut parquet = ParquetStream::create(&out.join("results.parquet"), meta)?;
+    let parquet = ParquetStream::create(&out.join("results.parquet"), meta)?;
     let mut totals = Totals::default();
     let mut table = TableRows::default();
-    let mut unreadable = Vec::new();
-    for p in index.iter().filter(|p| !p.error) {
-        let mut v = match read(&mut file, &mut buf, p)? {
-            Ok(ResultRow::Verdict(v)) => v,
-            Err(e) => {
-                unreadable.push(e);
-                continue;
+    std::thread::scope(|scope| -> Result<()> {
+        // results.parquet is the costliest file to write: its rows go to a thread of its own.
+        let (send, rows) = std::sync::mpsc::sync_channel::<Vec<Result<Verdict, ErrorRow>>>(2);
+        let writer = scope.spawn(move || -> Result<ParquetStream> {
+            let mut parquet = parquet;
+            for batch in rows {
+                for row in batch {
+                    match row {
+                        Ok(v) => parquet.verdict(v)?,
+                        Err(e) => parquet.error(e)?,
+                    }
+                }
             }
-            Ok(_) => bail!("`{}` at byte {}: expected a verdict", partial.display(), p.offset),
+            Ok(parquet)
+        });
+        let mut written = || -> Result<()> {
+            let mut unreadable = Vec::new();
+            let verdicts: Vec<Placed> = index.iter().filter(|p| !p.error).copied().collect();
+            for places in verdicts.chunks(CHUNK) {
+                let mut batch = Vec::with_capacity(places.len());
+                for ((buf, row), p) in read(places)?.into_iter().zip(places) {
+                    let mut v = match row {
+                        Ok(ResultRow::Verdict(v)) => v,
+                        Err(e) => {
+                            unreadable.push(e);
+                            continue;
+                        }
+                        Ok(_) => bail!("`{}` at byte {}: expected a verdict", partial.display(), p.offset),
+                    };
+                    // Reviewers' decisions are applied last (the same whether the run was
+                    // resumed or not).
+                    if ledger.apply(&mut v) == Applied::default() {
+                        jsonl.line(&buf)?;
+                    } else {
+                        jsonl.row(Ok(&v))?;
+                    }
+                    totals.add_verdict(&v);
+                    table.verdict(&v);
+                    csv.row(Ok(&v))?;
+                    batch.push(Ok(*v));
+                }
+                if send.send(batch).is_err() {
+                    return Ok(());
+                }
+            }
+            let mut batch = Vec::new();
+            let mut error = |e: ErrorRow, line: Option<&[u8]>| -> Result<()> {
+                totals.add_error();
+                table.error(&e);
+                match line {
+                    Some(line) => jsonl.line(line)?,
+                    None => jsonl.row(Err(&e))?,
+                }
+                csv.row(Err(&e))?;
+                batch.push(Err(e));
+                Ok(())
+            };
+            for e in pre_errors.iter().cloned().chain(unreadable) {
+                error(e, None)?;
+            }
+            let errors: Vec<Placed> = index.iter().filter(|p| p.error).copied().collect();
+            for places in errors.chunks(CHUNK) {
+                for ((buf, row), p) in read(places)?.into_iter().zip(places) {
+                    match row {
+                        Ok(ResultRow::Error(e)) => error(e, Some(&buf))?,
+                        Err(e) => error(e, None)?,
+                        Ok(_) => bail!("`{}` at byte {}: expected an error row", partial.display(), p.offset),
+                    }
+                }
+            }
+            let _ = send.send(batch);
+            Ok(())
         };
-        // Reviewers' decisions are applied last (the same whether the run was resumed or not).
-        if ledger.apply(&mut v) == Applied::default() {
-            jsonl.line(&buf)?;
-        } else {
-            jsonl.row(Ok(&v))?;
-        }
-        totals.add_verdict(&v);
-        table.verdict(&v);
-        csv.row(Ok(&v))?;
-        parquet.verdict(*v)?;
-    }
-    let mut error = |e: ErrorRow, line: Option<&[u8]>| -> Result<()> {
-        totals.add_error();
-        table.error(&e);
-        match line {
-            Some(line) => jsonl.line(line)?,
-            None => jsonl.row(Err(&e))?,
-        }
-        csv.row(Err(&e))?;
-        parquet.error(e)?;
+        let done = written();
+        drop(send);
+        // The parquet thread's error first: when it stopped, the rows sent to it failed too.
+        let parquet = match writer.join() {
+            Ok(r) => r?,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        done?;
+        fault::kill_point("results.jsonl");
+        jsonl.commit()?;
+        fault::kill_point("results.csv");
+        csv.commit()?;
+        fault::kill_point("results.parquet");
+        parquet.commit()?;
         Ok(())
-    };
-    for e in pre_errors.iter().cloned().chain(unreadable) {
-        error(e, None)?;
-    }
-    for p in index.iter().filter(|p| p.error) {
-        match read(&mut file, &mut buf, p)? {
-            Ok(ResultRow::Error(e)) => error(e, Some(&buf))?,
-            Err(e) => error(e, None)?,
-            Ok(_) => bail!("`{}` at byte {}: expected an error row", partial.display(), p.offset),
-        }
-    }
-    fault::kill_point("results.jsonl");
-    jsonl.commit()?;
-    fault::kill_point("results.csv");
-    csv.commit()?;
-    fault::kill_point("results.parquet");
-    parquet.commit()?;
+    })?;
     Ok(Assembled { totals, table })
 }
 
@@ -138,7 +202,7 @@ mod tests {
             .map(|p| goalpost_trajectory::Input { path: p.into(), kind: goalpost_trajectory::InputKind::Canonical })
             .to_vec();
         let meta = RunMeta { run_id: "r", started_at: "2026-12-04T00:00:00Z" };
-        let done = assemble(dir.path(), &partial, &inputs, index, &[], &Ledger::empty(), meta).unwrap();
+        let done = assemble(dir.path(), &partial, &inputs, index, &[], &Ledger::empty(), meta, Some(2)).unwrap();
         assert_eq!((done.totals.found, done.totals.graded, done.totals.errored), (2, 0, 2));
         let jsonl = fs_err::read_to_string(dir.path().join("results.jsonl")).unwrap();
         let lines: Vec<&str> = jsonl.lines().collect();

@@ -191,7 +191,8 @@ fn run(mut a: RunArgs) -> Result<Exit> {
     let pre_errors: Vec<_> = pre_errors.iter().map(goalpost_grade::pre_error_row).collect();
     let started_at = started.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     let meta = goalpost_report::table::RunMeta { run_id: &start.run_id, started_at: &started_at };
-    let assembled = crate::assemble::assemble(&out, &partial, &inputs, bar.take_index()?, &pre_errors, &ledger, meta)?;
+    let assembled =
+        crate::assemble::assemble(&out, &partial, &inputs, bar.take_index()?, &pre_errors, &ledger, meta, a.jobs)?;
     let totals = assembled.totals;
     let finished = manifest::Finished {
         start: &start,

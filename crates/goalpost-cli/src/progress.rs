@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use goalpost_grade::{Reporter, Row};
+use goalpost_grade::{Reporter, RowLines};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// A progress bar on stderr, drawn only when stderr is a terminal; and every result appended
@@ -91,26 +91,25 @@ impl Reporter for Bar {
         self.bar.inc(1);
     }
 
-    fn on_rows(&self, input: usize, rows: &[Row]) {
+    fn on_rows(&self, input: usize, rows: &RowLines) {
         let Some(partial) = &self.partial else { return };
         // Exactly the rows of results.jsonl, so anything that reads results reads a partial
         // run; made before the file is locked, so threads do not wait on each other's writing.
-        let lines: Vec<String> = rows.iter().map(|r| goalpost_grade::row_line(r.as_ref())).collect();
         let input = u32::try_from(input).unwrap_or(u32::MAX);
         let mut p = partial.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let place = |p: &mut Partial, line: &str, row: &Row| {
+        let place = |p: &mut Partial, line: &[u8], error: bool| {
             let len = u32::try_from(line.len()).unwrap_or(u32::MAX);
-            p.index.push(Placed { input, offset: p.pos, len, error: row.is_err() });
+            p.index.push(Placed { input, offset: p.pos, len, error });
             p.pos += line.len() as u64;
         };
         if goalpost_grade::fault::kill_armed() {
             // A kill injected after any row: one write per line.
-            for (line, row) in lines.iter().zip(rows) {
+            for (line, error) in rows.lines() {
                 if p.failed.is_some() {
                     return;
                 }
-                match p.file.write_all(line.as_bytes()) {
-                    Ok(()) => place(&mut p, line, row),
+                match p.file.write_all(line) {
+                    Ok(()) => place(&mut p, line, error),
                     Err(e) => p.failed = Some(e),
                 }
                 let n = self.written.fetch_add(1, Ordering::Relaxed) + 1;
@@ -122,10 +121,10 @@ impl Reporter for Bar {
             return;
         }
         // One write for the batch: a kill leaves whole lines and at most the last one torn.
-        match p.file.write_all(lines.concat().as_bytes()) {
+        match p.file.write_all(rows.text()) {
             Ok(()) => {
-                for (line, row) in lines.iter().zip(rows) {
-                    place(&mut p, line, row);
+                for (line, error) in rows.lines() {
+                    place(&mut p, line, error);
                 }
             }
             Err(e) => p.failed = Some(e),

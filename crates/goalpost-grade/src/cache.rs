@@ -14,7 +14,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::output::ResultRow;
+use crate::output::RowLines;
 use crate::verdict::{ErrorKind, ErrorRow, Verdict};
 
 /// The default bound of the cache directory, in bytes.
@@ -90,10 +90,11 @@ impl VerdictCache {
         self.dir.join(&key[..2]).join(format!("{key}.jsonl"))
     }
 
-    /// Hands the rows of `input` to `emit`, a batch at a time, when the cache has them whole;
-    /// `false` (and nothing handed) when it does not. The entry is checked before any row is
-    /// handed out, so a torn entry gives nothing, and is removed.
-    pub fn replay(&self, input: &Path, mut emit: impl FnMut(Rows)) -> bool {
+    /// Hands the rows of `input` to `emit` (as the lines they were written as, unparsed), a
+    /// batch at a time, when the cache has them whole; `false` (and nothing handed) when it
+    /// does not. The entry is checked before any row is handed out (its row count and the
+    /// blake3 of its rows), so a torn or damaged entry gives nothing, and is removed.
+    pub fn replay(&self, input: &Path, mut emit: impl FnMut(RowLines)) -> bool {
         let Some(key) = self.keys.get(input) else { return false };
         let path = self.entry(key);
         let Ok(mut file) = fs_err::File::open(&path) else { return false };
@@ -102,14 +103,11 @@ impl VerdictCache {
         let small = file.metadata().is_ok_and(|m| m.len() <= WHOLE_ENTRY_BYTES);
         let damaged = if small {
             let mut bytes = Vec::new();
-            if std::io::Read::read_to_end(&mut file, &mut bytes).is_err() || !check_entry(&mut bytes.as_slice()) {
-                let _ = fs_err::remove_file(&path);
-                return false;
-            }
-            // Every row parsed before any is handed out: an entry with a row that does not
-            // read back is a miss (graded again), as a torn one is.
-            let lines = bytes.split(|&b| b == b'\n').skip(1).filter(|l| !l.is_empty() && !l.starts_with(b"#rows "));
-            let Some(rows) = lines.map(parse_row).collect::<Option<Rows>>() else {
+            let rows = match std::io::Read::read_to_end(&mut file, &mut bytes) {
+                Ok(_) => whole_entry(bytes),
+                Err(_) => None,
+            };
+            let Some(rows) = rows else {
                 let _ = fs_err::remove_file(&path);
                 return false;
             };
@@ -140,7 +138,7 @@ impl VerdictCache {
     #[cfg(test)]
     fn get(&self, input: &Path) -> Option<Rows> {
         let mut rows = Vec::new();
-        self.replay(input, |batch| rows.extend(batch)).then_some(rows)
+        self.replay(input, |batch| rows.extend(batch.rows(input))).then_some(rows)
     }
 
     /// A writer of the entry for `input`'s rows, fed as they are graded and committed when the
@@ -152,7 +150,7 @@ impl VerdictCache {
         let parent = path.parent()?;
         fs_err::create_dir_all(parent).ok()?;
         let tmp = tempfile::NamedTempFile::new_in(parent).ok()?;
-        let mut w = EntryWriter { out: Some(std::io::BufWriter::new(tmp)), path, rows: 0 };
+        let mut w = EntryWriter { out: Some(std::io::BufWriter::new(tmp)), path, rows: 0, hash: blake3::Hasher::new() };
         w.write(crate::output::header_line().as_bytes());
         Some(w)
     }
@@ -161,7 +159,8 @@ impl VerdictCache {
     #[cfg(test)]
     fn put(&self, input: &Path, rows: &[Result<Verdict, ErrorRow>]) {
         if let Some(mut w) = self.writer(input) {
-            w.push(rows);
+            let grader = rows.iter().any(|r| matches!(r, Err(e) if e.kind == ErrorKind::Grader));
+            w.push(&RowLines::of(rows), grader);
             w.commit();
         }
     }
@@ -208,12 +207,49 @@ const REPLAY_BATCH: usize = 256;
 /// An entry up to this size is read whole and checked in memory.
 const WHOLE_ENTRY_BYTES: u64 = 8 << 20;
 
-/// Hands out the rows of a checked entry; whether one was damaged. A row that does not parse
-/// (a damaged disk) stays a row: a grader error in its place, never a gap in the counts.
-fn emit_rows(input: &Path, path: &Path, r: &mut impl std::io::BufRead, emit: &mut impl FnMut(Rows)) -> bool {
+/// The rows of a whole entry read into memory, when it checks (see [`check_entry`]).
+fn whole_entry(mut bytes: Vec<u8>) -> Option<RowLines> {
+    let header = crate::output::header_line();
+    let body = bytes.strip_prefix(header.as_bytes())?;
+    // The trailer is the last line; every row before it ends with its newline.
+    let trailer_at = body.strip_suffix(b"\n")?.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let (rows, trailer) = body.split_at(trailer_at);
+    let (count, hash) = trailer_of(trailer)?;
+    if blake3::hash(rows).to_hex().as_str() != hash {
+        return None;
+    }
+    bytes.truncate(header.len() + trailer_at);
+    bytes.drain(..header.len());
+    let lines = RowLines::from_text(bytes)?;
+    (lines.len() == count).then_some(lines)
+}
+
+/// `#rows N HASH` (with its newline): the count and blake3 of an entry's rows.
+fn trailer_of(line: &[u8]) -> Option<(usize, &str)> {
+    let rest = std::str::from_utf8(line.strip_prefix(b"#rows ")?.strip_suffix(b"\n")?).ok()?;
+    let (count, hash) = rest.split_once(' ')?;
+    Some((count.parse().ok()?, hash))
+}
+
+/// Hands out the rows of a checked entry; whether one was damaged. A row that is not a
+/// results line (a damaged disk between the check and the read) stays a row: a grader error in
+/// its place, never a gap in the counts.
+fn emit_rows(input: &Path, path: &Path, r: &mut impl std::io::BufRead, emit: &mut impl FnMut(RowLines)) -> bool {
     let mut line = Vec::new();
     let _ = r.read_until(b'\n', &mut line);
-    let (mut batch, mut damaged) = (Vec::new(), false);
+    let (mut batch, mut count, mut damaged) = (Vec::new(), 0, false);
+    let flush = |batch: &mut Vec<u8>, emit: &mut dyn FnMut(RowLines)| -> bool {
+        match RowLines::from_text(std::mem::take(batch)) {
+            Some(lines) => {
+                emit(lines);
+                true
+            }
+            None => {
+                emit(RowLines::of(&[Err(damaged_row(input, path))]));
+                false
+            }
+        }
+    };
     loop {
         line.clear();
         match r.read_until(b'\n', &mut line) {
@@ -221,7 +257,6 @@ fn emit_rows(input: &Path, path: &Path, r: &mut impl std::io::BufRead, emit: &mu
             // Rows past a failed read would be lost without a trace: the entry is damaged.
             Err(_) => {
                 damaged = true;
-                batch.push(Err(damaged_row(input, path)));
                 break;
             }
             Ok(_) => {}
@@ -229,28 +264,20 @@ fn emit_rows(input: &Path, path: &Path, r: &mut impl std::io::BufRead, emit: &mu
         if line.starts_with(b"#rows ") {
             break;
         }
-        match parse_row(&line) {
-            Some(row) => batch.push(row),
-            None => {
-                damaged = true;
-                batch.push(Err(damaged_row(input, path)));
-            }
-        }
-        if batch.len() == REPLAY_BATCH {
-            emit(std::mem::take(&mut batch));
+        batch.extend_from_slice(&line);
+        count += 1;
+        if count == REPLAY_BATCH {
+            damaged |= !flush(&mut batch, emit);
+            count = 0;
         }
     }
-    emit(batch);
+    if !batch.is_empty() {
+        damaged |= !flush(&mut batch, emit);
+    }
+    if damaged {
+        emit(RowLines::of(&[Err(damaged_row(input, path))]));
+    }
     damaged
-}
-
-/// One row of an entry; `None` when it does not read back as a verdict or an error.
-fn parse_row(line: &[u8]) -> Option<Result<Verdict, ErrorRow>> {
-    match serde_json::from_slice::<ResultRow>(line).ok()? {
-        ResultRow::Verdict(v) => Some(Ok(*v)),
-        ResultRow::Error(e) => Some(Err(e)),
-        ResultRow::Header { .. } => None,
-    }
 }
 
 /// The grader error in place of a cached row that could not be read.
@@ -268,14 +295,14 @@ fn damaged_row(input: &Path, path: &Path) -> ErrorRow {
     }
 }
 
-/// Whether an entry is whole: the results header, then rows, then `#rows N` with N the number
-/// of rows, and nothing after it.
+/// Whether an entry is whole: the results header, then rows, then `#rows N HASH` with N the
+/// number of rows and HASH the blake3 of their bytes, and nothing after it.
 fn check_entry(r: &mut impl std::io::BufRead) -> bool {
     let mut line = Vec::new();
     if r.read_until(b'\n', &mut line).is_err() || line != crate::output::header_line().as_bytes() {
         return false;
     }
-    let (mut rows, mut count) = (0usize, None);
+    let (mut rows, mut hash, mut trailer) = (0usize, blake3::Hasher::new(), None);
     loop {
         line.clear();
         match r.read_until(b'\n', &mut line) {
@@ -283,18 +310,17 @@ fn check_entry(r: &mut impl std::io::BufRead) -> bool {
             Ok(_) => {}
             Err(_) => return false,
         }
-        if count.is_some() {
+        if trailer.is_some() {
             return false;
         }
-        match line.strip_prefix(b"#rows ") {
-            Some(n) => match std::str::from_utf8(n).ok().and_then(|n| n.trim_end().parse::<usize>().ok()) {
-                Some(n) => count = Some(n),
-                None => return false,
-            },
-            None => rows += 1,
+        if line.starts_with(b"#rows ") {
+            trailer = Some(std::mem::take(&mut line));
+        } else {
+            hash.update(&line);
+            rows += 1;
         }
     }
-    count == Some(rows)
+    trailer.as_deref().and_then(trailer_of) == Some((rows, hash.finalize().to_hex().as_str()))
 }
 
 /// One input's entry being written, in a temporary file beside where it goes. Rows with a
@@ -305,6 +331,8 @@ pub struct EntryWriter {
     out: Option<std::io::BufWriter<tempfile::NamedTempFile>>,
     path: PathBuf,
     rows: usize,
+    /// Of the rows' bytes, for the trailer.
+    hash: blake3::Hasher,
 }
 
 impl EntryWriter {
@@ -316,23 +344,22 @@ impl EntryWriter {
         }
     }
 
-    /// The next rows of the input, in file order.
-    pub fn push(&mut self, rows: &[Result<Verdict, ErrorRow>]) {
-        if rows.iter().any(|r| matches!(r, Err(e) if e.kind == ErrorKind::Grader)) {
+    /// The next rows of the input, in file order; `grader`: whether one is a grader error.
+    pub fn push(&mut self, rows: &RowLines, grader: bool) {
+        if grader {
             self.out = None;
         }
-        for r in rows {
-            if self.out.is_none() {
-                return;
-            }
-            self.write(crate::output::row_line(r.as_ref()).as_bytes());
-            self.rows += 1;
+        if self.out.is_none() {
+            return;
         }
+        self.write(rows.text());
+        self.hash.update(rows.text());
+        self.rows += rows.len();
     }
 
     /// Puts the entry in place, whole: the rows, then their count.
     pub fn commit(mut self) {
-        let count = format!("#rows {}\n", self.rows);
+        let count = format!("#rows {} {}\n", self.rows, self.hash.finalize().to_hex());
         self.write(count.as_bytes());
         let Some(out) = self.out.take() else { return };
         if let Ok(tmp) = out.into_inner() {
@@ -550,6 +577,50 @@ mod tests {
         let text = fs_err::read_to_string(&entry).unwrap();
         fs_err::write(&entry, &text[..text.rfind("#rows").unwrap()]).unwrap();
         assert_eq!(cache.get(input), None);
+        assert!(!entry.exists());
+        // A row changed but still a row (a flipped bit): its hash no longer matches, a miss.
+        cache.put(input, &rows);
+        let text = fs_err::read_to_string(&entry).unwrap();
+        fs_err::write(&entry, text.replacen("bad line 2", "bad line 9", 1)).unwrap();
+        assert_eq!(cache.get(input), None);
+        assert!(!entry.exists());
+    }
+
+    #[test]
+    fn an_entry_larger_than_is_read_whole_is_checked_and_replayed_in_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let (input, key) = (Path::new("big.jsonl"), "cd".repeat(32));
+        let cache = VerdictCache::open(dir.path(), u64::MAX, [(input.to_owned(), key.clone())]).unwrap();
+        let message = "x".repeat(1000);
+        let rows: Rows = (1..=9_000)
+            .map(|n| {
+                Err(ErrorRow {
+                    kind: ErrorKind::Input,
+                    file: "big.jsonl".into(),
+                    line: Some(n),
+                    field: None,
+                    trajectory: None,
+                    message: message.clone(),
+                })
+            })
+            .collect();
+        cache.put(input, &rows);
+        let entry = cache.entry(&key);
+        assert!(fs_err::metadata(&entry).unwrap().len() > WHOLE_ENTRY_BYTES);
+        let mut batches = 0;
+        let mut got = Vec::new();
+        assert!(cache.replay(input, |b| {
+            batches += 1;
+            got.extend(b.rows(input));
+        }));
+        assert_eq!(got, rows);
+        assert_eq!(batches, 9_000usize.div_ceil(REPLAY_BATCH));
+        // One byte of one row changed: the check before any row is handed out fails.
+        let mut bytes = fs_err::read(&entry).unwrap();
+        let at = bytes.len() / 2 + bytes[bytes.len() / 2..].iter().position(|&b| b == b'x').unwrap();
+        bytes[at] = b'y';
+        fs_err::write(&entry, &bytes).unwrap();
+        assert!(!cache.replay(input, |_| panic!("nothing is handed out")));
         assert!(!entry.exists());
     }
 

@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use crate::criteria;
 use crate::facts::Facts;
+use crate::output::RowLines;
 use crate::verdict::{CriterionResult, ErrorKind, ErrorRow, RunResults, Status, Summary, Unassessed, Verdict, round6};
 
 /// One row of a run: a verdict, or an error that took its place.
@@ -24,10 +25,11 @@ pub trait Reporter: Send + Sync {
     /// One input (a file or an instance) has been fully graded.
     fn on_input_done(&self, _path: &Path, _graded: usize, _errored: usize) {}
     /// Rows of input number `input` (its index in the run's inputs), a batch at a time as they
-    /// are graded. One input's batches come in file order, one after another; batches of
-    /// different inputs interleave (inputs are graded in parallel). For writing results as they
-    /// come: a killed run keeps what it graded, and memory need not hold the run.
-    fn on_rows(&self, _input: usize, _rows: &[Row]) {}
+    /// are graded, as `results.jsonl` lines ([`RowLines::rows`] reads them back). One input's
+    /// batches come in file order, one after another; batches of different inputs interleave
+    /// (inputs are graded in parallel). For writing results as they come: a killed run keeps
+    /// what it graded, and memory need not hold the run.
+    fn on_rows(&self, _input: usize, _rows: &RowLines) {}
 }
 
 /// A reporter that ignores everything.
@@ -155,20 +157,27 @@ struct Emit<'a> {
 }
 
 impl Emit<'_> {
+    /// Rows just graded: written as lines once, for the reporter and the cache alike.
     fn rows(&mut self, rows: Vec<Row>) {
         if rows.is_empty() {
             return;
         }
-        self.reporter.on_rows(self.input, &rows);
-        let ok = rows.iter().filter(|r| r.is_ok()).count();
-        self.ok += ok;
-        self.errored += rows.len() - ok;
+        let lines = RowLines::of(&rows);
         if let Some(w) = &mut self.cache {
-            w.push(&rows);
+            w.push(&lines, rows.iter().any(|r| matches!(r, Err(e) if e.kind == ErrorKind::Grader)));
         }
+        self.lines(&lines);
         if self.keep {
             self.kept.extend(rows);
         }
+    }
+
+    /// Rows as lines: the reporter takes them as they are.
+    fn lines(&mut self, lines: &RowLines) {
+        self.reporter.on_rows(self.input, lines);
+        let errored = lines.errors();
+        self.errored += errored;
+        self.ok += lines.len() - errored;
     }
 
     fn count(&self) -> usize {
@@ -195,7 +204,13 @@ fn grade_inputs(
                 // An input graded before with the same plan: its rows, neither read nor graded
                 // (an interrupted run being resumed reads its own rows instead).
                 if let (Some(c), None) = (&opts.cache, &opts.reuse) {
-                    if c.replay(&input.path, |rows| emit.rows(rows)) {
+                    let replayed = c.replay(&input.path, |lines| {
+                        emit.lines(&lines);
+                        if emit.keep {
+                            emit.kept.extend(lines.rows(&input.path));
+                        }
+                    });
+                    if replayed {
                         reporter.on_input_done(&input.path, emit.ok, emit.errored);
                         return emit.kept;
                     }

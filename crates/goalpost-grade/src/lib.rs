@@ -32,7 +32,9 @@ pub use engine::{
     NoReporter, Planner, ReadInput, Reporter, Reuse, Row, RunOptions, grade, grade_trajectory, pre_error_row,
     read_input, run, run_streamed,
 };
-pub use output::{AtomicFile, CsvWriter, JsonlWriter, ResultRow, header_line, read_rows, row_line, write_atomic};
+pub use output::{
+    AtomicFile, CsvWriter, JsonlWriter, ResultRow, RowLines, header_line, read_rows, row_line, write_atomic,
+};
 pub use verdict::{
     CriterionResult, ErrorKind, ErrorRow, Outcome, RunResults, Settled, Status, Summary, Totals, Unassessed,
     UnscoredReason, Verdict, score, settle,

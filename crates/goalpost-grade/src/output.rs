@@ -102,6 +102,101 @@ pub fn row_line(row: Result<&Verdict, &ErrorRow>) -> String {
     }
 }
 
+/// A batch of one input's rows as `results.jsonl` lines (file order), made once and handed as
+/// they are to the partial results file and to the verdict cache; a cached entry's lines are
+/// handed on without being parsed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RowLines {
+    text: Vec<u8>,
+    /// Each line's length (newline included) and whether it is an error row.
+    rows: Vec<(u32, bool)>,
+}
+
+impl RowLines {
+    /// The lines of `rows`.
+    pub fn of(rows: &[crate::Row]) -> RowLines {
+        let mut out = RowLines::default();
+        for r in rows {
+            out.push(row_line(r.as_ref()).as_bytes(), r.is_err());
+        }
+        out
+    }
+
+    /// Lines exactly as [`row_line`] writes them, one after another: each verdict or error row
+    /// is told apart by its leading `type` (an error row begins `{"type":"error"`); `None` when
+    /// a line is not one of them (nor may a line be longer than 4 GiB).
+    pub fn from_text(text: Vec<u8>) -> Option<RowLines> {
+        let mut rows = Vec::new();
+        for line in text.split_inclusive(|&b| b == b'\n') {
+            let error = if line.starts_with(b"{\"type\":\"error\",") {
+                true
+            } else if line.starts_with(b"{\"type\":\"verdict\",") {
+                false
+            } else {
+                return None;
+            };
+            if line.last() != Some(&b'\n') {
+                return None;
+            }
+            rows.push((u32::try_from(line.len()).ok()?, error));
+        }
+        Some(RowLines { text, rows })
+    }
+
+    fn push(&mut self, line: &[u8], error: bool) {
+        self.text.extend_from_slice(line);
+        self.rows.push((u32::try_from(line.len()).unwrap_or(u32::MAX), error));
+    }
+
+    /// All the lines, one after another.
+    pub fn text(&self) -> &[u8] {
+        &self.text
+    }
+
+    /// How many rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// How many are error rows.
+    pub fn errors(&self) -> usize {
+        self.rows.iter().filter(|r| r.1).count()
+    }
+
+    /// Each line (newline included) and whether it is an error row.
+    pub fn lines(&self) -> impl Iterator<Item = (&[u8], bool)> {
+        let mut at = 0usize;
+        self.rows.iter().map(move |&(len, error)| {
+            let line = &self.text[at..at + len as usize];
+            at += len as usize;
+            (line, error)
+        })
+    }
+
+    /// The rows, read back; a line that does not read back (it always should: these are the
+    /// lines [`row_line`] wrote) is a grader error of `file`, never a gap.
+    pub fn rows(&self, file: &Path) -> Vec<crate::Row> {
+        self.lines()
+            .map(|(line, _)| match serde_json::from_slice::<ResultRow>(line) {
+                Ok(ResultRow::Verdict(v)) => Ok(*v),
+                Ok(ResultRow::Error(e)) => Err(e),
+                Ok(ResultRow::Header { .. }) | Err(_) => Err(crate::verdict::ErrorRow {
+                    kind: crate::verdict::ErrorKind::Grader,
+                    file: file.display().to_string(),
+                    line: None,
+                    field: None,
+                    trajectory: None,
+                    message: "a row of this input does not read back: not kept".to_owned(),
+                }),
+            })
+            .collect()
+    }
+}
+
 fn line(l: &Line<'_>) -> String {
     // Serialising these types cannot fail: no maps with non-string keys, no custom impls.
     let mut s = serde_json::to_string(l).unwrap_or_default();

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use goalpost_grade::{Reporter, Reuse, Row, RunOptions};
+use goalpost_grade::{Reporter, Reuse, RowLines, RunOptions};
 use goalpost_trajectory::{Limits, discover};
 use serde_json::json;
 
@@ -124,11 +124,8 @@ fn eval_log(path: &Path, n: usize) -> Vec<usize> {
 struct Rows(Mutex<Vec<String>>);
 
 impl Reporter for Rows {
-    fn on_rows(&self, _input: usize, rows: &[Row]) {
-        let shown = rows.iter().map(|r| match r {
-            Ok(v) => serde_json::to_string(v).unwrap(),
-            Err(e) => serde_json::to_string(e).unwrap(),
-        });
+    fn on_rows(&self, _input: usize, rows: &RowLines) {
+        let shown = rows.lines().map(|(line, _)| String::from_utf8(line.to_vec()).unwrap());
         self.0.lock().unwrap().extend(shown);
     }
 }
