@@ -100,7 +100,12 @@ impl VerdictCache {
         let Ok(mut file) = fs_err::File::open(&path) else { return false };
         // An entry of ordinary size is read once and checked in memory; a larger one is
         // checked, then read again a batch at a time, so memory never holds a large file's rows.
-        let small = file.metadata().is_ok_and(|m| m.len() <= WHOLE_ENTRY_BYTES);
+        let meta = file.metadata().ok();
+        let small = meta.as_ref().is_some_and(|m| m.len() <= WHOLE_ENTRY_BYTES);
+        // Used within the hour: pruning keeps it already (an inode written on every hit of a
+        // nightly re-run is what this saves).
+        let fresh =
+            meta.and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok()).is_some_and(|age| age < TOUCH_AFTER);
         let damaged = if small {
             let mut bytes = Vec::new();
             let rows = match std::io::Read::read_to_end(&mut file, &mut bytes) {
@@ -126,7 +131,7 @@ impl VerdictCache {
         };
         if damaged {
             let _ = fs_err::remove_file(&path);
-        } else {
+        } else if !fresh {
             // Recently used: pruning keeps it (set through the handle it was read by).
             let _ = file.file().set_modified(std::time::SystemTime::now());
         }
@@ -200,6 +205,9 @@ impl VerdictCache {
         removed
     }
 }
+
+/// A hit marks its entry used only when it was last marked longer ago than this.
+const TOUCH_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Rows a replayed entry hands out at a time.
 const REPLAY_BATCH: usize = 256;
@@ -564,6 +572,11 @@ mod tests {
         assert_eq!(cache.get(input), Some(rows.clone()));
         let touched = fs_err::metadata(&entry).unwrap().modified().unwrap();
         assert!(touched > day_ago + std::time::Duration::from_secs(3600), "a hit is recently used");
+        // Marked used minutes ago: a hit leaves it as it is (no inode written on every hit).
+        let minutes_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(600);
+        fs_err::File::options().append(true).open(&entry).unwrap().set_modified(minutes_ago).unwrap();
+        assert_eq!(cache.get(input), Some(rows.clone()));
+        assert_eq!(fs_err::metadata(&entry).unwrap().modified().unwrap(), minutes_ago);
 
         // The second row damaged, the entry still whole: a miss (graded again), and removed.
         let text = fs_err::read_to_string(&entry).unwrap();
