@@ -12,6 +12,9 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Make a goalpost project here: goalpost.toml, a starter scenario, the default rubric and
+    /// tool catalog, and a release policy.
+    Init(InitArgs),
     /// Grade trajectories and write results.jsonl, results.csv and manifest.json.
     Run(RunArgs),
     /// Explain the grade of one trajectory: each criterion with the steps that prove it.
@@ -39,12 +42,13 @@ pub(crate) enum Command {
 pub(crate) struct ReviewArgs {
     #[command(subcommand)]
     pub(crate) action: Option<ReviewAction>,
-    /// A run directory, or a directory of runs (repeatable) [default: reports/].
-    #[arg(long = "runs", default_value = "reports", global = true)]
+    /// A run directory, or a directory of runs (repeatable) [default: the project's reports].
+    #[arg(long = "runs", global = true)]
     pub(crate) runs: Vec<PathBuf>,
-    /// The reviewers' ledger (one JSON line per decision; a missing file has none).
-    #[arg(long, default_value = goalpost_grade::ledger::DEFAULT_PATH, global = true)]
-    pub(crate) ledger: PathBuf,
+    /// The reviewers' ledger (one JSON line per decision; a missing file has none) [default:
+    /// the project's, else reviews/ledger.jsonl].
+    #[arg(long, global = true)]
+    pub(crate) ledger: Option<PathBuf>,
     /// List failures a reviewer may overturn too (by default only how many there are).
     #[arg(long)]
     pub(crate) failures: bool,
@@ -78,16 +82,17 @@ pub(crate) struct DecideArgs {
 #[derive(Debug, Args)]
 pub(crate) struct LedgerArg {
     /// The reviewers' ledger: decisions on review items and overturned failures, applied
-    /// wherever verdicts are shown (one JSON line per decision; a missing file has none).
-    #[arg(long, default_value = goalpost_grade::ledger::DEFAULT_PATH)]
-    pub(crate) ledger: PathBuf,
+    /// wherever verdicts are shown (one JSON line per decision; a missing file has none)
+    /// [default: the project's, else reviews/ledger.jsonl].
+    #[arg(long)]
+    pub(crate) ledger: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct StoreArg {
-    /// The regression store directory.
-    #[arg(long, default_value = "scenarios/regressions")]
-    pub(crate) store: PathBuf,
+    /// The regression store directory [default: the project's].
+    #[arg(long)]
+    pub(crate) store: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -182,9 +187,9 @@ pub(crate) struct CompareArgs {
     pub(crate) baseline: String,
     /// The candidate: a run directory, or an agent revision (or run id) inside --history.
     pub(crate) candidate: String,
-    /// Directory of runs where revisions are looked up.
-    #[arg(long, default_value = "reports")]
-    pub(crate) history: PathBuf,
+    /// Directory of runs where revisions are looked up [default: the project's reports].
+    #[arg(long)]
+    pub(crate) history: Option<PathBuf>,
     /// Significance level.
     #[arg(long, default_value_t = 0.05)]
     pub(crate) alpha: f64,
@@ -202,15 +207,15 @@ pub(crate) struct CompareArgs {
 pub(crate) struct GateArgs {
     /// The run directory to gate [default: the newest under reports/].
     pub(crate) run: Option<PathBuf>,
-    /// The release policy (TOML).
+    /// The release policy (TOML) [default: the project's].
     #[arg(long)]
-    pub(crate) policy: PathBuf,
+    pub(crate) policy: Option<PathBuf>,
     /// A baseline run directory, or an agent revision (or run id) inside --history.
     #[arg(long)]
     pub(crate) baseline: Option<String>,
-    /// Directory of runs where a baseline revision is looked up.
-    #[arg(long, default_value = "reports")]
-    pub(crate) history: PathBuf,
+    /// Directory of runs where a baseline revision is looked up [default: the project's reports].
+    #[arg(long)]
+    pub(crate) history: Option<PathBuf>,
     /// Where to write gate.md and gate.junit.xml [default: the run directory].
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
@@ -222,25 +227,28 @@ pub(crate) struct GateArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct SpecArgs {
-    /// Directory of scenario files (searched recursively).
-    #[arg(long, default_value = "scenarios")]
-    pub(crate) scenarios: PathBuf,
-    /// Directory of rubric files.
-    #[arg(long, default_value = "rubrics")]
-    pub(crate) rubrics: PathBuf,
+    /// Directory of scenario files (searched recursively) [default: the project's; outside a
+    /// project, none].
+    #[arg(long)]
+    pub(crate) scenarios: Option<PathBuf>,
+    /// Directory of rubric files [default: the project's; else the rubric and tool catalog
+    /// built into goalpost].
+    #[arg(long)]
+    pub(crate) rubrics: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
     #[command(flatten)]
     pub(crate) spec: SpecArgs,
-    /// Trajectory files or directories, in any supported format (detected from content).
-    #[arg(long, num_args = 1.., default_value = "examples/trajectories")]
+    /// Trajectory files or directories, in any supported format (detected from content)
+    /// [default: the project's `trajectories`].
+    #[arg(long, num_args = 1..)]
     pub(crate) trajectories: Vec<PathBuf>,
     /// Grade everything read against this scenario, whatever the trajectories name.
     #[arg(long, value_name = "ID")]
     pub(crate) scenario: Option<String>,
-    /// Output directory [default: reports/<run-id>].
+    /// Output directory [default: <the project's reports>/<run-id>].
     #[arg(long, conflicts_with = "resume")]
     pub(crate) out: Option<PathBuf>,
     #[command(flatten)]
@@ -284,4 +292,36 @@ pub(crate) struct ImportArgs {
     /// Where to write `trajectories/` (canonical JSONL) and `scenarios/` (those a format carries).
     #[arg(long, default_value = "imported")]
     pub(crate) out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// The directory to make the project in.
+    #[arg(default_value = ".")]
+    pub(crate) dir: PathBuf,
+}
+
+impl SpecArgs {
+    /// The scenarios and rubrics to load: as given, else the project's.
+    pub(crate) fn resolved(&self) -> SpecArgs {
+        let p = crate::project::get();
+        SpecArgs {
+            scenarios: self.scenarios.clone().or_else(|| p.scenarios.clone()),
+            rubrics: self.rubrics.clone().or_else(|| p.rubrics.clone()),
+        }
+    }
+}
+
+impl LedgerArg {
+    /// The ledger: as given, else the project's.
+    pub(crate) fn path(&self) -> PathBuf {
+        crate::project::ledger(self.ledger.as_ref())
+    }
+}
+
+impl StoreArg {
+    /// The regression store: as given, else the project's.
+    pub(crate) fn path(&self) -> anyhow::Result<PathBuf> {
+        crate::project::store(self.store.as_ref())
+    }
 }

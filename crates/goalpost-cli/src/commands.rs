@@ -13,7 +13,12 @@ use crate::exit::Exit;
 use crate::{manifest, progress, regressions, render, reports, review};
 
 pub(crate) fn dispatch(cli: Cli) -> Result<Exit> {
+    if let Command::Init(a) = cli.command {
+        return crate::init::init(a);
+    }
+    crate::project::init()?;
     match cli.command {
+        Command::Init(_) => unreachable!("handled above"),
         Command::Run(a) => run(a),
         Command::Explain(a) => explain(a),
         Command::Lint(a) => lint(a),
@@ -27,17 +32,19 @@ pub(crate) fn dispatch(cli: Cli) -> Result<Exit> {
     }
 }
 
-/// Loads scenarios and rubrics, printing every diagnostic to stderr.
+/// Loads scenarios and rubrics (as given, else the project's; with neither, no scenarios and
+/// the built-in rubric), printing every diagnostic to stderr.
 pub(crate) fn load_specs(a: &SpecArgs) -> Result<(SpecSet, usize)> {
-    for dir in [&a.scenarios, &a.rubrics] {
+    let a = a.resolved();
+    for dir in [&a.scenarios, &a.rubrics].into_iter().flatten() {
         if !dir.is_dir() {
             bail!(
-                "`{}` is not a directory\nhint: run goalpost from the repository root, or pass --scenarios and --rubrics",
+                "`{}` is not a directory\nhint: pass --scenarios and --rubrics, or name them in the project's goalpost.toml",
                 dir.display()
             );
         }
     }
-    let (set, diags) = goalpost_spec::load(&a.scenarios, &a.rubrics);
+    let (set, diags) = goalpost_spec::load_from(a.scenarios.as_deref(), a.rubrics.as_deref());
     for d in &diags {
         render::diagnostic(d);
     }
@@ -65,9 +72,20 @@ fn run(mut a: RunArgs) -> Result<Exit> {
         }
         None => None,
     };
+    if resume.is_none() {
+        a.spec = a.spec.resolved();
+        if a.trajectories.is_empty() {
+            a.trajectories = crate::project::get().trajectories.clone();
+        }
+        if a.trajectories.is_empty() {
+            bail!(
+                "no trajectories to grade: pass --trajectories FILE_OR_DIR\nhint: a project's goalpost.toml can name them (`[paths] trajectories`)"
+            );
+        }
+    }
     let (specs, spec_problems) = load_specs(&a.spec)?;
     // Read before grading: a malformed ledger stops the run before any work is done.
-    let ledger = goalpost_grade::ledger::Ledger::load(&a.ledger.ledger)?;
+    let ledger = goalpost_grade::ledger::Ledger::load(&a.ledger.path())?;
     let goalpost_trajectory::Discovery { inputs, errors: pre_errors, skipped } =
         goalpost_trajectory::discover_all(&a.trajectories);
     if inputs.is_empty() && pre_errors.is_empty() {
@@ -128,7 +146,7 @@ fn run(mut a: RunArgs) -> Result<Exit> {
     };
     let started = start.started()?;
     let resuming = a.resume.is_some();
-    let out = a.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&start.run_id));
+    let out = a.out.clone().unwrap_or_else(|| crate::project::reports(None).join(&start.run_id));
     fs_err::create_dir_all(&out)?;
     let partial = out.join("results.partial.jsonl");
     if !resuming && out.join("run.json").exists() {
@@ -299,7 +317,7 @@ fn explain(a: ExplainArgs) -> Result<Exit> {
     let unscoped = specs.unscoped_plan().map(std::sync::Arc::new);
     let assigned = assigned(&specs, a.scenario.as_deref())?;
     let planner = goalpost_grade::Planner { specs: &specs, unscoped: unscoped.as_ref(), assigned: assigned.as_ref() };
-    let ledger = goalpost_grade::ledger::Ledger::load(&a.ledger.ledger)?;
+    let ledger = goalpost_grade::ledger::Ledger::load(&a.ledger.path())?;
     for input in &inputs {
         for item in goalpost_grade::read_input(input, Limits::default()) {
             match item.and_then(|t| goalpost_grade::grade_trajectory(&t, planner).map(|v| (t, v))) {

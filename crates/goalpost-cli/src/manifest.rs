@@ -72,8 +72,12 @@ pub(crate) struct RunStart {
     pub(crate) cwd: PathBuf,
     pub(crate) trajectories: Vec<PathBuf>,
     pub(crate) scenario: Option<String>,
-    pub(crate) scenarios: PathBuf,
-    pub(crate) rubrics: PathBuf,
+    /// `None`: no scenarios (no project).
+    #[serde(default)]
+    pub(crate) scenarios: Option<PathBuf>,
+    /// `None`: the built-in rubric and catalog.
+    #[serde(default)]
+    pub(crate) rubrics: Option<PathBuf>,
     /// blake3 over the loaded scenarios, rubrics and catalogs: a resumed run must grade by the
     /// same plan.
     pub(crate) specs_hash: String,

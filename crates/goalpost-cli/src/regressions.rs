@@ -17,11 +17,12 @@ pub(crate) fn promote(a: PromoteArgs) -> Result<Exit> {
     let mut run = RunView::load(&run_dir)?;
     // Reviewers' decisions count: a rejected review item is promoted like any failure, and
     // an overturned failure is not.
-    let ledger = goalpost_grade::ledger::Ledger::load(&a.ledger.ledger)?;
+    let ledger = goalpost_grade::ledger::Ledger::load(&a.ledger.path())?;
     for v in &mut run.verdicts {
         ledger.apply(v);
     }
     let (specs, _) = load_specs(&a.spec)?;
+    let store_dir = a.store.path()?;
     let opts = PromoteOptions {
         criteria: a.criteria,
         min_severity: match a.min_severity {
@@ -29,7 +30,7 @@ pub(crate) fn promote(a: PromoteArgs) -> Result<Exit> {
             MinSeverity::Advisory => Severity::Advisory,
         },
     };
-    let r = goalpost_store::promote(&a.store.store, &run, &specs, &opts)?;
+    let r = goalpost_store::promote(&store_dir, &run, &specs, &opts)?;
     for p in &r.problems {
         render::hint(&clean(&format!("store: {}: {}", p.path.display(), p.message), 1000));
     }
@@ -52,7 +53,7 @@ pub(crate) fn promote(a: PromoteArgs) -> Result<Exit> {
         r.passed.len(),
         r.fixed.len(),
         r.reopened.len(),
-        a.store.store.display()
+        store_dir.display()
     ))?;
     Ok(Exit::Success)
 }
@@ -60,7 +61,7 @@ pub(crate) fn promote(a: PromoteArgs) -> Result<Exit> {
 pub(crate) fn dispatch(c: RegressionsCommand) -> Result<Exit> {
     match c {
         RegressionsCommand::List(s) => {
-            let store = Store::open(&s.store)?;
+            let store = Store::open(&s.path()?)?;
             report_problems(&store);
             render::line(&format!(
                 "{:<48}  {:<7}  {:<28}  {:>9}  {:>7}  criteria",
@@ -83,7 +84,7 @@ pub(crate) fn dispatch(c: RegressionsCommand) -> Result<Exit> {
             Ok(Exit::problems_if(!store.problems.is_empty()))
         }
         RegressionsCommand::Show { id, store } => {
-            let store = Store::open(&store.store)?;
+            let store = Store::open(&store.path()?)?;
             let Some(e) = store.get(&id) else {
                 bail!("no regression `{}` in {}", clean(&id, 200), store.dir.display())
             };
@@ -127,13 +128,13 @@ pub(crate) fn dispatch(c: RegressionsCommand) -> Result<Exit> {
         }
         RegressionsCommand::Retire { id, reason, store } => {
             let date = jiff::Timestamp::now().to_string();
-            let e = goalpost_store::retire(&store.store, &id, &reason, &date)?;
+            let e = goalpost_store::retire(&store.path()?, &id, &reason, &date)?;
             render::line(&format!("retired {}", e.id))?;
             Ok(Exit::Success)
         }
         RegressionsCommand::Verify { spec, store } => {
             let (specs, _) = load_specs(&spec)?;
-            let store = Store::open(&store.store)?;
+            let store = Store::open(&store.path()?)?;
             report_problems(&store);
             let results = goalpost_store::verify(&store, &specs);
             let mut missed = 0;

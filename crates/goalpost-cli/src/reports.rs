@@ -33,12 +33,14 @@ fn print(text: &str) -> Result<()> {
     Ok(())
 }
 
-/// The newest run directory under `reports/`.
+/// The newest run directory in the project's reports.
 pub(crate) fn newest_run() -> Result<PathBuf> {
-    match dataset::history_runs(Path::new("reports")).pop() {
+    let reports = crate::project::reports(None);
+    match dataset::history_runs(&reports).pop() {
         Some(r) => Ok(r),
         None => bail!(
-            "no run with a results.parquet under reports/\nhint: run `goalpost run` first, or name a run directory"
+            "no run with a results.parquet under {}/\nhint: run `goalpost run` first, or name a run directory",
+            reports.display()
         ),
     }
 }
@@ -48,7 +50,7 @@ pub(crate) fn report(a: ReportArgs) -> Result<Exit> {
         Some(r) => r,
         None => newest_run()?,
     };
-    let ledger = Ledger::load(&a.ledger.ledger)?;
+    let ledger = Ledger::load(&a.ledger.path())?;
     let mut r = summary::build_with(&run, a.history.as_deref(), &ledger)?;
     let out = a.out.unwrap_or_else(|| run.clone());
     fs_err::create_dir_all(&out)?;
@@ -171,11 +173,12 @@ pub(crate) fn compare(a: CompareArgs) -> Result<Exit> {
     if !(a.alpha > 0.0 && a.alpha < 1.0) {
         bail!("--alpha {} is not in (0, 1)", a.alpha);
     }
-    let ledger = Ledger::load(&a.ledger.ledger)?;
-    let base = resolve(&a.baseline, &a.history, &ledger)?;
-    let cand = resolve(&a.candidate, &a.history, &ledger)?;
+    let ledger = Ledger::load(&a.ledger.path())?;
+    let history = crate::project::reports(a.history.as_ref());
+    let base = resolve(&a.baseline, &history, &ledger)?;
+    let cand = resolve(&a.candidate, &history, &ledger)?;
     let others: Vec<(String, Vec<TrajectoryRow>)> =
-        if a.history.is_dir() { revisions(&a.history, &ledger)?.into_iter().collect() } else { Vec::new() };
+        if history.is_dir() { revisions(&history, &ledger)?.into_iter().collect() } else { Vec::new() };
     let c = cmp::compare((&base.0, &base.1), (&cand.0, &cand.1), &others, a.alpha);
     let md = text::compare_markdown(&c);
     let json = serde_json::to_string_pretty(&c)?;
@@ -195,20 +198,26 @@ pub(crate) fn compare(a: CompareArgs) -> Result<Exit> {
 
 pub(crate) fn gate(a: GateArgs) -> Result<Exit> {
     // The policy first: a missing or malformed one stops here, never a pass.
-    let policy = Policy::load(&a.policy)?;
+    let policy_path = match a.policy.clone().or_else(|| crate::project::get().policy.clone()) {
+        Some(p) => p,
+        None => bail!(
+            "no release policy: pass --policy FILE\nhint: a project's goalpost.toml can name one (`[paths] policy`)"
+        ),
+    };
+    let policy = Policy::load(&policy_path)?;
     let run = match a.run {
         Some(r) => r,
         None => newest_run()?,
     };
-    let ledger = Ledger::load(&a.ledger.ledger)?;
+    let ledger = Ledger::load(&a.ledger.path())?;
     let df = dataset::apply_ledger(dataset::load_run(&run)?, &ledger)?;
     let (rows, crits) = (dataset::trajectories(&df)?, dataset::criteria(&df)?);
     let baseline = match &a.baseline {
-        Some(b) => Some(resolve(b, &a.history, &ledger)?.1),
+        Some(b) => Some(resolve(b, &crate::project::reports(a.history.as_ref()), &ledger)?.1),
         None => None,
     };
     let store = match &policy.regressions {
-        Some(_) => Some(store_view(&a.store.store, &run, &ledger)?),
+        Some(_) => Some(store_view(&a.store.path()?, &run, &ledger)?),
         None => None,
     };
     let result = gt::evaluate(&policy, &rows, &crits, baseline.as_deref(), store.as_deref());

@@ -41,12 +41,14 @@ struct Item {
 }
 
 pub(crate) fn review(a: ReviewArgs) -> Result<Exit> {
-    let ledger = Ledger::load(&a.ledger)?;
-    let items = items(&a.runs, &ledger)?;
+    let ledger_path = crate::project::ledger(a.ledger.as_ref());
+    let ledger = Ledger::load(&ledger_path)?;
+    let runs = if a.runs.is_empty() { vec![crate::project::reports(None)] } else { a.runs.clone() };
+    let items = items(&runs, &ledger)?;
     match a.action {
         None => list(&a, &ledger, &items),
-        Some(ReviewAction::Accept(d)) => decide(&a.ledger, &items, Verb::Accept, d),
-        Some(ReviewAction::Reject(d)) => decide(&a.ledger, &items, Verb::Reject, d),
+        Some(ReviewAction::Accept(d)) => decide(&ledger_path, &items, Verb::Accept, d),
+        Some(ReviewAction::Reject(d)) => decide(&ledger_path, &items, Verb::Reject, d),
     }
 }
 
@@ -214,7 +216,7 @@ fn list(a: &ReviewArgs, ledger: &Ledger, items: &[Item]) -> Result<Exit> {
     }
     render::hint(&format!(
         "decide with `goalpost review accept|reject ITEM --by NAME --why TEXT`; the ledger {} holds {} decision(s)",
-        a.ledger.display(),
+        crate::project::ledger(a.ledger.as_ref()).display(),
         ledger.lines()
     ));
     Ok(Exit::Success)

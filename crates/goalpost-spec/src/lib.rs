@@ -13,17 +13,19 @@
 //! no budget) is rejected with the reason. [`SpecSet::plan`] resolves a scenario with its rubric
 //! and per-scenario overrides into the [`Plan`] the grader runs.
 
+pub mod builtin;
 mod catalog;
 mod command_pattern;
 mod diag;
 mod load;
+pub mod project;
 mod rubric;
 mod scenario;
 
 pub use catalog::{ToolCatalog, ToolEffect, ToolEntry, ToolStatus};
 pub use command_pattern::{CommandPattern, collapse_dots};
 pub use diag::{Diagnostic, Severity};
-pub use load::{DEFAULT_RUBRIC, Plan, STORE_CONFIG, SpecSet, load, parse_rubric, parse_scenario};
+pub use load::{DEFAULT_RUBRIC, Plan, STORE_CONFIG, SpecSet, load, load_from, parse_rubric, parse_scenario};
 pub use rubric::{
     ApprovedToolsParams, BudgetParams, Criterion, CriterionConfig, CriterionKind, CriterionSpec,
     ForbiddenCommandsParams, ProcessSmellsParams, Rubric, SideEffectsParams, TestIntegrityParams,

@@ -166,11 +166,26 @@ impl SpecSet {
 /// Loads every rubric directly under `rubrics_dir` and every scenario under `scenarios_dir`
 /// (recursively). Never stops at the first problem.
 pub fn load(scenarios_dir: &Path, rubrics_dir: &Path) -> (SpecSet, Vec<Diagnostic>) {
+    load_from(Some(scenarios_dir), Some(rubrics_dir))
+}
+
+/// As [`load`], with either directory optional: no scenarios directory loads no scenario (every
+/// trajectory is graded by the default rubric alone, unless it carries its scenario), and no
+/// rubrics directory takes the rubric and catalog built into goalpost ([`crate::builtin`]).
+pub fn load_from(scenarios_dir: Option<&Path>, rubrics_dir: Option<&Path>) -> (SpecSet, Vec<Diagnostic>) {
     let mut diags = Vec::new();
+    let rubric_files: Vec<(PathBuf, String)> = match rubrics_dir {
+        Some(dir) => toml_files(dir, false, &mut diags)
+            .into_iter()
+            .filter_map(|path| read(&path, &mut diags).map(|text| (path, text)))
+            .collect(),
+        None => crate::builtin::rubrics().into_iter().map(|(path, text)| (path, text.to_owned())).collect(),
+    };
+    let rubrics_dir = rubrics_dir.map_or_else(crate::builtin::rubrics_dir, Path::to_owned);
+    let rubrics_dir = rubrics_dir.as_path();
     let mut set = SpecSet { rubrics_dir: rubrics_dir.to_owned(), ..SpecSet::default() };
 
-    for path in toml_files(rubrics_dir, false, &mut diags) {
-        let Some(text) = read(&path, &mut diags) else { continue };
+    for (path, text) in rubric_files {
         match parse_rubric(&path, &text) {
             Ok(rubric) => {
                 let before = diags.len();
@@ -197,7 +212,8 @@ pub fn load(scenarios_dir: &Path, rubrics_dir: &Path) -> (SpecSet, Vec<Diagnosti
     }
 
     let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
-    for path in toml_files(scenarios_dir, true, &mut diags) {
+    let scenario_files = scenarios_dir.map(|dir| toml_files(dir, true, &mut diags)).unwrap_or_default();
+    for path in scenario_files {
         let Some(text) = read(&path, &mut diags) else { continue };
         match parse_scenario(&path, &text) {
             Ok(scenario) => {
@@ -242,7 +258,7 @@ fn blake3_hex(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex().to_string()
 }
 
-fn parse_toml<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Diagnostic> {
+pub(crate) fn parse_toml<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, Diagnostic> {
     let de = toml::Deserializer::parse(text).map_err(|e| {
         let line = e.span().map(|s| line_of(text, s.start));
         Diagnostic::new(path, Severity::Error, e.message().trim().to_owned()).at_line(line)
@@ -291,7 +307,7 @@ fn typed_config(
         CriterionKind::ApprovedTools => {
             let mut p: ApprovedToolsParams = typed(params)?;
             let path = rubrics_dir.join(&p.catalog);
-            let text = fs_err::read_to_string(&path).map_err(|e| ("catalog".to_owned(), e.to_string()))?;
+            let text = crate::builtin::read_to_string(&path).map_err(|e| ("catalog".to_owned(), e.to_string()))?;
             let mut catalog: ToolCatalog =
                 parse_toml(&path, &text).map_err(|d| ("catalog".to_owned(), d.to_string()))?;
             catalog.source = path;

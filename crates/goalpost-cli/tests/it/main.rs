@@ -5,6 +5,7 @@ use std::process::{Command, Output};
 
 mod cache;
 mod ledger;
+mod project;
 mod review;
 mod review_pages;
 mod survive;
