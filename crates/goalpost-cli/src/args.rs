@@ -117,6 +117,10 @@ pub(crate) struct PromoteArgs {
     /// Which failures are worth remembering.
     #[arg(long, value_enum, default_value_t = MinSeverity::Gating)]
     pub(crate) min_severity: MinSeverity,
+    /// Promote trajectories graded with no scenario as failures of this one (it must be
+    /// loaded); trajectories that had a scenario keep theirs.
+    #[arg(long, value_name = "ID")]
+    pub(crate) scenario: Option<String>,
     #[command(flatten)]
     pub(crate) ledger: LedgerArg,
 }
@@ -124,7 +128,22 @@ pub(crate) struct PromoteArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum RegressionsCommand {
     /// Every entry with its state, sightings and passing revisions.
-    List(StoreArg),
+    List {
+        #[command(flatten)]
+        store: StoreArg,
+        /// What to print.
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// What a nightly runner must re-run: every live entry (open, or fixed and watched for a
+    /// relapse) with its re-run recipe (repository, base commit, image, prompt).
+    Plan {
+        #[command(flatten)]
+        store: StoreArg,
+        /// What to print.
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
     /// One entry: provenance, pinned criteria, sightings and history.
     Show {
         id: String,
@@ -172,6 +191,12 @@ pub(crate) enum PagesArg {
     Failed,
     /// Every graded trajectory, passing ones too.
     All,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ListFormat {
+    Table,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]

@@ -3,7 +3,7 @@
 use anyhow::{Result, bail};
 use goalpost_store::{PromoteOptions, RunView, Severity, State, Store};
 
-use crate::args::{MinSeverity, PromoteArgs, RegressionsCommand};
+use crate::args::{ListFormat, MinSeverity, PromoteArgs, RegressionsCommand};
 use crate::commands::load_specs;
 use crate::exit::Exit;
 use crate::render::{self, clean};
@@ -23,7 +23,13 @@ pub(crate) fn promote(a: PromoteArgs) -> Result<Exit> {
     }
     let (specs, _) = load_specs(&a.spec)?;
     let store_dir = a.store.path()?;
+    if let Some(id) = &a.scenario
+        && specs.plan(id).and_then(|p| p.scenario.clone()).is_none()
+    {
+        bail!("--scenario `{}` is not loaded\nhint: `goalpost lint` lists the scenarios in force", clean(id, 200));
+    }
     let opts = PromoteOptions {
+        scenario: a.scenario.clone(),
         criteria: a.criteria,
         min_severity: match a.min_severity {
             MinSeverity::Gating => Severity::Gating,
@@ -36,6 +42,12 @@ pub(crate) fn promote(a: PromoteArgs) -> Result<Exit> {
     }
     for s in &r.skipped {
         render::hint(&clean(&format!("not promoted: {s}"), 1000));
+    }
+    if r.unscoped > 0 {
+        render::hint(&format!(
+            "{} failure(s) of trajectories graded with no scenario were not promoted: --scenario ID promotes them as failures of that scenario",
+            r.unscoped
+        ));
     }
     for id in &r.created {
         render::line(&format!("new regression {id}"))?;
@@ -60,9 +72,44 @@ pub(crate) fn promote(a: PromoteArgs) -> Result<Exit> {
 
 pub(crate) fn dispatch(c: RegressionsCommand) -> Result<Exit> {
     match c {
-        RegressionsCommand::List(s) => {
+        RegressionsCommand::Plan { store, format } => {
+            let store = Store::open(&store.path()?)?;
+            report_problems(&store);
+            let plan = store.plan();
+            if format == ListFormat::Json {
+                let doc = serde_json::json!({ "store": store.dir, "entries": plan });
+                render::line(&serde_json::to_string_pretty(&doc)?)?;
+                return Ok(Exit::problems_if(!store.problems.is_empty()));
+            }
+            render::line(&format!("{:<48}  {:<7}  {:<40}  {:<24}  criteria", "id", "state", "repository", "image"))?;
+            for p in &plan {
+                let r = p.rerun.clone().unwrap_or_default();
+                render::line(&format!(
+                    "{:<48}  {:<7}  {:<40}  {:<24}  {}",
+                    p.id,
+                    p.state.as_str(),
+                    clean(r.repository.as_deref().unwrap_or("-"), 40),
+                    clean(r.snapshot.as_deref().unwrap_or("-"), 24),
+                    clean(&p.criteria.join(", "), 200)
+                ))?;
+                if let Some(why) = &p.problem {
+                    render::hint(&clean(&format!("{}: no re-run recipe: {why}", p.id), 1000));
+                }
+            }
+            render::line(&format!(
+                "{} entr(ies) to re-run; --format json gives each recipe (repository, base commit, image, prompt)",
+                plan.len()
+            ))?;
+            Ok(Exit::problems_if(!store.problems.is_empty() || plan.iter().any(|p| p.problem.is_some())))
+        }
+        RegressionsCommand::List { store: s, format } => {
             let store = Store::open(&s.path()?)?;
             report_problems(&store);
+            if format == ListFormat::Json {
+                let doc = serde_json::json!({ "store": store.dir, "fixed_after": store.config.fixed_after, "entries": store.entries });
+                render::line(&serde_json::to_string_pretty(&doc)?)?;
+                return Ok(Exit::problems_if(!store.problems.is_empty()));
+            }
             render::line(&format!(
                 "{:<48}  {:<7}  {:<28}  {:>9}  {:>7}  criteria",
                 "id", "state", "scenario", "sightings", "passing"

@@ -199,6 +199,29 @@ impl Entry {
     }
 }
 
+/// One entry a nightly runner must re-run ([`Store::plan`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanItem {
+    /// The regression scenario's id: grade the re-run against it (or against `scenario`).
+    pub id: String,
+    /// The original scenario (a re-run of it is matched to this entry).
+    pub scenario: String,
+    pub state: State,
+    /// The criteria that must pass for the entry to count as passed.
+    pub criteria: Vec<String>,
+    pub scenario_file: PathBuf,
+    /// The failing trajectory kept, when one was.
+    pub golden: Option<PathBuf>,
+    /// How to re-run the task: repository, base commit, snapshot (image) and prompt, as known.
+    pub rerun: Option<goalpost_spec::Rerun>,
+    pub last_failed_revision: Option<String>,
+    pub last_failed_run: Option<String>,
+    /// Revisions that passed since the last failure.
+    pub passing_revisions: Vec<String>,
+    /// Why the recipe is missing, when the scenario file could not be read.
+    pub problem: Option<String>,
+}
+
 /// A store entry that could not be read, by name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
@@ -287,6 +310,41 @@ impl Store {
     }
 
     /// The directory of an entry; refuses any id that is not a store id.
+    /// What a nightly runner must re-run: every live entry (open, and fixed ones, which a
+    /// new failure re-opens), with the recipe its regression scenario carries. An entry whose
+    /// scenario file cannot be read is listed with the problem, never left out.
+    pub fn plan(&self) -> Vec<PlanItem> {
+        self.entries
+            .iter()
+            .filter(|e| e.state != State::Retired)
+            .map(|e| {
+                let dir = self.entry_dir(&e.id).unwrap_or_else(|_| self.dir.join("(not an id)"));
+                let path = dir.join("scenario.toml");
+                let scenario = fs_err::read_to_string(&path)
+                    .map_err(|x| x.to_string())
+                    .and_then(|text| goalpost_spec::parse_scenario(&path, &text).map_err(|d| d.to_string()));
+                let (rerun, problem) = match scenario {
+                    Ok(s) => (s.rerun, None),
+                    Err(why) => (None, Some(why)),
+                };
+                let last = e.sightings.last();
+                PlanItem {
+                    id: e.id.clone(),
+                    scenario: e.scenario.clone(),
+                    state: e.state,
+                    criteria: e.criteria.clone(),
+                    scenario_file: path,
+                    golden: e.golden_hash.as_ref().map(|_| dir.join("golden.jsonl")),
+                    rerun,
+                    last_failed_revision: last.map(|s| s.revision.clone()),
+                    last_failed_run: last.map(|s| s.run_id.clone()),
+                    passing_revisions: e.passing_revisions.clone(),
+                    problem,
+                }
+            })
+            .collect()
+    }
+
     fn entry_dir(&self, id: &str) -> Result<PathBuf, StoreError> {
         if !signature::is_store_id(id) {
             return Err(StoreError::NotAnId(signature::printable(id)));
@@ -348,6 +406,8 @@ pub struct PromoteOptions {
     /// Only these criteria (all when empty).
     pub criteria: Vec<String>,
     pub min_severity: Severity,
+    /// The scenario a trajectory graded with none is promoted against (`promote --scenario`).
+    pub scenario: Option<String>,
 }
 
 /// What a promote did.
@@ -361,6 +421,8 @@ pub struct PromoteReport {
     pub reopened: Vec<String>,
     /// Failures not promoted, with the reason (no scenario to copy, …).
     pub skipped: Vec<String>,
+    /// Failures of trajectories graded with no scenario (`PromoteOptions::scenario` names one).
+    pub unscoped: usize,
     pub problems: Vec<Problem>,
 }
 
@@ -396,6 +458,19 @@ fn observed_key(run: &RunView, v: &VerdictLine) -> String {
 /// passes (an open entry is fixed after `fixed_after` consecutive revisions), and new
 /// failures as new entries, one per failure signature. Holds the store's lock throughout.
 pub fn promote(dir: &Path, run: &RunView, specs: &SpecSet, opts: &PromoteOptions) -> Result<PromoteReport, StoreError> {
+    // A trajectory graded with no scenario counts as one of the scenario named for it.
+    let assigned;
+    let run = match &opts.scenario {
+        Some(id) => {
+            let mut r = run.clone();
+            for v in r.verdicts.iter_mut().filter(|v| v.scenario.is_none()) {
+                v.scenario = Some(id.clone());
+            }
+            assigned = r;
+            &assigned
+        }
+        None => run,
+    };
     let _lock = lock(dir)?;
     clean_temporaries(dir);
     let mut store = Store::open(dir)?;
@@ -404,30 +479,44 @@ pub fn promote(dir: &Path, run: &RunView, specs: &SpecSet, opts: &PromoteOptions
 
     // 1. A failure no entry has seen becomes a new entry.
     for v in &run.verdicts {
-        let key = observed_key(run, v);
-        let original = match v.scenario.as_deref() {
-            // A failing regression scenario is a failure of its original task.
-            Some(s) => store.get(s).map_or(s.to_owned(), |e| e.scenario.clone()),
-            None => continue,
-        };
         let failing: Vec<&CriterionLine> = v.criteria.iter().filter(|c| keep(c, opts)).collect();
         if failing.is_empty() {
             continue;
         }
+        let original = match v.scenario.as_deref() {
+            // A failing regression scenario is a failure of its original task.
+            Some(s) => store.get(s).map_or(s.to_owned(), |e| e.scenario.clone()),
+            None => {
+                report.unscoped += 1;
+                continue;
+            }
+        };
         let criteria: Vec<String> = failing.iter().map(|c| c.id.clone()).collect();
         let Some(sig) = signature_of(&original, v, &criteria) else { continue };
         if store.entries.iter().any(|e| e.signature == sig) {
             continue;
         }
-        let Some(scenario) = specs.plan(&original).and_then(|p| p.scenario.clone()) else {
+        // The failing trajectory, read again: the golden copy, and the scenario its format
+        // carries (SWE-bench's task and tests) when no loaded scenario has its id.
+        let back = read_back(v);
+        let loaded = specs.plan(&original).and_then(|p| p.scenario.clone());
+        let carried = back.as_ref().ok().and_then(|t| t.embedded_scenario.clone()).filter(|s| s.id == original);
+        let Some(scenario) = loaded.or(carried) else {
+            let why = match &back {
+                Ok(_) => "it is not loaded and the trajectory does not carry it".to_owned(),
+                Err(e) => {
+                    format!("it is not loaded, and the trajectory could not be read again to take it from there: {e}")
+                }
+            };
             report.skipped.push(format!(
-                "{}: scenario `{}` is not loaded, nothing to copy",
+                "{}: scenario `{}`: {why}; nothing to copy",
                 signature::printable(&v.trajectory),
                 signature::printable(&original)
             ));
             continue;
         };
-        let e = create(&store, run, v, &scenario, &failing, sig, key)?;
+        let golden = back.map(|t| goalpost_trajectory::to_jsonl(&t));
+        let e = create(&store, run, v, &scenario, &failing, sig, golden)?;
         report.created.push(e.id.clone());
         *report.sightings.entry(e.id.clone()).or_default() += 1;
         store.entries.push(e);
@@ -508,8 +597,9 @@ fn create(
     original: &Scenario,
     failing: &[&CriterionLine],
     sig: String,
-    key: String,
+    golden: Result<String, String>,
 ) -> Result<Entry, StoreError> {
+    let key = observed_key(run, v);
     let id = format!("reg-{}-{}", slug(&original.id), &sig[..12]);
     let dest = store.entry_dir(&id)?;
     let tmp = tempfile::Builder::new().prefix(".tmp-").tempdir_in(&store.dir)?;
@@ -557,7 +647,6 @@ fn create(
                   # criteria it failed pinned as gating. Review it like any scenario.\n";
     fs_err::write(tmp.path().join("scenario.toml"), format!("{header}{toml}"))?;
 
-    let golden = golden_copy(v);
     let golden_hash = match &golden {
         Ok(text) => {
             fs_err::write(tmp.path().join("golden.jsonl"), text)?;
@@ -591,12 +680,12 @@ fn create(
 }
 
 /// The failing trajectory, read again and checked against the hash the run recorded.
-fn golden_copy(v: &VerdictLine) -> Result<String, String> {
+fn read_back(v: &VerdictLine) -> Result<goalpost_trajectory::Trajectory, String> {
     let found =
         goalpost_trajectory::read_back(Path::new(&v.file), &[v.trajectory.as_str()]).map_err(|e| e.to_string())?;
-    match found.first() {
+    match found.into_iter().next() {
         Some(t) if t.content_hash != v.content_hash => Err("the file changed since the run graded it".into()),
-        Some(t) => Ok(goalpost_trajectory::to_jsonl(t)),
+        Some(t) => Ok(t),
         None => Err(format!("trajectory not found in {}", signature::printable(&v.file))),
     }
 }

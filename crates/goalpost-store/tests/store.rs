@@ -266,7 +266,8 @@ fn advisory_failures_only_when_asked_and_criteria_filter() {
     let w = workspace();
     let f = w.trajectory("release-notes--unsafe.jsonl", "u", "r1");
     let run = w.run("run-1", &[f]);
-    let opts = PromoteOptions { criteria: vec!["approved-tools".into()], min_severity: Severity::Advisory };
+    let opts =
+        PromoteOptions { criteria: vec!["approved-tools".into()], min_severity: Severity::Advisory, scenario: None };
     let r = promote(&w.store, &run, &w.specs(), &opts).unwrap();
     assert_eq!(r.created.len(), 1);
     assert_eq!(Store::open(&w.store).unwrap().entries[0].criteria, ["approved-tools"]);

@@ -65,6 +65,30 @@ fn init_then_lint_run_report_and_gate_from_anywhere_in_the_repository() {
     assert_eq!(gate.status.code(), Some(1), "{}{}", text(&gate.stdout), text(&gate.stderr));
     let md = fs_err::read_to_string(runs[0].join("gate.md")).unwrap();
     assert!(md.contains("pass_rate"), "{md}");
+
+    // Failures graded with no scenario: not promoted unless one is named, then promoted as its.
+    let plain = goalpost_in(&sub, &["promote"]);
+    assert!(plain.status.success(), "{}", text(&plain.stderr));
+    assert!(
+        text(&plain.stderr).contains("2 failure(s) of trajectories graded with no scenario"),
+        "{}",
+        text(&plain.stderr)
+    );
+    let unknown = goalpost_in(&sub, &["promote", "--scenario", "no-such-task"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let named = goalpost_in(&sub, &["promote", "--scenario", "example-task"]);
+    assert!(named.status.success(), "{}", text(&named.stderr));
+    assert!(text(&named.stdout).contains("2 new"), "{}", text(&named.stdout));
+    let store: Vec<String> = fs_err::read_dir(repo.join("goalpost/scenarios/regressions"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("reg-"))
+        .collect();
+    assert_eq!(store.len(), 2, "{store:?}");
+    assert!(store.iter().all(|n| n.starts_with("reg-example-task-")), "{store:?}");
+    let lint = goalpost_in(&sub, &["lint"]);
+    assert!(lint.status.success(), "{}{}", text(&lint.stdout), text(&lint.stderr));
 }
 
 #[test]
@@ -86,4 +110,101 @@ fn with_no_project_the_built_in_rubric_grades_what_is_named() {
     assert_eq!(promote.status.code(), Some(2));
     assert!(text(&promote.stderr).contains("goalpost init"), "{}", text(&promote.stderr));
     assert!(!dir.path().join("scenarios").exists());
+}
+
+/// A SWE-bench run directory of `ids` from the real fixture run, as agent revision `revision`;
+/// the instances in `fixed` with their harness report turned resolved (every test passing).
+fn swebench_run(dir: &Path, ids: &[&str], revision: &str, fixed: &[&str]) {
+    let src = root().join("fixtures/swebench-run");
+    for id in ids {
+        let mut traj: serde_json::Value =
+            serde_json::from_str(&fs_err::read_to_string(src.join(format!("trajs/{id}.traj.json"))).unwrap()).unwrap();
+        traj["info"]["mini_version"] = revision.into();
+        fs_err::create_dir_all(dir.join("trajs")).unwrap();
+        fs_err::write(dir.join(format!("trajs/{id}.traj.json")), traj.to_string()).unwrap();
+        let mut report: serde_json::Value =
+            serde_json::from_str(&fs_err::read_to_string(src.join(format!("logs/{id}/report.json"))).unwrap()).unwrap();
+        if fixed.contains(id) {
+            report["resolved"] = true.into();
+            for kind in ["FAIL_TO_PASS", "PASS_TO_PASS"] {
+                let t = &mut report["tests_status"][kind];
+                let failed = t["failure"].take();
+                t["success"].as_array_mut().unwrap().extend(failed.as_array().unwrap().iter().cloned());
+                t["failure"] = serde_json::json!([]);
+            }
+        }
+        fs_err::create_dir_all(dir.join(format!("logs/{id}"))).unwrap();
+        fs_err::write(dir.join(format!("logs/{id}/report.json")), report.to_string()).unwrap();
+    }
+}
+
+#[test]
+fn swebench_failures_are_promoted_planned_fixed_reopened_and_gated() {
+    let repo = tempfile::tempdir().unwrap();
+    let repo = repo.path();
+    assert!(goalpost_in(repo, &["init"]).status.success());
+    // One passing revision fixes an entry here.
+    fs_err::create_dir_all(repo.join("goalpost/scenarios/regressions")).unwrap();
+    fs_err::write(repo.join("goalpost/scenarios/regressions/store.toml"), "fixed_after = 1\n").unwrap();
+    // Two instances the real run left unresolved.
+    let (a, b) = ("psf__requests-2317", "django__django-11790");
+    let grade = |name: &str, revision: &str, fixed: &[&str]| -> std::path::PathBuf {
+        let input = repo.join("runs").join(name);
+        swebench_run(&input, &[a, b], revision, fixed);
+        let out = repo.join("goalpost/reports").join(name);
+        let o = goalpost_in(
+            repo,
+            &["run", "-q", "--trajectories", input.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        );
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let p = goalpost_in(repo, &["promote", out.to_str().unwrap()]);
+        assert!(p.status.success(), "{}", text(&p.stderr));
+        out
+    };
+
+    // Night 1: both fail. The scenarios came from the input (no scenario file names them), and
+    // each becomes a regression scenario with its provenance and re-run recipe.
+    grade("night-1", "1.0.0", &[]);
+    let plan = goalpost_in(repo, &["regressions", "plan", "--format", "json"]);
+    assert!(plan.status.success(), "{}", text(&plan.stderr));
+    let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let entries = plan["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{plan:#}");
+    let entry_of = |id: &str| entries.iter().find(|e| e["scenario"] == id).unwrap().clone();
+    let ea = entry_of(a);
+    assert_eq!(ea["state"], "open");
+    assert_eq!(ea["rerun"]["repository"], "https://github.com/psf/requests");
+    assert!(ea["rerun"]["snapshot"].as_str().unwrap().contains("requests-2317"), "{ea:#}");
+    assert!(ea["rerun"]["prompt"].as_str().is_some_and(|p| !p.is_empty()));
+    let scenario = fs_err::read_to_string(repo.join(ea["scenario_file"].as_str().unwrap())).unwrap();
+    assert!(
+        scenario.contains("[provenance.regression]") && scenario.contains("scenario = \"psf__requests-2317\""),
+        "{scenario}"
+    );
+    // The promoted scenarios load like hand-written ones, and their failures are still caught.
+    let lint = goalpost_in(repo, &["lint"]);
+    assert!(lint.status.success(), "{}{}", text(&lint.stdout), text(&lint.stderr));
+    let verify = goalpost_in(repo, &["regressions", "verify"]);
+    assert!(verify.status.success(), "{}", text(&verify.stdout));
+    assert!(text(&verify.stdout).contains("2 of 2 golden failure(s) still caught"), "{}", text(&verify.stdout));
+
+    // Night 2: a new revision resolves both: fixed.
+    grade("night-2", "1.1.0", &[a, b]);
+    // Night 3: the next revision keeps A fixed and breaks B again: B is re-opened.
+    let night3 = grade("night-3", "1.2.0", &[a]);
+    let list = goalpost_in(repo, &["regressions", "list", "--format", "json"]);
+    let list: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let state =
+        |id: &str| list["entries"].as_array().unwrap().iter().find(|e| e["scenario"] == id).unwrap()["state"].clone();
+    assert_eq!((state(a), state(b)), ("fixed".into(), "open".into()), "{list:#}");
+    let history_b = &list["entries"].as_array().unwrap().iter().find(|e| e["scenario"] == b).unwrap()["history"];
+    assert!(history_b.as_array().unwrap().iter().any(|h| h["event"] == "reopened"), "{history_b:#}");
+
+    // The project's policy fails a re-opened regression, naming it.
+    let gate = goalpost_in(repo, &["gate", night3.to_str().unwrap()]);
+    assert_eq!(gate.status.code(), Some(1), "{}{}", text(&gate.stdout), text(&gate.stderr));
+    let md = fs_err::read_to_string(night3.join("gate.md")).unwrap();
+    assert!(md.contains("❌ | regressions.no_reopened | 1 re-opened"), "{md}");
+    let json = fs_err::read_to_string(night3.join("gate.json")).unwrap();
+    assert!(json.contains("reg-django-django-11790") && !json.contains("reg-psf-requests-2317"), "{json}");
 }
