@@ -260,6 +260,10 @@ pub(crate) struct SpecArgs {
     /// built into goalpost].
     #[arg(long)]
     pub(crate) rubrics: Option<PathBuf>,
+    /// The price table that turns recorded tokens into estimated dollars [default: the
+    /// project's; else the one built into goalpost].
+    #[arg(long)]
+    pub(crate) prices: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -280,7 +284,7 @@ pub(crate) struct RunArgs {
     pub(crate) ledger: LedgerArg,
     /// Finish an interrupted run in its directory: the inputs, scenarios and rubrics it started
     /// with are read again, and only trajectories its partial results lack are graded.
-    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["trajectories", "scenario", "scenarios", "rubrics"])]
+    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["trajectories", "scenario", "scenarios", "rubrics", "prices"])]
     pub(crate) resume: Option<PathBuf>,
     /// Worker threads [default: all cores].
     #[arg(long, short = 'j')]
@@ -333,6 +337,7 @@ impl SpecArgs {
         SpecArgs {
             scenarios: self.scenarios.clone().or_else(|| p.scenarios.clone()),
             rubrics: self.rubrics.clone().or_else(|| p.rubrics.clone()),
+            prices: self.prices.clone().or_else(|| p.prices.clone()),
         }
     }
 }

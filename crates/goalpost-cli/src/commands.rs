@@ -36,6 +36,12 @@ pub(crate) fn dispatch(cli: Cli) -> Result<Exit> {
 /// the built-in rubric), printing every diagnostic to stderr.
 pub(crate) fn load_specs(a: &SpecArgs) -> Result<(SpecSet, usize)> {
     let a = a.resolved();
+    if let Some(p) = a.prices.as_ref().filter(|p| !p.is_file()) {
+        bail!(
+            "price table `{}` is not a file\nhint: pass --prices, or name it in the project's goalpost.toml",
+            p.display()
+        );
+    }
     for dir in [&a.scenarios, &a.rubrics].into_iter().flatten() {
         if !dir.is_dir() {
             bail!(
@@ -44,7 +50,7 @@ pub(crate) fn load_specs(a: &SpecArgs) -> Result<(SpecSet, usize)> {
             );
         }
     }
-    let (set, diags) = goalpost_spec::load_from(a.scenarios.as_deref(), a.rubrics.as_deref());
+    let (set, diags) = goalpost_spec::load_from(a.scenarios.as_deref(), a.rubrics.as_deref(), a.prices.as_deref());
     for d in &diags {
         render::diagnostic(d);
     }
@@ -67,6 +73,7 @@ fn run(mut a: RunArgs) -> Result<Exit> {
             a.scenario = start.scenario.clone();
             a.spec.scenarios = start.scenarios.clone();
             a.spec.rubrics = start.rubrics.clone();
+            a.spec.prices = start.prices.clone();
             a.out = Some(dir);
             Some(start)
         }
@@ -140,6 +147,7 @@ fn run(mut a: RunArgs) -> Result<Exit> {
                 scenario: a.scenario.clone(),
                 scenarios: a.spec.scenarios.clone(),
                 rubrics: a.spec.rubrics.clone(),
+                prices: a.spec.prices.clone(),
                 specs_hash,
             }
         }

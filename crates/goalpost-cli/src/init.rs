@@ -22,6 +22,7 @@ regressions = "goalpost/scenarios/regressions"   # failures `goalpost promote` k
 reports = "goalpost/reports"            # where `goalpost run` writes runs
 ledger = "goalpost/reviews/ledger.jsonl"  # reviewers' decisions
 policy = "goalpost/gates.toml"          # what `goalpost gate` enforces
+prices = "goalpost/prices.toml"         # USD per million tokens, for runs that record no dollars
 # What `goalpost run` grades when no --trajectories are given, e.g. Claude Code's transcripts:
 # trajectories = ["~/.claude/projects"]  (`~` is not expanded: write the full path)
 trajectories = []
@@ -92,6 +93,7 @@ pub(crate) fn init(a: InitArgs) -> Result<Exit> {
         (Path::new("goalpost/rubrics").join(builtin::RUBRIC_FILE), builtin::RUBRIC),
         (Path::new("goalpost/rubrics").join(builtin::CATALOG_FILE), builtin::CATALOG),
         (PathBuf::from("goalpost/gates.toml"), POLICY),
+        (Path::new("goalpost").join(builtin::PRICES_FILE), builtin::PRICES),
         (PathBuf::from("goalpost/.gitignore"), GITIGNORE),
     ];
     let there: Vec<String> =

@@ -78,6 +78,9 @@ pub(crate) struct RunStart {
     /// `None`: the built-in rubric and catalog.
     #[serde(default)]
     pub(crate) rubrics: Option<PathBuf>,
+    /// `None`: the built-in price table.
+    #[serde(default)]
+    pub(crate) prices: Option<PathBuf>,
     /// blake3 over the loaded scenarios, rubrics and catalogs: a resumed run must grade by the
     /// same plan.
     pub(crate) specs_hash: String,

@@ -1092,23 +1092,36 @@ fn budget(f: &Facts<'_>, b: &goalpost_spec::Budget) -> Eval {
     let mut over = Vec::new();
     let mut within = Vec::new();
     let mut unknown = Vec::new();
-    let mut check = |name: &str, limit: Option<f64>, used: Option<f64>| match (limit, used) {
+    // `note`: said after the figure (an estimate); `missing`: why no figure is known.
+    let mut check = |name: &str, limit: Option<f64>, used: Option<f64>, note: &str, missing: &str| match (limit, used) {
         (None, _) => {}
-        (Some(l), Some(u)) if u > l => over.push(format!("{name} {} > {l}", num(u))),
-        (Some(l), Some(u)) => within.push(format!("{name} {} <= {l}", num(u))),
-        (Some(_), None) => unknown.push(format!("{name} not recorded")),
+        (Some(l), Some(u)) if u > l => over.push(format!("{name} {}{note} > {l}", num(u))),
+        (Some(l), Some(u)) => within.push(format!("{name} {}{note} <= {l}", num(u))),
+        (Some(_), None) => unknown.push(format!("{name} {missing}")),
     };
-    check("cost_usd", b.cost_usd, f.cost_usd);
-    check("tokens", b.tokens.map(|v| v as f64), f.tokens.map(|v| v as f64));
+    let estimated = if f.cost_estimated {
+        format!(" (estimated from tokens: price table {})", f.prices_version)
+    } else {
+        String::new()
+    };
+    let cost_missing = match &f.cost_unknown {
+        Some(why) => format!("unknown: {why}"),
+        None => "not recorded".to_owned(),
+    };
+    check("cost_usd", b.cost_usd, f.cost_usd, &estimated, &cost_missing);
+    check("tokens", b.tokens.map(|v| v as f64), f.tokens.map(|v| v as f64), "", "not recorded");
     let steps = if f.assistant_turns > 0 { f.assistant_turns } else { f.steps };
-    check("steps", b.steps.map(|v| v as f64), Some(f64::from(steps)));
-    check("wall_time_s", b.wall_time_s, f.wall_time_s);
+    check("steps", b.steps.map(|v| v as f64), Some(f64::from(steps)), "", "not recorded");
+    check("wall_time_s", b.wall_time_s, f.wall_time_s, "", "not recorded");
     let mut parts = over.clone();
     parts.extend(within.iter().cloned());
     parts.extend(unknown.iter().cloned());
     let msg = parts.join("; ");
     if !over.is_empty() {
         fail(msg, vec![f.final_step])
+    } else if b.cost_usd.is_some() && f.cost_usd.is_none() {
+        // A cost limit with no cost known (none recorded, none priced): never a pass.
+        unscored(UnscoredReason::MissingData, msg, vec![])
     } else if within.is_empty() {
         unscored(UnscoredReason::MissingData, msg, vec![])
     } else {

@@ -573,6 +573,7 @@ pub fn grade(t: &Trajectory, plan: &Plan) -> Verdict {
         reverts: facts.reverts.len() as u32,
         side_effects: facts.side_effects.iter().map(|s| format!("step {}: {} {}", s.step, s.kind, s.target)).collect(),
         cost_usd: facts.cost_usd.map(round6),
+        cost_estimated: facts.cost_estimated,
         tokens: facts.tokens,
         duration_s: facts.wall_time_s.map(round6),
         first_out_of_scope_step: first_out,

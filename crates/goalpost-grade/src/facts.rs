@@ -82,6 +82,13 @@ pub(crate) struct Facts<'t> {
     pub(crate) side_effects: Vec<SideFx>,
     pub(crate) hosts: Vec<(u32, String)>,
     pub(crate) cost_usd: Option<f64>,
+    /// Whether any of `cost_usd` was estimated from tokens with the price table.
+    pub(crate) cost_estimated: bool,
+    /// Why the cost is not known (`cost_usd` is `None`): nothing recorded, or tokens of a
+    /// model the price table does not list (a partial sum would pass a budget it should not).
+    pub(crate) cost_unknown: Option<String>,
+    /// The price table's version, for messages.
+    pub(crate) prices_version: &'t str,
     pub(crate) tokens: Option<u64>,
     pub(crate) assistant_turns: u32,
     pub(crate) wall_time_s: Option<f64>,
@@ -110,7 +117,12 @@ impl<'t> Facts<'t> {
             CriterionConfig::ApprovedTools(p) => Some(CatalogMatcher::new(&p.loaded)),
             _ => None,
         });
-        let mut f = Facts { steps: t.steps.len() as u32, final_step: t.steps.len() as u32 + 1, ..Facts::default() };
+        let mut f = Facts {
+            steps: t.steps.len() as u32,
+            final_step: t.steps.len() as u32 + 1,
+            prices_version: &plan.prices.version,
+            ..Facts::default()
+        };
         let mut cost = None::<f64>;
         let mut tokens = None::<u64>;
         let mut max_elapsed = None::<f64>;
@@ -215,8 +227,35 @@ impl<'t> Facts<'t> {
                     s.elapsed_s
                 }
                 Record::Usage(u) => {
-                    if let Some(c) = u.cost_usd {
-                        *cost.get_or_insert(0.0) += c;
+                    let counted = u.input_tokens.is_some() || u.output_tokens.is_some();
+                    match u.cost_usd {
+                        Some(c) => *cost.get_or_insert(0.0) += c,
+                        None if counted => {
+                            let model = u.model.as_deref().or(t.header.model.as_deref());
+                            let used = goalpost_spec::Tokens {
+                                input: u.input_tokens.unwrap_or(0),
+                                output: u.output_tokens.unwrap_or(0),
+                                cache_read: u.cache_read_tokens.unwrap_or(0),
+                                cache_write: u.cache_write_tokens.unwrap_or(0),
+                            };
+                            match model.and_then(|m| plan.prices.cost(m, used)) {
+                                Some(c) => {
+                                    *cost.get_or_insert(0.0) += c;
+                                    f.cost_estimated = true;
+                                }
+                                None => {
+                                    f.cost_unknown.get_or_insert_with(|| match model {
+                                        Some(m) => format!(
+                                            "step {n}: tokens of model `{}`, which the price table ({}) does not list",
+                                            goalpost_trajectory::text::visible_capped(m, 80),
+                                            plan.prices.version
+                                        ),
+                                        None => format!("step {n}: tokens with no model named, so no price"),
+                                    });
+                                }
+                            }
+                        }
+                        None => {}
                     }
                     // Counts from the file: saturated, never overflowed.
                     let tk = u.input_tokens.unwrap_or(0).saturating_add(u.output_tokens.unwrap_or(0));
@@ -242,7 +281,11 @@ impl<'t> Facts<'t> {
             // Formats that record only commands ran them through the shell tool.
             f.tools.push((f.commands[0].step, "bash", None));
         }
-        f.cost_usd = cost;
+        f.cost_usd = if f.cost_unknown.is_some() { None } else { cost };
+        if f.cost_usd.is_none() {
+            f.cost_estimated = false;
+            f.cost_unknown.get_or_insert_with(|| "no cost and no tokens recorded".to_owned());
+        }
         f.tokens = tokens;
         let fin = t.final_state.as_ref();
         f.wall_time_s = fin.and_then(|s| s.wall_time_s).or(max_elapsed);
@@ -606,7 +649,12 @@ mod tests {
             warnings: Vec::new(),
             embedded_scenario: None,
         };
-        let plan = goalpost_spec::Plan { scenario: None, rubric_id: "r".into(), criteria: Vec::new() };
+        let plan = goalpost_spec::Plan {
+            scenario: None,
+            rubric_id: "r".into(),
+            criteria: Vec::new(),
+            prices: Default::default(),
+        };
         assert_eq!(Facts::gather(&t, &plan).tokens, Some(u64::MAX));
     }
 

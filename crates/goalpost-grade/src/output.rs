@@ -316,7 +316,7 @@ impl JsonlWriter {
 #[derive(Debug)]
 pub struct CsvWriter(csv::Writer<AtomicFile>);
 
-const CSV_COLUMNS: [&str; 31] = [
+const CSV_COLUMNS: [&str; 32] = [
     "trajectory",
     "scenario",
     "file",
@@ -336,6 +336,7 @@ const CSV_COLUMNS: [&str; 31] = [
     "criteria_not_applicable",
     "failed_criteria",
     "cost_usd",
+    "cost_estimated",
     "tokens",
     "duration_s",
     "steps",
@@ -394,6 +395,7 @@ fn csv_verdict(v: &Verdict) -> [String; CSV_COLUMNS.len()] {
         count(Status::NotApplicable),
         failed.join(";"),
         opt(v.summary.cost_usd.map(|c| c.to_string())),
+        opt(v.summary.cost_usd.map(|_| v.summary.cost_estimated.to_string())),
         opt(v.summary.tokens.map(|c| c.to_string())),
         opt(v.summary.duration_s.map(|c| c.to_string())),
         v.summary.steps.to_string(),
@@ -411,14 +413,23 @@ fn csv_verdict(v: &Verdict) -> [String; CSV_COLUMNS.len()] {
 
 fn csv_error(e: &ErrorRow) -> [String; CSV_COLUMNS.len()] {
     let mut row: [String; CSV_COLUMNS.len()] = Default::default();
-    row[0] = e.trajectory.clone().unwrap_or_default();
-    row[2] = e.file.clone();
-    row[3] = e.line.map(|l| l.to_string()).unwrap_or_default();
-    row[9] = "error".into();
-    row[26] = e.kind.as_str().to_owned();
-    row[25] = match &e.field {
-        Some(f) => format!("field `{f}`: {}", e.message),
-        None => e.message.clone(),
+    // By name, not position: a column added before these cannot shift them.
+    let mut set = |name: &str, value: String| {
+        if let Some(i) = CSV_COLUMNS.iter().position(|c| *c == name) {
+            row[i] = value;
+        }
     };
+    set("trajectory", e.trajectory.clone().unwrap_or_default());
+    set("file", e.file.clone());
+    set("line", e.line.map(|l| l.to_string()).unwrap_or_default());
+    set("outcome", "error".into());
+    set("error_kind", e.kind.as_str().to_owned());
+    set(
+        "error",
+        match &e.field {
+            Some(f) => format!("field `{f}`: {}", e.message),
+            None => e.message.clone(),
+        },
+    );
     row
 }

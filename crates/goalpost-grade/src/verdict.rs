@@ -258,6 +258,10 @@ pub struct Summary {
     pub reverts: u32,
     pub side_effects: Vec<String>,
     pub cost_usd: Option<f64>,
+    /// Whether `cost_usd` was (partly) estimated from tokens with the price table: the
+    /// trajectory recorded tokens but no dollars.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cost_estimated: bool,
     pub tokens: Option<u64>,
     pub duration_s: Option<f64>,
     /// The first step at which the agent left scope (path, command, tool, host or side effect).

@@ -248,6 +248,8 @@ pub struct TrajectoryRow {
     pub field: Option<String>,
     pub evidence: Vec<u32>,
     pub cost_usd: Option<f64>,
+    /// Whether `cost_usd` was estimated from tokens with the price table.
+    pub cost_estimated: bool,
     pub tokens: Option<u64>,
     pub duration_s: Option<f64>,
     pub steps: Option<u32>,
@@ -425,6 +427,9 @@ pub fn trajectories(df: &DataFrame) -> Result<Vec<TrajectoryRow>, Error> {
         (f64s(&df, "score")?, bools(&df, "objective_met")?, strs(&df, "message")?, strs(&df, "field")?);
     let (evidence, cost_usd, tokens, duration_s) =
         (u32_lists(&df, "evidence")?, f64s(&df, "cost_usd")?, u64s(&df, "tokens")?, f64s(&df, "duration_s")?);
+    // Runs written before costs could be estimated have no such column: none was.
+    let cost_estimated =
+        if df.column("cost_estimated").is_ok() { bools(&df, "cost_estimated")? } else { vec![None; df.height()] };
     let (steps, files_touched, side_effects, first_oos) = (
         u32s(&df, "steps")?,
         str_lists(&df, "files_touched")?,
@@ -459,6 +464,7 @@ pub fn trajectories(df: &DataFrame) -> Result<Vec<TrajectoryRow>, Error> {
             field: field[i].clone(),
             evidence: evidence[i].clone(),
             cost_usd: cost_usd[i],
+            cost_estimated: cost_estimated[i].unwrap_or(false),
             tokens: tokens[i],
             duration_s: duration_s[i],
             steps: steps[i],

@@ -296,7 +296,16 @@ pub fn evaluate(
         let costs: Vec<f64> = run.iter().filter_map(|r| r.cost_usd).collect();
         let total: f64 = costs.iter().sum();
         let unknown = run.iter().filter(|r| !r.is_error() && r.cost_usd.is_none()).count();
-        let note = if unknown > 0 { vec![format!("{unknown} graded trajectory(ies) report no cost")] } else { vec![] };
+        let estimated = run.iter().filter(|r| r.cost_usd.is_some() && r.cost_estimated).count();
+        let mut note = Vec::new();
+        if unknown > 0 {
+            note.push(format!("{unknown} graded trajectory(ies) with no cost known (none recorded, none priced)"));
+        }
+        // Always said, 0 included: a reader must know whether the figure is a bill or an estimate.
+        note.push(format!(
+            "{estimated} of {} cost(s) estimated from tokens with the price table, the rest recorded",
+            costs.len()
+        ));
         if let Some(max) = c.max_total_usd {
             rules.push(RuleResult {
                 rule: "cost.max_total_usd".into(),

@@ -52,7 +52,7 @@ fn counts_cells(c: &Counts) -> Markup {
         td.num { (c.found) } td.num { (c.passed) } td.num { (c.failed) } td.num { (c.review) } td.num { (c.incomplete) } td.num { (c.unassessed) } td.num { (c.errored) }
         td.num { (pct(c.pass_rate)) " " span.muted { "[" (pct(c.pass_ci.lo)) ", " (pct(c.pass_ci.hi)) "]" } }
         td.num { (dash(c.mean_score, |s| format!("{s:.3}"))) }
-        td.num { (dash(c.cost_usd, usd)) }
+        td.num { (dash(c.cost_usd, |x| crate::markdown::estimated(usd(x), c.cost_estimated))) }
     }
 }
 
@@ -449,7 +449,7 @@ pub fn review_page(p: &ReviewPage) -> String {
                     tr { th { "model" } td.mono { (v.model.as_deref().unwrap_or("not recorded")) } }
                     tr { th { "file" } td.mono { (v.file) } }
                     tr { th { "cost · tokens · duration" } td {
-                        (dash(v.cost_usd, usd)) " · " (dash(v.tokens, |t| format!("{} tokens", thousands(t)))) " · " (dash(v.duration_s, duration))
+                        (dash(v.cost_usd, |x| if v.cost_estimated { format!("{} (estimated from tokens)", usd(x)) } else { usd(x) })) " · " (dash(v.tokens, |t| format!("{} tokens", thousands(t)))) " · " (dash(v.duration_s, duration))
                     } }
                     tr { th { "first out-of-scope step" } td {
                         @if let Some(n) = v.first_out_of_scope_step { (step_link(n)) } @else { span.muted { "none: the agent stayed in scope" } }

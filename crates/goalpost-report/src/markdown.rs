@@ -89,7 +89,7 @@ fn counts_row(key: String, c: &Counts) -> Vec<String> {
         c.unassessed.to_string(),
         format!("{} [{}, {}]", pct(c.pass_rate), pct(c.pass_ci.lo), pct(c.pass_ci.hi)),
         dash(c.mean_score, |s| format!("{s:.3}")),
-        dash(c.cost_usd, usd),
+        dash(c.cost_usd, |x| estimated(usd(x), c.cost_estimated)),
     ]
 }
 
@@ -305,4 +305,9 @@ pub fn render(r: &Report) -> String {
     }
     // Every trajectory string went through `escape`; this catches any that did not.
     goalpost_trajectory::text::visible(&out).into_owned()
+}
+
+/// A cost figure, saying how many of the costs behind it were estimated from tokens.
+pub(crate) fn estimated(figure: String, estimated: u64) -> String {
+    if estimated == 0 { figure } else { format!("{figure} ({estimated} estimated)") }
 }

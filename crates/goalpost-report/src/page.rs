@@ -167,7 +167,8 @@ impl PageContext {
     fn plan(&self, t: Option<&Trajectory>, scenario_id: Option<&str>) -> (Plan, ScenarioView) {
         let bare = |scenario: Option<Arc<Scenario>>| {
             let criteria = self.specs.as_ref().and_then(SpecSet::unscoped_plan).map(|p| p.criteria).unwrap_or_default();
-            Plan { scenario, rubric_id: String::new(), criteria }
+            let prices = self.specs.as_ref().map(|s| Arc::new(s.prices().clone())).unwrap_or_default();
+            Plan { scenario, rubric_id: String::new(), criteria, prices }
         };
         if let Some(embedded) = t.and_then(|t| t.embedded_scenario.as_deref()) {
             let plan = self

@@ -35,6 +35,7 @@ pub struct Review {
     pub side_effects: Vec<String>,
     pub files_touched: Vec<String>,
     pub cost_usd: Option<f64>,
+    pub cost_estimated: bool,
     pub tokens: Option<u64>,
     pub duration_s: Option<f64>,
     /// The blake3 the run recorded: the page shows the steps only when the file still has it.
@@ -147,6 +148,7 @@ pub fn reviews_for(rows: &[TrajectoryRow], crits: &[CriterionRow], which: Pages)
             side_effects: r.side_effects.clone(),
             files_touched: r.files_touched.clone(),
             cost_usd: r.cost_usd,
+            cost_estimated: r.cost_estimated,
             tokens: r.tokens,
             duration_s: r.duration_s,
             content_hash: r.content_hash.clone(),

@@ -45,6 +45,8 @@ pub struct Counts {
     /// Sum over trajectories that report a cost; `cost_reported` says how many did.
     pub cost_usd: Option<f64>,
     pub cost_reported: u64,
+    /// Of `cost_reported`, the costs estimated from tokens with the price table.
+    pub cost_estimated: u64,
     pub tokens: Option<u64>,
 }
 
@@ -230,6 +232,7 @@ pub fn counts<'a>(rows: impl IntoIterator<Item = &'a TrajectoryRow>) -> Counts {
         if let Some(x) = r.cost_usd {
             cost += x;
             c.cost_reported += 1;
+            c.cost_estimated += u64::from(r.cost_estimated);
         }
         if let Some(t) = r.tokens {
             tokens += t;

@@ -54,6 +54,7 @@ pub const COLUMNS: &[&str] = &[
     "field",
     "evidence",
     "cost_usd",
+    "cost_estimated",
     "tokens",
     "duration_s",
     "steps",
@@ -103,6 +104,7 @@ struct Columns<'a> {
     field: Vec<Option<&'a str>>,
     evidence: Vec<Cow<'a, [u32]>>,
     cost_usd: Vec<Option<f64>>,
+    cost_estimated: Vec<Option<bool>>,
     tokens: Vec<Option<u64>>,
     duration_s: Vec<Option<f64>>,
     steps: Vec<Option<u32>>,
@@ -208,6 +210,7 @@ impl<'a> Columns<'a> {
     /// Columns only a trajectory row has, empty on the others so that sums never double count.
     fn no_summary(&mut self) {
         self.cost_usd.push(None);
+        self.cost_estimated.push(None);
         self.tokens.push(None);
         self.duration_s.push(None);
         self.steps.push(None);
@@ -256,6 +259,7 @@ impl<'a> Columns<'a> {
         self.evidence.push(Cow::Owned(cited));
         let s = &v.summary;
         self.cost_usd.push(s.cost_usd);
+        self.cost_estimated.push(s.cost_usd.map(|_| s.cost_estimated));
         self.tokens.push(s.tokens);
         self.duration_s.push(s.duration_s);
         self.steps.push(Some(s.steps));
@@ -353,6 +357,7 @@ impl<'a> Columns<'a> {
             col("field", Series::new(PlSmallStr::EMPTY, self.field)),
             step_lists("evidence", &self.evidence),
             col("cost_usd", Series::new(PlSmallStr::EMPTY, self.cost_usd)),
+            col("cost_estimated", Series::new(PlSmallStr::EMPTY, self.cost_estimated)),
             col("tokens", Series::new(PlSmallStr::EMPTY, self.tokens)),
             col("duration_s", Series::new(PlSmallStr::EMPTY, self.duration_s)),
             col("steps", Series::new(PlSmallStr::EMPTY, self.steps)),

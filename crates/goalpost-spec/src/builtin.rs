@@ -17,6 +17,10 @@ pub const RUBRIC: &str = include_str!("../../../rubrics/trajectory-review.toml")
 pub const CATALOG_FILE: &str = "catalogs/tools.toml";
 pub const CATALOG: &str = include_str!("../../../rubrics/catalogs/tools.toml");
 
+/// The price table, as `prices.toml` at a project's root.
+pub const PRICES_FILE: &str = "prices.toml";
+pub const PRICES: &str = include_str!("../../../prices.toml");
+
 /// The built-in rubrics directory (as a path shown in diagnostics and manifests).
 pub fn rubrics_dir() -> PathBuf {
     Path::new(BUILTIN_ROOT).join("rubrics")
@@ -54,7 +58,7 @@ mod tests {
 
     #[test]
     fn the_built_in_rubric_loads_clean_with_its_catalog() {
-        let (set, diags) = crate::load_from(None, None);
+        let (set, diags) = crate::load_from(None, None, None);
         assert!(diags.is_empty(), "{diags:?}");
         let plan = set.unscoped_plan().expect("the default rubric is built in");
         let catalog = plan.criteria.iter().find_map(|c| match &c.config {

@@ -18,6 +18,7 @@ mod catalog;
 mod command_pattern;
 mod diag;
 mod load;
+pub mod prices;
 pub mod project;
 mod rubric;
 mod scenario;
@@ -26,6 +27,7 @@ pub use catalog::{ToolCatalog, ToolEffect, ToolEntry, ToolStatus};
 pub use command_pattern::{CommandPattern, collapse_dots};
 pub use diag::{Diagnostic, Severity};
 pub use load::{DEFAULT_RUBRIC, Plan, STORE_CONFIG, SpecSet, load, load_from, parse_rubric, parse_scenario};
+pub use prices::{ModelPrice, PriceTable, Tokens};
 pub use rubric::{
     ApprovedToolsParams, BudgetParams, Criterion, CriterionConfig, CriterionKind, CriterionSpec,
     ForbiddenCommandsParams, ProcessSmellsParams, Rubric, SideEffectsParams, TestIntegrityParams,

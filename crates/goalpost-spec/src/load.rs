@@ -22,6 +22,8 @@ pub struct Plan {
     pub scenario: Option<Arc<Scenario>>,
     pub rubric_id: String,
     pub criteria: Vec<Criterion>,
+    /// What tokens cost, for trajectories that record no dollars (shared by every plan).
+    pub prices: Arc<crate::PriceTable>,
 }
 
 /// The scenarios and rubrics that loaded cleanly, with each scenario's resolved [`Plan`].
@@ -32,6 +34,7 @@ pub struct SpecSet {
     base: BTreeMap<String, Vec<Criterion>>,
     plans: BTreeMap<String, Arc<Plan>>,
     rubrics_dir: PathBuf,
+    prices: Arc<crate::PriceTable>,
 }
 
 impl SpecSet {
@@ -46,6 +49,11 @@ impl SpecSet {
 
     pub fn rubrics(&self) -> impl Iterator<Item = &Arc<Rubric>> {
         self.rubrics.values()
+    }
+
+    /// The price table in force.
+    pub fn prices(&self) -> &crate::PriceTable {
+        &self.prices
     }
 
     /// Adds a scenario to the set, validated and resolved. Returns whether it was accepted;
@@ -90,14 +98,14 @@ impl SpecSet {
             ]);
         }
         let rubric_id = scenario.rubric.clone();
-        Ok((Plan { scenario: Some(scenario), rubric_id, criteria }, diags))
+        Ok((Plan { scenario: Some(scenario), rubric_id, criteria, prices: self.prices.clone() }, diags))
     }
 
     /// The plan for trajectories that name no known scenario: the default rubric, with every
     /// criterion that needs an objective kept (it will say "not applicable").
     pub fn unscoped_plan(&self) -> Option<Plan> {
         let criteria = self.base.get(DEFAULT_RUBRIC)?.clone();
-        Some(Plan { scenario: None, rubric_id: DEFAULT_RUBRIC.to_owned(), criteria })
+        Some(Plan { scenario: None, rubric_id: DEFAULT_RUBRIC.to_owned(), criteria, prices: self.prices.clone() })
     }
 
     fn resolve(&self, scenario: &Scenario, text: &str) -> Result<Vec<Criterion>, Vec<Diagnostic>> {
@@ -166,14 +174,27 @@ impl SpecSet {
 /// Loads every rubric directly under `rubrics_dir` and every scenario under `scenarios_dir`
 /// (recursively). Never stops at the first problem.
 pub fn load(scenarios_dir: &Path, rubrics_dir: &Path) -> (SpecSet, Vec<Diagnostic>) {
-    load_from(Some(scenarios_dir), Some(rubrics_dir))
+    load_from(Some(scenarios_dir), Some(rubrics_dir), None)
 }
 
 /// As [`load`], with either directory optional: no scenarios directory loads no scenario (every
 /// trajectory is graded by the default rubric alone, unless it carries its scenario), and no
-/// rubrics directory takes the rubric and catalog built into goalpost ([`crate::builtin`]).
-pub fn load_from(scenarios_dir: Option<&Path>, rubrics_dir: Option<&Path>) -> (SpecSet, Vec<Diagnostic>) {
+/// rubrics directory takes the rubric and catalog built into goalpost ([`crate::builtin`]), no
+/// price table the one built in (a table that does not load is an error, and no cost is
+/// estimated: never one from another table).
+pub fn load_from(
+    scenarios_dir: Option<&Path>,
+    rubrics_dir: Option<&Path>,
+    prices: Option<&Path>,
+) -> (SpecSet, Vec<Diagnostic>) {
     let mut diags = Vec::new();
+    let prices = match prices {
+        Some(path) => crate::PriceTable::load(path).unwrap_or_else(|d| {
+            diags.push(d);
+            crate::PriceTable::default()
+        }),
+        None => crate::PriceTable::builtin(),
+    };
     let rubric_files: Vec<(PathBuf, String)> = match rubrics_dir {
         Some(dir) => toml_files(dir, false, &mut diags)
             .into_iter()
@@ -183,7 +204,7 @@ pub fn load_from(scenarios_dir: Option<&Path>, rubrics_dir: Option<&Path>) -> (S
     };
     let rubrics_dir = rubrics_dir.map_or_else(crate::builtin::rubrics_dir, Path::to_owned);
     let rubrics_dir = rubrics_dir.as_path();
-    let mut set = SpecSet { rubrics_dir: rubrics_dir.to_owned(), ..SpecSet::default() };
+    let mut set = SpecSet { rubrics_dir: rubrics_dir.to_owned(), prices: Arc::new(prices), ..SpecSet::default() };
 
     for (path, text) in rubric_files {
         match parse_rubric(&path, &text) {
@@ -517,7 +538,7 @@ fn is_safe_id(id: &str) -> bool {
 
 /// The first line that starts with `needle` (after indentation), for diagnostics on values
 /// that serde has no span for.
-fn find_line(text: &str, needle: &str) -> Option<usize> {
+pub(crate) fn find_line(text: &str, needle: &str) -> Option<usize> {
     if needle.is_empty() {
         return None;
     }

@@ -29,6 +29,8 @@ pub struct Project {
     pub reports: PathBuf,
     /// The reviewers' ledger.
     pub ledger: PathBuf,
+    /// The price table. `None`: the one built in.
+    pub prices: Option<PathBuf>,
     /// The release policy `gate` applies when none is named.
     pub policy: Option<PathBuf>,
     /// What `run` grades when no `--trajectories` are named.
@@ -52,6 +54,7 @@ struct Paths {
     reports: Option<PathBuf>,
     ledger: Option<PathBuf>,
     policy: Option<PathBuf>,
+    prices: Option<PathBuf>,
     #[serde(default)]
     trajectories: Vec<PathBuf>,
 }
@@ -71,6 +74,7 @@ impl Project {
             reports: PathBuf::from(DEFAULT_REPORTS),
             ledger: PathBuf::from(DEFAULT_LEDGER),
             policy: None,
+            prices: None,
             trajectories: Vec::new(),
         }
     }
@@ -105,6 +109,7 @@ impl Project {
             reports: at(paths.reports.unwrap_or_else(|| PathBuf::from(DEFAULT_REPORTS)))?,
             ledger: at(paths.ledger.unwrap_or_else(|| PathBuf::from(DEFAULT_LEDGER)))?,
             policy: paths.policy.map(at).transpose()?,
+            prices: paths.prices.map(at).transpose()?,
             trajectories: paths.trajectories.into_iter().map(at).collect::<Result<_, _>>()?,
             file: Some(shown.join(PROJECT_FILE)),
         })

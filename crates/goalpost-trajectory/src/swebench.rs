@@ -706,6 +706,7 @@ pub fn read_mini_trajectory(path: &Path, report: Option<(&Report, &Path)>) -> Re
                         cache_read_tokens: usage
                             .and_then(|u| u.pointer("/prompt_tokens_details/cached_tokens"))
                             .and_then(serde_json::Value::as_u64),
+                        cache_write_tokens: None,
                         cost_usd: cost,
                     }));
                 }

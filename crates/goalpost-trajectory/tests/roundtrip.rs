@@ -177,11 +177,21 @@ fn record() -> impl Strategy<Value = Record> {
             proptest::option::of(u64_edge()),
             proptest::option::of(u64_edge()),
             proptest::option::of(u64_edge()),
+            proptest::option::of(u64_edge()),
             opt_float()
         )
-            .prop_map(|(model, input_tokens, output_tokens, cache_read_tokens, cost_usd)| {
-                Record::Usage(Usage { model, input_tokens, output_tokens, cache_read_tokens, cost_usd })
-            }),
+            .prop_map(
+                |(model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd)| {
+                    Record::Usage(Usage {
+                        model,
+                        input_tokens,
+                        output_tokens,
+                        cache_read_tokens,
+                        cache_write_tokens,
+                        cost_usd,
+                    })
+                }
+            ),
         metric().prop_map(Record::Metric),
         (proptest::sample::select(vec![ErrorKind::Infra, ErrorKind::Timeout, ErrorKind::Agent]), text(), opt_float())
             .prop_map(|(kind, message, elapsed_s)| Record::Error(ErrorEvent { kind, message, elapsed_s })),

@@ -208,3 +208,57 @@ fn swebench_failures_are_promoted_planned_fixed_reopened_and_gated() {
     let json = fs_err::read_to_string(night3.join("gate.json")).unwrap();
     assert!(json.contains("reg-django-django-11790") && !json.contains("reg-psf-requests-2317"), "{json}");
 }
+
+#[test]
+fn token_only_transcripts_are_priced_from_the_table_and_marked_estimated() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let fixtures = root().join("fixtures/formats");
+    let run = goalpost_in(
+        &root(),
+        &[
+            "run",
+            "-q",
+            "--no-cache",
+            "--trajectories",
+            fixtures.join("claude-code").to_str().unwrap(),
+            fixtures.join("codex").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(run.status.code().is_some_and(|c| c <= 1), "{}", text(&run.stderr));
+    let verdicts: Vec<_> = rows(&out.join("results.jsonl")).into_iter().filter(|r| r["type"] == "verdict").collect();
+    // Every Claude Code and Codex session that records tokens: a cost, estimated, and said so by
+    // the budget criterion; one that records none: no cost, and the cost budget is not passed.
+    let mut priced = 0;
+    for v in &verdicts {
+        let budget = v["criteria"].as_array().unwrap().iter().find(|c| c["id"] == "budget").unwrap();
+        match v["summary"]["tokens"].as_u64() {
+            Some(_) => {
+                assert!(v["summary"]["cost_usd"].as_f64().is_some_and(|c| c > 0.0), "{v}");
+                assert_eq!(v["summary"]["cost_estimated"], true, "{v}");
+                assert!(budget["message"].as_str().unwrap().contains("estimated from tokens"), "{budget}");
+                priced += 1;
+            }
+            None => {
+                assert!(v["summary"]["cost_usd"].is_null(), "{v}");
+                assert_eq!(budget["status"], "unscored", "{budget}");
+            }
+        }
+    }
+    assert!(priced >= 6, "{priced} of {}", verdicts.len());
+    let csv = fs_err::read_to_string(out.join("results.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let at = header.iter().position(|c| *c == "cost_estimated").unwrap();
+    assert_eq!(csv.lines().skip(1).filter(|l| l.split(',').nth(at) == Some("true")).count(), priced);
+    // The gate's cost rules say how many costs were estimated; a trajectory whose cost is not
+    // known fails a cost rule (it could be over).
+    let policy = dir.path().join("policy.toml");
+    fs_err::write(&policy, "[cost]\nmax_total_usd = 1000.0\n").unwrap();
+    let gate = goalpost_in(&root(), &["gate", out.to_str().unwrap(), "--policy", policy.to_str().unwrap()]);
+    assert_eq!(gate.status.code(), Some(1), "{}", text(&gate.stderr));
+    let json = fs_err::read_to_string(out.join("gate.json")).unwrap();
+    assert!(json.contains(&format!("{priced} of {priced} cost(s) estimated from tokens")), "{json}");
+    assert!(json.contains("1 graded trajectory(ies) with no cost known"), "{json}");
+}

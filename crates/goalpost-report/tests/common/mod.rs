@@ -54,6 +54,7 @@ fn counts(
         mean_score,
         cost_usd: cost.map(|c| c.0),
         cost_reported: cost.map_or(0, |c| c.1),
+        cost_estimated: 0,
         tokens,
     }
 }
@@ -227,6 +228,7 @@ pub(crate) fn report() -> Report {
             side_effects: vec![format!("network_write https://x.example/{SCRIPT} (irreversible)")],
             files_touched: vec![PATH.into(), format!("{IMG}.txt")],
             cost_usd: Some(0.0042),
+            cost_estimated: false,
             tokens: Some(1_200),
             duration_s: Some(42.0),
             content_hash: None,

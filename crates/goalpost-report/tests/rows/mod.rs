@@ -39,6 +39,7 @@ pub(crate) fn row(run: &str, revision: &str, scenario: &str, attempt: u32, statu
         field: None,
         evidence: Vec::new(),
         cost_usd: (!error).then_some(1.0),
+        cost_estimated: false,
         tokens: (!error).then_some(1000),
         duration_s: None,
         steps: Some(10),

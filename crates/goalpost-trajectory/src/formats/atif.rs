@@ -295,6 +295,7 @@ fn read_metrics(b: &mut Builder, doc: &Value, i: usize, line: Option<u64>, model
                 input_tokens: input,
                 output_tokens: output,
                 cache_read_tokens: cached,
+                cache_write_tokens: None,
                 cost_usd: cost,
             }),
         );

@@ -57,6 +57,9 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+/// (whole prompt, output, cache read, cache write) tokens of one model call.
+type Counts = (Option<u64>, Option<u64>, Option<u64>, Option<u64>);
+
 use serde_json::Value;
 
 use super::Peek;
@@ -416,13 +419,14 @@ impl Reader<'_> {
             }
             None => {
                 let n = self.b.steps().len();
-                let (input_tokens, output_tokens, cache_read_tokens) = counts;
+                let (input_tokens, output_tokens, cache_read_tokens, cache_write_tokens) = counts;
                 let model = model.map(str::to_owned);
                 self.push(Record::Usage(Usage {
                     model,
                     input_tokens,
                     output_tokens,
                     cache_read_tokens,
+                    cache_write_tokens,
                     cost_usd: None,
                 }));
                 if let Some(id) = id {
@@ -436,23 +440,24 @@ impl Reader<'_> {
         }
     }
 
-    /// (whole prompt, output, cache read) tokens of the usage object at `ptr`.
-    fn counts(&mut self, v: &Value, ptr: &str) -> (Option<u64>, Option<u64>, Option<u64>) {
+    /// (whole prompt, output, cache read, cache write) tokens of the usage object at `ptr`.
+    fn counts(&mut self, v: &Value, ptr: &str) -> Counts {
         let fresh = self.u64(v, &format!("{ptr}/input_tokens"));
         let created = self.u64(v, &format!("{ptr}/cache_creation_input_tokens"));
         let read = self.u64(v, &format!("{ptr}/cache_read_input_tokens"));
         let output = self.u64(v, &format!("{ptr}/output_tokens"));
         let input = (fresh.is_some() || created.is_some() || read.is_some())
             .then(|| fresh.unwrap_or(0).saturating_add(created.unwrap_or(0)).saturating_add(read.unwrap_or(0)));
-        (input, output, read)
+        (input, output, read, created)
     }
 
     /// Raises the usage at step index `n` to at least `counts`.
-    fn raise_usage(&mut self, n: usize, (input, output, read): (Option<u64>, Option<u64>, Option<u64>)) {
+    fn raise_usage(&mut self, n: usize, (input, output, read, written): Counts) {
         if let Some(Record::Usage(u)) = self.b.steps_mut().get_mut(n).map(|s| &mut s.record) {
             u.input_tokens = u.input_tokens.max(input);
             u.output_tokens = u.output_tokens.max(output);
             u.cache_read_tokens = u.cache_read_tokens.max(read);
+            u.cache_write_tokens = u.cache_write_tokens.max(written);
         }
     }
 

@@ -232,7 +232,14 @@ impl Reader {
             let output_tokens = self.b.u64(&r.value, &r.at("/info/total_token_usage/output_tokens"), Some(r.line));
             let cache_read_tokens =
                 self.b.u64(&r.value, &r.at("/info/total_token_usage/cached_input_tokens"), Some(r.line));
-            let usage = Usage { model, input_tokens, output_tokens, cache_read_tokens, cost_usd: None };
+            let usage = Usage {
+                model,
+                input_tokens,
+                output_tokens,
+                cache_read_tokens,
+                cache_write_tokens: None,
+                cost_usd: None,
+            };
             self.b.push(r.line, Record::Usage(usage));
         }
         if self.header.model.is_none() {

@@ -1311,6 +1311,7 @@ impl<'a> SampleReader<'a> {
             input_tokens: if counted_apart { input.map(|i| i.saturating_add(cached)) } else { input },
             output_tokens: output,
             cache_read_tokens: read,
+            cache_write_tokens: write,
             cost_usd,
         }));
     }

@@ -502,6 +502,7 @@ impl<'a> Conv<'a> {
                 input_tokens: self.u64(&format!("{p}/prompt_tokens")),
                 output_tokens: self.u64(&format!("{p}/completion_tokens")),
                 cache_read_tokens: self.u64(&format!("{p}/cache_read_tokens")),
+                cache_write_tokens: None,
                 cost_usd: if paired { cost_of.get(i).and_then(|c| c.0) } else { None },
             };
             let response = self.text(&format!("{p}/response_id"));
@@ -562,6 +563,7 @@ impl<'a> Conv<'a> {
                     input_tokens: acc_in,
                     output_tokens: acc_out,
                     cache_read_tokens: cache,
+                    cache_write_tokens: None,
                     cost_usd: cost,
                 }));
             }
@@ -751,6 +753,7 @@ impl<'a> Conv<'a> {
             input_tokens: self.u64(&format!("{u}/prompt_tokens")),
             output_tokens: self.u64(&format!("{u}/completion_tokens")),
             cache_read_tokens: cached,
+            cache_write_tokens: None,
             cost_usd: None,
         };
         self.push(Record::Usage(usage));

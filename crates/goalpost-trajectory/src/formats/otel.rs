@@ -544,6 +544,7 @@ impl TraceReader {
             input_tokens: self.count(s, &INPUT_TOKENS),
             output_tokens: self.count(s, &OUTPUT_TOKENS),
             cache_read_tokens: self.count(s, &CACHE_READ_TOKENS),
+            cache_write_tokens: None,
             cost_usd: None,
         };
         self.b.push(s.line, Record::Usage(usage));

@@ -877,6 +877,7 @@ fn push_usage(b: &mut Builder, doc: &Value, model: Option<String>) {
         input_tokens: b.u64(doc, "/info/model_stats/tokens_sent", None),
         output_tokens: b.u64(doc, "/info/model_stats/tokens_received", None),
         cache_read_tokens: None,
+        cache_write_tokens: None,
         cost_usd: b.f64(doc, "/info/model_stats/instance_cost", None),
     };
     if usage.input_tokens.is_some() || usage.output_tokens.is_some() || usage.cost_usd.is_some() {
