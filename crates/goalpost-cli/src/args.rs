@@ -31,6 +31,9 @@ pub(crate) enum Command {
     Gate(GateArgs),
     /// Turn a run's failures into regression scenarios; record passes and re-failures of known ones.
     Promote(PromoteArgs),
+    /// The tool catalog as a process: what a run met that the catalog does not decide.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
     /// The regression store: list, show, retire, verify.
     #[command(subcommand)]
     Regressions(RegressionsCommand),
@@ -354,4 +357,15 @@ impl StoreArg {
     pub(crate) fn path(&self) -> anyhow::Result<PathBuf> {
         crate::project::store(self.store.as_ref())
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CatalogCommand {
+    /// The tools and plugins a run met that the catalog does not list (or lists as pending
+    /// review), as catalog entries ready to paste, each with its counts and where it first
+    /// appeared.
+    Pending {
+        /// A run directory [default: the newest in the project's reports].
+        run: Option<PathBuf>,
+    },
 }

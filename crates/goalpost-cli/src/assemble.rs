@@ -21,6 +21,8 @@ use crate::render::TableRows;
 pub(crate) struct Assembled {
     pub(crate) totals: Totals,
     pub(crate) table: TableRows,
+    /// Tools the catalog has not decided, over the run, in input order of first call.
+    pub(crate) unlisted: Vec<goalpost_grade::manifest::RunUnlistedTool>,
 }
 
 /// A row's line as written, and the row it reads back as.
@@ -82,6 +84,7 @@ pub(crate) fn assemble(
     let parquet = ParquetStream::create(&out.join("results.parquet"), meta)?;
     let mut totals = Totals::default();
     let mut table = TableRows::default();
+    let (mut unlisted, mut unlisted_at) = (Vec::new(), std::collections::HashMap::new());
     std::thread::scope(|scope| -> Result<()> {
         // results.parquet is the costliest file to write: its rows go to a thread of its own.
         let (send, rows) = std::sync::mpsc::sync_channel::<Vec<Result<Verdict, ErrorRow>>>(2);
@@ -120,6 +123,7 @@ pub(crate) fn assemble(
                     }
                     totals.add_verdict(&v);
                     table.verdict(&v);
+                    goalpost_grade::manifest::add_unlisted(&mut unlisted, &mut unlisted_at, &v);
                     csv.row(Ok(&v))?;
                     batch.push(Ok(*v));
                 }
@@ -171,7 +175,7 @@ pub(crate) fn assemble(
         parquet.commit()?;
         Ok(())
     })?;
-    Ok(Assembled { totals, table })
+    Ok(Assembled { totals, table, unlisted })
 }
 
 #[cfg(test)]

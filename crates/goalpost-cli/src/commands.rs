@@ -28,6 +28,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<Exit> {
         Command::Gate(a) => reports::gate(a),
         Command::Promote(a) => regressions::promote(a),
         Command::Regressions(c) => regressions::dispatch(c),
+        Command::Catalog(crate::args::CatalogCommand::Pending { run }) => crate::catalog::pending(run),
         Command::Review(a) => review::review(a),
     }
 }
@@ -235,6 +236,7 @@ fn run(mut a: RunArgs) -> Result<Exit> {
         reused: (reused_count > 0).then(|| u32::try_from(reused_count).unwrap_or(u32::MAX)),
         cached: cache.as_ref().map(|c| u32::try_from(c.hits()).unwrap_or(u32::MAX)),
         ledger: &ledger,
+        unlisted: assembled.unlisted.clone(),
     };
     goalpost_grade::fault::kill_point("manifest.json");
     manifest::write(&out, finished)?;
@@ -252,6 +254,26 @@ fn run(mut a: RunArgs) -> Result<Exit> {
     }
     let formats: Vec<String> = by_format.iter().map(|(f, n)| format!("{f} {n}")).collect();
     render::hint(&format!("input files by format: {}", formats.join(", ")));
+    if !assembled.unlisted.is_empty() {
+        let shown: Vec<String> = assembled
+            .unlisted
+            .iter()
+            .take(5)
+            .map(|u| {
+                let name = match &u.plugin {
+                    Some(p) => format!("{p}/{}", u.tool),
+                    None => u.tool.clone(),
+                };
+                format!("`{}` ({} call(s))", render::clean(&name, 80), u.calls)
+            })
+            .collect();
+        render::hint(&format!(
+            "{} tool(s) the catalog does not decide, pending review: {}{}; `goalpost catalog pending` prints them as catalog entries",
+            assembled.unlisted.len(),
+            shown.join(", "),
+            if assembled.unlisted.len() > 5 { ", …" } else { "" }
+        ));
+    }
     if reused_count > 0 {
         render::hint(&format!("resumed: {reused_count} verdict(s) kept from the interrupted run, the rest graded now"));
     }

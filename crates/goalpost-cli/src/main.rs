@@ -7,6 +7,7 @@
 
 mod args;
 mod assemble;
+mod catalog;
 mod commands;
 mod exit;
 mod init;

@@ -60,6 +60,20 @@ pub(crate) fn specs(specs: &SpecSet) -> (Vec<SpecEntry>, Vec<SpecEntry>) {
     (scenarios, rubrics)
 }
 
+/// The tool catalogs the rubrics in force read, by content hash (once each).
+pub(crate) fn catalogs(specs: &SpecSet) -> Vec<goalpost_grade::manifest::FileHash> {
+    let mut seen = std::collections::BTreeMap::new();
+    let unscoped = specs.unscoped_plan();
+    for plan in unscoped.iter().chain(specs.plans().map(|p| &**p)) {
+        for c in &plan.criteria {
+            if let goalpost_spec::CriterionConfig::ApprovedTools(p) = &c.config {
+                seen.insert(p.loaded.source.display().to_string(), p.loaded.content_hash.clone());
+            }
+        }
+    }
+    seen.into_iter().map(|(path, blake3)| goalpost_grade::manifest::FileHash { path, blake3 }).collect()
+}
+
 /// `run.json`: how a run started, written (atomically) before anything is graded, so that
 /// `run --resume` can finish it with the same inputs, specs, run id and start time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -129,6 +143,7 @@ pub(crate) struct Finished<'a> {
     pub(crate) reused: Option<u32>,
     pub(crate) cached: Option<u32>,
     pub(crate) ledger: &'a goalpost_grade::ledger::Ledger,
+    pub(crate) unlisted: Vec<goalpost_grade::manifest::RunUnlistedTool>,
 }
 
 /// Writes `manifest.json` atomically; it is the last file a run writes.
@@ -140,6 +155,12 @@ pub(crate) fn write(dir: &Path, f: Finished<'_>) -> Result<()> {
     m.skipped = f.skipped;
     m.scenarios = scenarios;
     m.rubrics = rubrics;
+    m.catalogs = catalogs(f.specs);
+    m.prices = Some(goalpost_grade::manifest::PricesEntry {
+        path: f.specs.prices().source.display().to_string(),
+        version: f.specs.prices().version.clone(),
+    });
+    m.unlisted_tools = f.unlisted;
     m.resumed = f.reused;
     m.cached = f.cached;
     m.ledger = f

@@ -962,6 +962,7 @@ fn tools(f: &Facts<'_>, s: Option<&Scenario>, p: &goalpost_spec::ApprovedToolsPa
     };
     let mut problems = BTreeMap::<String, Vec<u32>>::new();
     let mut unlisted = BTreeMap::<String, Vec<u32>>::new();
+    let mut pending = BTreeMap::<String, Vec<u32>>::new();
     for (n, tool, plugin) in &f.tools {
         let label = match plugin {
             Some(pl) => format!("{pl}/{tool}"),
@@ -982,6 +983,9 @@ fn tools(f: &Facts<'_>, s: Option<&Scenario>, p: &goalpost_spec::ApprovedToolsPa
                     .or_default()
                     .push(*n);
             }
+            Some(e) if e.status == ToolStatus::PendingReview => {
+                pending.entry(format!("{label}` (owner {})", e.owner)).or_default().push(*n)
+            }
             Some(_) => {}
             None => unlisted.entry(label).or_default().push(*n),
         }
@@ -991,6 +995,16 @@ fn tools(f: &Facts<'_>, s: Option<&Scenario>, p: &goalpost_spec::ApprovedToolsPa
     } else {
         format!("not in the catalog: {}", list(&unlisted.keys().cloned().collect::<Vec<_>>(), 5))
     };
+    // Known to the catalog, not decided yet: the same review item, with who decides.
+    let unlisted_msg = match (unlisted_msg.is_empty(), pending.is_empty()) {
+        (_, true) => unlisted_msg,
+        (empty, false) => {
+            let names: Vec<String> = pending.keys().map(|k| format!("`{k}")).collect();
+            let listed = format!("listed as pending review: {}", names.join(", "));
+            if empty { listed } else { format!("{unlisted_msg}; {listed}") }
+        }
+    };
+    unlisted.append(&mut pending);
     let mut evidence: Vec<u32> = problems.values().flat_map(|v| v.iter().take(3).copied()).collect();
     if p.unlisted_fails {
         evidence.extend(unlisted.values().flat_map(|v| v.iter().take(3).copied()));

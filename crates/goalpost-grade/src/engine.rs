@@ -577,6 +577,7 @@ pub fn grade(t: &Trajectory, plan: &Plan) -> Verdict {
         tokens: facts.tokens,
         duration_s: facts.wall_time_s.map(round6),
         first_out_of_scope_step: first_out,
+        unlisted_tools: unlisted_tools(&facts),
     };
     let h = &t.header;
     Verdict {
@@ -616,4 +617,35 @@ pub fn grade(t: &Trajectory, plan: &Plan) -> Verdict {
         source_format: t.header.source.as_ref().map(|s| s.format.clone()),
         source_scores: t.final_state.as_ref().map(|f| f.scores.clone()).unwrap_or_default(),
     }
+}
+
+/// The tools the plan's catalog does not decide (unlisted, or pending review), in the order
+/// they were first called.
+fn unlisted_tools(f: &Facts<'_>) -> Vec<crate::verdict::UnlistedTool> {
+    let Some(catalog) = &f.catalog else { return Vec::new() };
+    let mut out: Vec<crate::verdict::UnlistedTool> = Vec::new();
+    // Where each (tool, plugin) is in `out`: a trajectory may call thousands of distinct tools.
+    let mut at = HashMap::<(&str, Option<&str>), usize>::new();
+    for (n, tool, plugin) in &f.tools {
+        let undecided = match catalog.entry(tool, *plugin) {
+            None => true,
+            Some(e) => e.status == goalpost_spec::ToolStatus::PendingReview,
+        };
+        if !undecided {
+            continue;
+        }
+        match at.get(&(*tool, *plugin)) {
+            Some(&i) => out[i].calls = out[i].calls.saturating_add(1),
+            None => {
+                at.insert((*tool, *plugin), out.len());
+                out.push(crate::verdict::UnlistedTool {
+                    tool: (*tool).to_owned(),
+                    plugin: plugin.map(str::to_owned),
+                    first_step: *n,
+                    calls: 1,
+                });
+            }
+        }
+    }
+    out
 }

@@ -37,5 +37,5 @@ pub use output::{
 };
 pub use verdict::{
     CriterionResult, ErrorKind, ErrorRow, Outcome, RunResults, Settled, Status, Summary, Totals, Unassessed,
-    UnscoredReason, Verdict, score, settle,
+    UnlistedTool, UnscoredReason, Verdict, score, settle,
 };

@@ -3,6 +3,7 @@
 //! finished; every reader of a run directory goes through [`Manifest::load`], which refuses a
 //! missing or truncated one rather than treat a killed run as a finished one.
 
+use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -72,6 +73,16 @@ pub struct Manifest {
     pub skipped: Vec<SkippedEntry>,
     pub scenarios: Vec<SpecEntry>,
     pub rubrics: Vec<SpecEntry>,
+    /// The tool catalogs the rubrics graded with, by content hash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub catalogs: Vec<FileHash>,
+    /// The price table costs were estimated with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prices: Option<PricesEntry>,
+    /// Tools and plugins the run met that the catalog has not decided (not listed, or pending
+    /// review): what its owners must look at, with where each was first called.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unlisted_tools: Vec<RunUnlistedTool>,
     pub totals: Totals,
     /// Set when the run was finished by `run --resume` after an interruption.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -82,6 +93,58 @@ pub struct Manifest {
     /// The reviewers' ledger the run applied, when it had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ledger: Option<FileHash>,
+}
+
+/// The price table in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PricesEntry {
+    pub path: String,
+    pub version: String,
+}
+
+/// A tool the catalog has not decided, over a whole run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunUnlistedTool {
+    pub tool: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
+    pub calls: u64,
+    /// Trajectories that called it.
+    pub trajectories: u64,
+    /// The first trajectory (in input order) that called it, its file and the step.
+    pub first_trajectory: String,
+    pub first_file: String,
+    pub first_step: u32,
+}
+
+/// Adds one verdict's undecided tools to a run's list (kept in first-seen order).
+pub fn add_unlisted(
+    run: &mut Vec<RunUnlistedTool>,
+    index: &mut HashMap<(String, Option<String>), usize>,
+    v: &crate::Verdict,
+) {
+    for u in &v.summary.unlisted_tools {
+        let key = (u.tool.clone(), u.plugin.clone());
+        match index.get(&key) {
+            Some(&i) => {
+                let r = &mut run[i];
+                r.calls = r.calls.saturating_add(u64::from(u.calls));
+                r.trajectories += 1;
+            }
+            None => {
+                index.insert(key, run.len());
+                run.push(RunUnlistedTool {
+                    tool: u.tool.clone(),
+                    plugin: u.plugin.clone(),
+                    calls: u64::from(u.calls),
+                    trajectories: 1,
+                    first_trajectory: v.trajectory.clone(),
+                    first_file: v.file.clone(),
+                    first_step: u.first_step,
+                });
+            }
+        }
+    }
 }
 
 /// A run directory that cannot be trusted as a finished run.
@@ -132,6 +195,9 @@ impl Manifest {
             skipped: Vec::new(),
             scenarios: Vec::new(),
             rubrics: Vec::new(),
+            catalogs: Vec::new(),
+            prices: None,
+            unlisted_tools: Vec::new(),
             totals,
             resumed: None,
             cached: None,

@@ -266,6 +266,21 @@ pub struct Summary {
     pub duration_s: Option<f64>,
     /// The first step at which the agent left scope (path, command, tool, host or side effect).
     pub first_out_of_scope_step: Option<u32>,
+    /// Tools and plugins the tool catalog does not list, or lists as pending review: what its
+    /// owners must decide (`goalpost catalog pending`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unlisted_tools: Vec<UnlistedTool>,
+}
+
+/// A tool (of a plugin, when it has one) the catalog has not approved or denied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnlistedTool {
+    pub tool: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
+    /// Where it was first called.
+    pub first_step: u32,
+    pub calls: u32,
 }
 
 /// The grade of one trajectory.

@@ -10,6 +10,9 @@ pub struct ToolCatalog {
     pub tools: Vec<ToolEntry>,
     #[serde(skip)]
     pub source: PathBuf,
+    /// blake3 of the file's text (for `manifest.json`).
+    #[serde(skip)]
+    pub content_hash: String,
 }
 
 /// One catalog line: a tool (and optionally the plugin or MCP server it belongs to).
@@ -22,8 +25,10 @@ pub struct ToolEntry {
     #[serde(default)]
     pub plugin: Option<String>,
     pub status: ToolStatus,
-    /// Team or person who answers for this entry.
+    /// Team or person who answers for this entry (never empty).
     pub owner: String,
+    /// The date of the entry's last review (`YYYY-MM-DD`).
+    pub reviewed: String,
     #[serde(default)]
     pub reason: String,
     /// What a call of this tool does to the world; absent means not declared (the
@@ -37,6 +42,41 @@ pub struct ToolEntry {
 pub enum ToolStatus {
     Approved,
     Denied,
+    /// Known, not yet decided: a call is a review item, as a tool the catalog does not list is.
+    PendingReview,
+}
+
+impl ToolStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Approved => "approved",
+            Self::Denied => "denied",
+            Self::PendingReview => "pending_review",
+        }
+    }
+}
+
+impl ToolCatalog {
+    /// What is wrong with an entry, as (field, message): an empty owner or name, a review date
+    /// that is not a date.
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (i, e) in self.tools.iter().enumerate() {
+            if e.name.trim().is_empty() {
+                out.push((format!("tools[{i}].name"), "an entry names a tool".to_owned()));
+            }
+            if e.owner.trim().is_empty() {
+                out.push((
+                    format!("tools[{i}].owner"),
+                    format!("`{}` has no owner: every entry has one who answers for it", e.name),
+                ));
+            }
+            if !crate::prices::is_date(&e.reviewed) {
+                out.push((format!("tools[{i}].reviewed"), format!("{:?} is not a date (YYYY-MM-DD)", e.reviewed)));
+            }
+        }
+        out
+    }
 }
 
 /// What a call of a catalogued tool does, as its entry declares. A plugin's or MCP server's

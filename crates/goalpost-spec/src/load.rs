@@ -331,6 +331,10 @@ fn typed_config(
             let text = crate::builtin::read_to_string(&path).map_err(|e| ("catalog".to_owned(), e.to_string()))?;
             let mut catalog: ToolCatalog =
                 parse_toml(&path, &text).map_err(|d| ("catalog".to_owned(), d.to_string()))?;
+            if let Some((field, message)) = catalog.problems().into_iter().next() {
+                return Err(("catalog".to_owned(), format!("{}: {field}: {message}", path.display())));
+            }
+            catalog.content_hash = blake3_hex(text.as_bytes());
             catalog.source = path;
             p.loaded = Arc::new(catalog);
             CriterionConfig::ApprovedTools(Box::new(p))

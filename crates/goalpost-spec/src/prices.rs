@@ -142,7 +142,7 @@ pub fn parse(path: &Path, text: &str) -> Result<PriceTable, Diagnostic> {
     Ok(t)
 }
 
-fn is_date(s: &str) -> bool {
+pub(crate) fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 10 && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
 }

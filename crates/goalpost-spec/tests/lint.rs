@@ -152,6 +152,7 @@ name = "{get_*,list_*}"
 plugin = "github"
 status = "approved"
 owner = "dev-productivity"
+reviewed = "2026-12-04"
 effect = "read_only"
 
 [[tools]]
@@ -159,6 +160,7 @@ name = "merge_pull_request"
 plugin = "github"
 status = "approved"
 owner = "dev-productivity"
+reviewed = "2026-12-04"
 effect = "EFFECT"
 "#;
     const TOOLS_RUBRIC: &str = r#"
@@ -198,7 +200,7 @@ params = { catalog = "catalogs/tools.toml" }
     assert_eq!(d.severity, Severity::Error);
     assert_eq!(d.file.file_name().unwrap(), "mini.toml");
     assert_eq!(d.field.as_deref(), Some("criteria[0].params.catalog"));
-    for what in ["catalogs/tools.toml:14", "`tools[1].effect`", "unknown variant `read-only`", "writes_outside"] {
+    for what in ["catalogs/tools.toml:16", "`tools[1].effect`", "unknown variant `read-only`", "writes_outside"] {
         assert!(d.message.contains(what), "{what} missing from: {}", d.message);
     }
 }

@@ -263,7 +263,7 @@ fn rubrics_knowing(dir: &Path, tool: &str) -> PathBuf {
     }
     let mut catalog = fs_err::read_to_string(root().join("rubrics/catalogs/tools.toml")).unwrap();
     catalog.push_str(&format!(
-        "\n[[tools]]\nname = \"{tool}\"\nstatus = \"approved\"\nowner = \"test\"\nreason = \"reviewed\"\n"
+        "\n[[tools]]\nname = \"{tool}\"\nstatus = \"approved\"\nowner = \"test\"\nreviewed = \"2026-12-04\"\nreason = \"reviewed\"\n"
     ));
     fs_err::write(out.join("catalogs/tools.toml"), catalog).unwrap();
     out

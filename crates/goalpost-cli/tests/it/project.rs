@@ -262,3 +262,67 @@ fn token_only_transcripts_are_priced_from_the_table_and_marked_estimated() {
     assert!(json.contains(&format!("{priced} of {priced} cost(s) estimated from tokens")), "{json}");
     assert!(json.contains("1 graded trajectory(ies) with no cost known"), "{json}");
 }
+
+#[test]
+fn unknown_tools_are_listed_with_where_they_appeared_and_become_catalog_entries() {
+    let repo = tempfile::tempdir().unwrap();
+    let repo = repo.path();
+    assert!(goalpost_in(repo, &["init"]).status.success());
+    let fixtures = root().join("fixtures/formats");
+    let run = |name: &str| {
+        let out = repo.join("goalpost/reports").join(name);
+        let o = goalpost_in(
+            repo,
+            &["run", "-q", "--trajectories", fixtures.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        );
+        assert!(o.status.code().is_some_and(|c| c <= 1), "{}", text(&o.stderr));
+        (out, text(&o.stderr))
+    };
+    let (first, hint) = run("first");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs_err::read_to_string(first.join("manifest.json")).unwrap()).unwrap();
+    // The catalog's hash is recorded with the scenarios' and rubrics'.
+    let catalog = repo.join("goalpost/rubrics/catalogs/tools.toml");
+    let catalogs = manifest["catalogs"].as_array().unwrap();
+    assert_eq!(catalogs.len(), 1, "{catalogs:?}");
+    assert_eq!(catalogs[0]["blake3"], blake3::hash(&fs_err::read(&catalog).unwrap()).to_hex().as_str());
+    let unlisted = manifest["unlisted_tools"].as_array().unwrap();
+    assert!(!unlisted.is_empty(), "{manifest:#}");
+    for u in unlisted {
+        assert!(u["calls"].as_u64().unwrap() >= u["trajectories"].as_u64().unwrap(), "{u}");
+        assert!(u["first_step"].as_u64().unwrap() >= 1 && !u["first_trajectory"].as_str().unwrap().is_empty(), "{u}");
+    }
+    assert!(hint.contains(&format!("{} tool(s) the catalog does not decide", unlisted.len())), "{hint}");
+
+    // Printed as entries ready to paste: they parse as catalog entries, one per tool, pending.
+    let pending = goalpost_in(repo, &["catalog", "pending"]);
+    assert!(pending.status.success(), "{}", text(&pending.stderr));
+    let entries: toml::Table = toml::from_str(&text(&pending.stdout)).unwrap();
+    let tools = entries["tools"].as_array().unwrap();
+    assert_eq!(tools.len(), unlisted.len());
+    assert!(
+        tools
+            .iter()
+            .all(|t| t["status"].as_str() == Some("pending_review") && t["owner"].as_str() == Some("unassigned"))
+    );
+    // Pasted as they are, the tools are still undecided; approved by their owner, they are not.
+    let original = fs_err::read_to_string(&catalog).unwrap();
+    fs_err::write(&catalog, format!("{original}\n{}", text(&pending.stdout))).unwrap();
+    let (still, _) = run("pasted");
+    let m: serde_json::Value =
+        serde_json::from_str(&fs_err::read_to_string(still.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["unlisted_tools"].as_array().unwrap().len(), unlisted.len());
+    let approved = text(&pending.stdout)
+        .replace("status = \"pending_review\"", "status = \"approved\"")
+        .replace("owner = \"unassigned\"", "owner = \"platform-eval\"");
+    fs_err::write(&catalog, format!("{original}\n{approved}")).unwrap();
+    let (decided, _) = run("decided");
+    let m: serde_json::Value =
+        serde_json::from_str(&fs_err::read_to_string(decided.join("manifest.json")).unwrap()).unwrap();
+    assert!(m.get("unlisted_tools").is_none(), "{m:#}");
+    // An entry with no owner is refused, naming it.
+    fs_err::write(&catalog, approved.replace("owner = \"platform-eval\"", "owner = \"\"")).unwrap();
+    let lint = goalpost_in(repo, &["lint"]);
+    assert_eq!(lint.status.code(), Some(1), "{}", text(&lint.stdout));
+    assert!(text(&lint.stderr).contains("has no owner"), "{}", text(&lint.stderr));
+}

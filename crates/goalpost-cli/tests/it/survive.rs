@@ -313,8 +313,7 @@ fn resume_refuses_a_run_whose_specs_changed() {
     );
     assert!(!o.status.success(), "{}", text(&o.stderr));
     let catalog = fs_err::read_to_string(rubrics.join("catalogs/tools.toml")).unwrap();
-    let entry =
-        "\n[[tools]]\nname = \"WebFetch\"\nstatus = \"approved\"\nowner = \"platform-eval\"\nreason = \"reviewed\"\n";
+    let entry = "\n[[tools]]\nname = \"WebFetch\"\nstatus = \"approved\"\nowner = \"platform-eval\"\nreviewed = \"2026-12-04\"\nreason = \"reviewed\"\n";
     fs_err::write(rubrics.join("catalogs/tools.toml"), catalog + entry).unwrap();
     let r = goalpost_env(&["run", "--resume", run.to_str().unwrap()], &[]);
     assert_eq!(r.status.code(), Some(2), "{}", text(&r.stderr));
