@@ -287,8 +287,11 @@ pub(crate) struct RunArgs {
     pub(crate) ledger: LedgerArg,
     /// Finish an interrupted run in its directory: the inputs, scenarios and rubrics it started
     /// with are read again, and only trajectories its partial results lack are graded.
-    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["trajectories", "scenario", "scenarios", "rubrics", "prices"])]
+    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["trajectories", "scenario", "scenarios", "rubrics", "prices", "team"])]
     pub(crate) resume: Option<PathBuf>,
+    /// The team that owns this run's trajectories whose scenario names none.
+    #[arg(long, value_name = "TEAM")]
+    pub(crate) team: Option<String>,
     /// Worker threads [default: all cores].
     #[arg(long, short = 'j')]
     pub(crate) jobs: Option<usize>,

@@ -46,6 +46,7 @@ pub(crate) fn assemble(
     ledger: &Ledger,
     meta: RunMeta<'_>,
     jobs: Option<usize>,
+    team: Option<&str>,
 ) -> Result<Assembled> {
     // An input's rows were written in file order by the one thread grading it.
     index.sort_by_key(|p| (p.input, p.offset));
@@ -116,7 +117,15 @@ pub(crate) fn assemble(
                     };
                     // Reviewers' decisions are applied last (the same whether the run was
                     // resumed or not).
-                    if ledger.apply(&mut v) == Applied::default() {
+                    // The run's team, for a trajectory whose scenario names none.
+                    let teamed = match (&v.team, team) {
+                        (None, Some(t)) => {
+                            v.team = Some(t.to_owned());
+                            true
+                        }
+                        _ => false,
+                    };
+                    if ledger.apply(&mut v) == Applied::default() && !teamed {
                         jsonl.line(&buf)?;
                     } else {
                         jsonl.row(Ok(&v))?;
@@ -206,7 +215,7 @@ mod tests {
             .map(|p| goalpost_trajectory::Input { path: p.into(), kind: goalpost_trajectory::InputKind::Canonical })
             .to_vec();
         let meta = RunMeta { run_id: "r", started_at: "2026-12-04T00:00:00Z" };
-        let done = assemble(dir.path(), &partial, &inputs, index, &[], &Ledger::empty(), meta, Some(2)).unwrap();
+        let done = assemble(dir.path(), &partial, &inputs, index, &[], &Ledger::empty(), meta, Some(2), None).unwrap();
         assert_eq!((done.totals.found, done.totals.graded, done.totals.errored), (2, 0, 2));
         let jsonl = fs_err::read_to_string(dir.path().join("results.jsonl")).unwrap();
         let lines: Vec<&str> = jsonl.lines().collect();

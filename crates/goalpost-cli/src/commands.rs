@@ -75,6 +75,7 @@ fn run(mut a: RunArgs) -> Result<Exit> {
             a.spec.scenarios = start.scenarios.clone();
             a.spec.rubrics = start.rubrics.clone();
             a.spec.prices = start.prices.clone();
+            a.team = start.team.clone();
             a.out = Some(dir);
             Some(start)
         }
@@ -149,6 +150,7 @@ fn run(mut a: RunArgs) -> Result<Exit> {
                 scenarios: a.spec.scenarios.clone(),
                 rubrics: a.spec.rubrics.clone(),
                 prices: a.spec.prices.clone(),
+                team: a.team.clone(),
                 specs_hash,
             }
         }
@@ -218,8 +220,17 @@ fn run(mut a: RunArgs) -> Result<Exit> {
     let pre_errors: Vec<_> = pre_errors.iter().map(goalpost_grade::pre_error_row).collect();
     let started_at = started.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     let meta = goalpost_report::table::RunMeta { run_id: &start.run_id, started_at: &started_at };
-    let assembled =
-        crate::assemble::assemble(&out, &partial, &inputs, bar.take_index()?, &pre_errors, &ledger, meta, a.jobs)?;
+    let assembled = crate::assemble::assemble(
+        &out,
+        &partial,
+        &inputs,
+        bar.take_index()?,
+        &pre_errors,
+        &ledger,
+        meta,
+        a.jobs,
+        a.team.as_deref(),
+    )?;
     let totals = assembled.totals;
     let finished = manifest::Finished {
         start: &start,

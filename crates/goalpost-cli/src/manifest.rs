@@ -95,6 +95,9 @@ pub(crate) struct RunStart {
     /// `None`: the built-in price table.
     #[serde(default)]
     pub(crate) prices: Option<PathBuf>,
+    /// `run --team`.
+    #[serde(default)]
+    pub(crate) team: Option<String>,
     /// blake3 over the loaded scenarios, rubrics and catalogs: a resumed run must grade by the
     /// same plan.
     pub(crate) specs_hash: String,

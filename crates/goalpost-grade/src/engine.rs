@@ -584,6 +584,7 @@ pub fn grade(t: &Trajectory, plan: &Plan) -> Verdict {
         trajectory: h.id.clone(),
         scenario: plan.scenario.as_ref().map(|s| s.id.clone()),
         tags: plan.scenario.as_ref().map(|s| s.tags.clone()).unwrap_or_default(),
+        team: plan.scenario.as_ref().and_then(|s| s.team.clone()),
         file: t.origin.path.display().to_string(),
         agent: h.agent.clone(),
         agent_revision: h.agent_revision.clone(),

@@ -316,9 +316,10 @@ impl JsonlWriter {
 #[derive(Debug)]
 pub struct CsvWriter(csv::Writer<AtomicFile>);
 
-const CSV_COLUMNS: [&str; 32] = [
+const CSV_COLUMNS: [&str; 33] = [
     "trajectory",
     "scenario",
+    "team",
     "file",
     "line",
     "agent",
@@ -378,6 +379,7 @@ fn csv_verdict(v: &Verdict) -> [String; CSV_COLUMNS.len()] {
     [
         v.trajectory.clone(),
         opt(v.scenario.clone()),
+        opt(v.team.clone()),
         v.file.clone(),
         String::new(),
         v.agent.clone(),
@@ -412,7 +414,7 @@ fn csv_verdict(v: &Verdict) -> [String; CSV_COLUMNS.len()] {
 }
 
 fn csv_error(e: &ErrorRow) -> [String; CSV_COLUMNS.len()] {
-    let mut row: [String; CSV_COLUMNS.len()] = Default::default();
+    let mut row: [String; CSV_COLUMNS.len()] = std::array::from_fn(|_| String::new());
     // By name, not position: a column added before these cannot shift them.
     let mut set = |name: &str, value: String| {
         if let Some(i) = CSV_COLUMNS.iter().position(|c| *c == name) {

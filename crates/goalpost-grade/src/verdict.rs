@@ -291,6 +291,9 @@ pub struct Verdict {
     /// The scenario's tags, for reports and gates grouped by tag.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// The team that owns the scenario (or, with none, the one `run --team` names).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
     pub file: String,
     pub agent: String,
     pub agent_revision: Option<String>,

@@ -237,6 +237,8 @@ pub struct TrajectoryRow {
     pub model: Option<String>,
     pub scenario: Option<String>,
     pub tags: Vec<String>,
+    /// The team that owns the trajectory's scenario (or the run's), when one is named.
+    pub team: Option<String>,
     pub attempt: Option<u32>,
     pub status: RowStatus,
     /// Why the objective was not assessed, when it was not (`reason` of a trajectory row).
@@ -423,6 +425,8 @@ pub fn trajectories(df: &DataFrame) -> Result<Vec<TrajectoryRow>, Error> {
     let (line, agent, agent_revision, model) =
         (u64s(&df, "line")?, strs(&df, "agent")?, strs(&df, "agent_revision")?, strs(&df, "model")?);
     let (scenario, tags, attempt) = (strs(&df, "scenario")?, str_lists(&df, "tags")?, u32s(&df, "attempt")?);
+    // Runs written before teams have no such column: no team.
+    let team = if df.column("team").is_ok() { strs(&df, "team")? } else { vec![None; df.height()] };
     let (score, objective_met, message, field) =
         (f64s(&df, "score")?, bools(&df, "objective_met")?, strs(&df, "message")?, strs(&df, "field")?);
     let (evidence, cost_usd, tokens, duration_s) =
@@ -452,6 +456,7 @@ pub fn trajectories(df: &DataFrame) -> Result<Vec<TrajectoryRow>, Error> {
             model: model[i].clone(),
             scenario: scenario[i].clone(),
             tags: tags[i].clone(),
+            team: team[i].clone(),
             attempt: attempt[i],
             status: status[i],
             unassessed: match status[i] {

@@ -335,6 +335,9 @@ pub fn evaluate(
                 details: note,
             });
         }
+        if !c.teams.is_empty() {
+            rules.push(team_envelopes(run, &c.teams));
+        }
     }
 
     if let Some(r) = &policy.regressions {
@@ -433,4 +436,51 @@ pub fn junit(result: &GateResult) -> Result<String, crate::Error> {
     let mut report = Report::new("goalpost");
     report.add_test_suite(suite);
     report.to_string().map_err(crate::Error::Junit)
+}
+
+/// Each team's trajectories against its cost envelope: the teams over theirs (or with costs
+/// not known, which could be over), each with its top spenders.
+fn team_envelopes(run: &[TrajectoryRow], envelopes: &BTreeMap<String, f64>) -> RuleResult {
+    let mut over = Vec::new();
+    let mut figures = Vec::new();
+    for (team, envelope) in envelopes {
+        let rows: Vec<&TrajectoryRow> =
+            run.iter().filter(|r| !r.is_error() && r.team.as_deref() == Some(team.as_str())).collect();
+        let total: f64 = rows.iter().filter_map(|r| r.cost_usd).sum();
+        let unknown = rows.iter().filter(|r| r.cost_usd.is_none()).count();
+        let estimated = rows.iter().filter(|r| r.cost_usd.is_some() && r.cost_estimated).count();
+        figures.push(format!("{team} {}", usd(total)));
+        if total <= *envelope && unknown == 0 {
+            continue;
+        }
+        let mut spenders: Vec<&&TrajectoryRow> = rows.iter().filter(|r| r.cost_usd.is_some()).collect();
+        spenders.sort_by(|a, b| b.cost_usd.partial_cmp(&a.cost_usd).unwrap_or(std::cmp::Ordering::Equal));
+        let top: Vec<String> = spenders
+            .iter()
+            .take(3)
+            .map(|r| format!("{} {}", r.trajectory.as_deref().unwrap_or(&r.file), usd(r.cost_usd.unwrap_or(0.0))))
+            .collect();
+        let mut line = format!("team {team}: {} of its {} envelope", usd(total), usd(*envelope));
+        if unknown > 0 {
+            line.push_str(&format!(", {unknown} trajectory(ies) with no cost known"));
+        }
+        if estimated > 0 {
+            line.push_str(&format!(", {estimated} cost(s) estimated from tokens"));
+        }
+        if !top.is_empty() {
+            line.push_str(&format!("; top spenders: {}", top.join(", ")));
+        }
+        over.push(line);
+    }
+    RuleResult {
+        rule: "cost.teams".into(),
+        passed: over.is_empty(),
+        figure: if over.is_empty() {
+            figures.join(", ")
+        } else {
+            format!("{} of {} team(s) over their envelope", over.len(), envelopes.len())
+        },
+        threshold: "each team within its envelope".into(),
+        details: over,
+    }
 }

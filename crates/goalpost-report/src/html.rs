@@ -232,6 +232,7 @@ pub fn render(r: &Report) -> String {
                 (group_table("scenario", &r.by_scenario))
                 (group_table("agent", &r.by_agent))
                 (group_table("tag", &r.by_tag))
+                (group_table("team", &r.by_team))
                 @if !r.by_criterion.is_empty() {
                     h2 { "By criterion" }
                     table {

@@ -194,6 +194,7 @@ pub fn render(r: &Report) -> String {
     groups(&mut out, "scenario", &r.by_scenario);
     groups(&mut out, "agent", &r.by_agent);
     groups(&mut out, "tag", &r.by_tag);
+    groups(&mut out, "team", &r.by_team);
     if !r.by_criterion.is_empty() {
         out.push_str("## By criterion\n\n");
         table(

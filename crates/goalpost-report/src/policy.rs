@@ -100,6 +100,9 @@ pub struct Cost {
     pub max_mean_usd: Option<f64>,
     #[serde(default)]
     pub max_per_solved_usd: Option<f64>,
+    /// Each team's cost envelope for the run: the most its trajectories may cost in total.
+    #[serde(default)]
+    pub teams: std::collections::BTreeMap<String, f64>,
 }
 
 /// The share of expected trajectories that were graded to a pass or a fail.
@@ -243,7 +246,19 @@ impl Policy {
             money("cost.max_total_usd", c.max_total_usd)?;
             money("cost.max_mean_usd", c.max_mean_usd)?;
             money("cost.max_per_solved_usd", c.max_per_solved_usd)?;
-            if c.max_total_usd.is_none() && c.max_mean_usd.is_none() && c.max_per_solved_usd.is_none() {
+            for (team, envelope) in &c.teams {
+                if !(envelope.is_finite() && *envelope >= 0.0) {
+                    return Err(PolicyError::NotACost { rule: "cost.teams", value: *envelope });
+                }
+                if team.trim().is_empty() {
+                    return unusable("cost.teams", "names a team with no name");
+                }
+            }
+            if c.max_total_usd.is_none()
+                && c.max_mean_usd.is_none()
+                && c.max_per_solved_usd.is_none()
+                && c.teams.is_empty()
+            {
                 return unusable("cost", "states no ceiling");
             }
         }

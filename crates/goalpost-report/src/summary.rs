@@ -58,7 +58,10 @@ impl Counts {
     }
 }
 
-/// A row of a by-scenario, by-agent or by-tag table.
+/// The group of trajectories whose scenario (and run) name no team.
+pub const NO_TEAM: &str = "(no team)";
+
+/// A row of a by-scenario, by-agent, by-tag or by-team table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Group {
     pub key: String,
@@ -194,6 +197,9 @@ pub struct Report {
     pub by_scenario: Vec<Group>,
     pub by_agent: Vec<Group>,
     pub by_tag: Vec<Group>,
+    /// Cost and pass rate per owning team (empty when no trajectory names one; those that
+    /// name none are the group `(no team)`).
+    pub by_team: Vec<Group>,
     pub by_criterion: Vec<CriterionCounts>,
     pub failures: Vec<FailureGroup>,
     /// The trajectories whose objective was not assessed, by reason.
@@ -411,6 +417,11 @@ pub fn build_with(
         by_scenario: groups(&rows, |r| vec![r.scenario_key().to_owned()]),
         by_agent: groups(&rows, |r| vec![r.revision_key()]),
         by_tag: groups(&rows, |r| r.tags.clone()),
+        by_team: if rows.iter().any(|r| r.team.is_some()) {
+            groups(&rows, |r| vec![r.team.clone().unwrap_or_else(|| NO_TEAM.to_owned())])
+        } else {
+            Vec::new()
+        },
         by_criterion: criterion_counts(&df)?,
         failures: failures(&rows, &crits, &anchor_of),
         unassessed: unassessed_groups(&rows),

@@ -38,6 +38,7 @@ pub const COLUMNS: &[&str] = &[
     "agent_revision",
     "model",
     "scenario",
+    "team",
     "tags",
     "attempt",
     "rubric",
@@ -88,6 +89,7 @@ struct Columns<'a> {
     agent_revision: Vec<Option<&'a str>>,
     model: Vec<Option<&'a str>>,
     scenario: Vec<Option<&'a str>>,
+    team: Vec<Option<&'a str>>,
     tags: Vec<&'a [String]>,
     attempt: Vec<Option<u32>>,
     rubric: Vec<Option<&'a str>>,
@@ -190,6 +192,7 @@ impl<'a> Columns<'a> {
         self.agent_revision.push(v.agent_revision.as_deref());
         self.model.push(v.model.as_deref());
         self.scenario.push(v.scenario.as_deref());
+        self.team.push(v.team.as_deref());
         self.tags.push(&v.tags);
         self.attempt.push(Some(v.attempt));
         self.rubric.push(Some(&v.rubric));
@@ -304,7 +307,14 @@ impl<'a> Columns<'a> {
         self.trajectory.push(e.trajectory.as_deref());
         self.file.push(&e.file);
         self.line.push(e.line);
-        for col in [&mut self.agent, &mut self.agent_revision, &mut self.model, &mut self.scenario, &mut self.rubric] {
+        for col in [
+            &mut self.agent,
+            &mut self.agent_revision,
+            &mut self.model,
+            &mut self.scenario,
+            &mut self.team,
+            &mut self.rubric,
+        ] {
             col.push(None);
         }
         self.tags.push(&[]);
@@ -341,6 +351,7 @@ impl<'a> Columns<'a> {
             col("agent_revision", Series::new(PlSmallStr::EMPTY, self.agent_revision)),
             col("model", Series::new(PlSmallStr::EMPTY, self.model)),
             col("scenario", Series::new(PlSmallStr::EMPTY, self.scenario)),
+            col("team", Series::new(PlSmallStr::EMPTY, self.team)),
             string_lists("tags", &self.tags),
             col("attempt", Series::new(PlSmallStr::EMPTY, self.attempt)),
             col("rubric", Series::new(PlSmallStr::EMPTY, self.rubric)),

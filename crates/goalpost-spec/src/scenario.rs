@@ -19,6 +19,10 @@ pub struct Scenario {
     pub rubric: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// The team that owns the task: reports show cost and pass rate per team, and the gate
+    /// holds each team to its cost envelope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
     /// How to re-run the task.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rerun: Option<Rerun>,

@@ -879,6 +879,7 @@ pub fn scenario_for(
         ),
         rubric: goalpost_spec::DEFAULT_RUBRIC.to_owned(),
         tags: vec!["swe-bench".to_owned()],
+        team: None,
         rerun: Some(Rerun {
             repository: repository_of(instance_id),
             base_commit: None,

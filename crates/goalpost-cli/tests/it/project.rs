@@ -326,3 +326,63 @@ fn unknown_tools_are_listed_with_where_they_appeared_and_become_catalog_entries(
     assert_eq!(lint.status.code(), Some(1), "{}", text(&lint.stdout));
     assert!(text(&lint.stderr).contains("has no owner"), "{}", text(&lint.stderr));
 }
+
+#[test]
+fn a_team_over_its_cost_envelope_fails_the_gate_naming_it_and_its_top_spenders() {
+    let dir = tempfile::tempdir().unwrap();
+    // The auth scenario is owned by `search`; the rest of the run by `payments` (`--team`).
+    let scenarios = dir.path().join("scenarios");
+    fs_err::create_dir_all(&scenarios).unwrap();
+    for f in fs_err::read_dir(root().join("scenarios/examples")).unwrap().flatten() {
+        let mut text = fs_err::read_to_string(f.path()).unwrap();
+        if f.file_name() == "auth-latency-p95.toml" {
+            text = text.replacen("\ntags = ", "\nteam = \"search\"\ntags = ", 1);
+            assert!(text.contains("team = \"search\""), "{text}");
+        }
+        fs_err::write(scenarios.join(f.file_name()), text).unwrap();
+    }
+    let out = dir.path().join("run");
+    let o = goalpost_in(
+        &root(),
+        &[
+            "run",
+            "-q",
+            "--scenarios",
+            scenarios.to_str().unwrap(),
+            "--team",
+            "payments",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let verdicts = rows(&out.join("results.jsonl"));
+    let team_of = |t: &str| verdicts.iter().find(|v| v["trajectory"] == t).unwrap()["team"].clone();
+    assert_eq!(team_of("auth-latency-p95/r42/good"), "search");
+    assert_eq!(team_of("fix-login-redirect/r42/good"), "payments");
+
+    // The report shows cost and pass rate per team.
+    let report = goalpost_in(&root(), &["report", out.to_str().unwrap()]);
+    assert!(report.status.success(), "{}", text(&report.stderr));
+    let summary = fs_err::read_to_string(out.join("summary.md")).unwrap();
+    assert!(summary.contains("## By team"), "{summary}");
+    let report_json = fs_err::read_to_string(out.join("report.json")).unwrap();
+    let report_json: serde_json::Value = serde_json::from_str(&report_json).unwrap();
+    let teams: Vec<&str> =
+        report_json["by_team"].as_array().unwrap().iter().map(|g| g["key"].as_str().unwrap()).collect();
+    assert_eq!(teams, ["payments", "search"]);
+
+    // payments: $0.079 + $0.055 + $0.015 + $0.015 = $0.164, over a $0.10 envelope; search: $3.40
+    // within $10.
+    let policy = dir.path().join("policy.toml");
+    fs_err::write(&policy, "[cost.teams]\npayments = 0.10\nsearch = 10.0\n").unwrap();
+    let gate = goalpost_in(&root(), &["gate", out.to_str().unwrap(), "--policy", policy.to_str().unwrap()]);
+    assert_eq!(gate.status.code(), Some(1), "{}{}", text(&gate.stdout), text(&gate.stderr));
+    let g: serde_json::Value = serde_json::from_str(&fs_err::read_to_string(out.join("gate.json")).unwrap()).unwrap();
+    let rule = g["rules"].as_array().unwrap().iter().find(|r| r["rule"] == "cost.teams").unwrap();
+    assert_eq!(rule["passed"], false);
+    let details: Vec<&str> = rule["details"].as_array().unwrap().iter().map(|d| d.as_str().unwrap()).collect();
+    assert_eq!(details.len(), 1, "{details:?}");
+    assert!(details[0].starts_with("team payments: $0.16 of its $0.10 envelope"), "{details:?}");
+    assert!(details[0].contains("top spenders: fix-login-redirect/r42/good $0.08"), "{details:?}");
+}

@@ -125,6 +125,7 @@ pub(crate) fn report() -> Report {
             key: format!("agent{SVG_PWN}@r1"),
             counts: counts(3, 1, 1, 1, Some(0.8137), Some((1.2345, 5)), Some(123_456)),
         }],
+        by_team: Vec::new(),
         by_tag: vec![
             Group { key: "auth".into(), counts: counts(2, 0, 1, 0, Some(0.95), None, None) },
             Group {

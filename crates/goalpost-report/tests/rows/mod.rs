@@ -23,6 +23,7 @@ pub(crate) fn row(run: &str, revision: &str, scenario: &str, attempt: u32, statu
         model: Some("model".to_owned()),
         scenario: Some(scenario.to_owned()),
         tags: Vec::new(),
+        team: None,
         attempt: Some(attempt),
         status,
         unassessed: matches!(status, RowStatus::Verdict(Outcome::Unassessed))
