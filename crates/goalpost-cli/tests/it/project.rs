@@ -8,8 +8,9 @@ use super::{root, rows, text};
 
 fn goalpost_in(dir: &Path, args: &[&str]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_goalpost"));
-    // A cache of its own: nothing from other tests' runs.
-    c.args(args).current_dir(dir).env("GOALPOST_CACHE_DIR", dir.join(".cache"));
+    // A cache of this test process's own, outside the directory (which may be the repository).
+    let cache = std::env::temp_dir().join(format!("goalpost-it-cache-{}", std::process::id()));
+    c.args(args).current_dir(dir).env("GOALPOST_CACHE_DIR", cache);
     c.output().unwrap()
 }
 
