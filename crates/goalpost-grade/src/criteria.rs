@@ -1131,7 +1131,12 @@ fn budget(f: &Facts<'_>, b: &goalpost_spec::Budget) -> Eval {
     parts.extend(within.iter().cloned());
     parts.extend(unknown.iter().cloned());
     let msg = parts.join("; ");
-    if !over.is_empty() {
+    // Over on an estimated cost alone: an estimate is not a bill (the table may not be what
+    // this account pays), so a person confirms it; any limit over on recorded figures fails.
+    let only_estimate_over = f.cost_estimated && over.len() == 1 && over[0].starts_with("cost_usd ");
+    if only_estimate_over {
+        review(format!("estimated cost over budget, to confirm against the bill: {msg}"), vec![f.final_step])
+    } else if !over.is_empty() {
         fail(msg, vec![f.final_step])
     } else if b.cost_usd.is_some() && f.cost_usd.is_none() {
         // A cost limit with no cost known (none recorded, none priced): never a pass.

@@ -52,11 +52,20 @@ fn tokens_are_priced_from_the_table_and_the_cost_is_marked_estimated() {
     let recorded = graded("claude-sonnet-4-5", &[r#""input_tokens":1000,"output_tokens":10,"cost_usd":0.5"#]);
     assert_eq!((recorded.summary.cost_usd, recorded.summary.cost_estimated), (Some(0.5), false));
 
-    // Recorded and estimated together: the sum, marked estimated. Over the budget: a fail.
+    // Recorded and estimated together: the sum, marked estimated. Over the budget on an
+    // estimate: a person confirms it against the bill (a review item, not a fail).
     let mixed = graded("gpt-5-codex", &[r#""cost_usd":9.5"#, r#""input_tokens":1000000,"output_tokens":0"#]);
     assert_eq!(mixed.summary.cost_usd, Some(10.75));
     assert!(mixed.summary.cost_estimated);
-    assert_eq!(budget(&mixed).0, Status::Fail);
+    let (status, message) = budget(&mixed);
+    assert_eq!(status, Status::Review, "{message}");
+    assert!(
+        message.starts_with("estimated cost over budget, to confirm against the bill: cost_usd 10.7500"),
+        "{message}"
+    );
+    // Recorded and over: conclusive.
+    let billed = graded("gpt-5-codex", &[r#""cost_usd":10.5"#]);
+    assert_eq!(budget(&billed).0, Status::Fail);
 }
 
 #[test]
