@@ -445,14 +445,20 @@ impl ParquetStream {
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
         let tmp = builder.tempfile_in(dir).map_err(write)?;
         let file = tmp.as_file().try_clone().map_err(write)?;
-        // Our own file metadata instead of polars' embedded Arrow schema: that schema declares
-        // string views, which pandas (through pyarrow) cannot load inside lists. Without it,
-        // every reader maps the plain parquet types.
-        let kv = KeyValueMetadata::from_static(vec![
-            ("goalpost.schema_version".to_owned(), SCHEMA_VERSION.to_string()),
-            ("goalpost.run_id".to_owned(), meta.run_id.to_owned()),
-        ]);
         let schema = Columns::default().frame(meta)?.schema().clone();
+        // The Arrow schema the file declares (readers take their Arrow types from it): the
+        // oldest-compatible one, large strings and lists of them. polars would declare string
+        // views, which pandas (through pyarrow) cannot load inside a list, and which older
+        // readers do not know; with this key given, polars writes ours instead of its own.
+        let arrow = polars_parquet::write::schema_to_metadata_key(&schema.to_arrow(CompatLevel::oldest()));
+        let kv = KeyValueMetadata::Static(vec![
+            arrow,
+            polars_parquet::write::KeyValue {
+                key: "goalpost.schema_version".to_owned(),
+                value: Some(SCHEMA_VERSION.to_string()),
+            },
+            polars_parquet::write::KeyValue { key: "goalpost.run_id".to_owned(), value: Some(meta.run_id.to_owned()) },
+        ]);
         let writer = ParquetWriter::new(file)
             .with_compression(ParquetCompression::Zstd(None))
             .with_key_value_metadata(Some(kv))

@@ -281,3 +281,37 @@ fn a_table_written_before_the_unassessed_outcome_reads_its_no_scenario_passes_as
     let passes = rows.iter().filter(|r| r.passed()).count();
     assert_eq!(passes, 3, "the examples' passes are unchanged");
 }
+
+/// What a reader of results.parquet takes its Arrow types from (the schema the file declares,
+/// `ARROW:schema`): large strings and lists of them, never string views, which pandas (through
+/// pyarrow) cannot load inside a list ("Not implemented type for Arrow list to pandas:
+/// string_view") and older readers do not know. polars declares views unless given its own.
+#[test]
+fn the_declared_arrow_schema_has_no_string_views_for_pandas_and_older_readers() {
+    use polars::prelude::{ArrowDataType as T, CompatLevel, SchemaExt as _};
+    let dir = tempfile::tempdir().unwrap();
+    let run = write_run(dir.path(), "r1", "2026-12-04T00:00:00Z");
+    let mut file = fs_err::File::open(run.join("results.parquet")).unwrap();
+    let metadata = polars_parquet::read::read_metadata(&mut file).unwrap();
+    let declared: Vec<(&str, Option<&str>)> =
+        metadata.key_value_metadata().iter().flatten().map(|kv| (kv.key.as_str(), kv.value.as_deref())).collect();
+    assert_eq!(declared.iter().filter(|(k, _)| *k == "ARROW:schema").count(), 1, "{declared:?}");
+    assert!(declared.contains(&("goalpost.run_id", Some("r1"))), "{declared:?}");
+    // goalpost reads it back as it wrote it; the schema declared is that one, oldest-compatible.
+    let df = dataset::load_run(&run).unwrap();
+    let oldest = df.schema().to_arrow(CompatLevel::oldest());
+    let expected = polars_parquet::write::schema_to_metadata_key(&oldest);
+    assert_eq!(declared.iter().find(|(k, _)| *k == "ARROW:schema").unwrap().1, expected.value.as_deref());
+    fn views(t: &T) -> bool {
+        match t {
+            T::Utf8View | T::BinaryView => true,
+            T::List(f) | T::LargeList(f) | T::FixedSizeList(f, _) => views(f.dtype()),
+            T::Struct(fs) => fs.iter().any(|f| views(f.dtype())),
+            _ => false,
+        }
+    }
+    let with_views: Vec<_> = oldest.iter_values().filter(|f| views(f.dtype())).map(|f| f.name.clone()).collect();
+    assert!(with_views.is_empty(), "{with_views:?}");
+    let tags = oldest.iter_values().find(|f| f.name == "tags").unwrap();
+    assert!(matches!(tags.dtype(), T::LargeList(inner) if *inner.dtype() == T::LargeUtf8), "{:?}", tags.dtype());
+}
