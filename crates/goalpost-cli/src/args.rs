@@ -31,6 +31,17 @@ pub(crate) enum Command {
     Gate(GateArgs),
     /// Turn a run's failures into regression scenarios; record passes and re-failures of known ones.
     Promote(PromoteArgs),
+    /// Make one run of the runs of every shard (`run --shard K/N`): the same rows and report as
+    /// the unsharded run; a missing, unfinished or mismatched shard is named, and nothing is
+    /// written.
+    Merge {
+        /// The shards' run directories.
+        #[arg(required = true, num_args = 1..)]
+        parts: Vec<PathBuf>,
+        /// Where to write the merged run.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// The tool catalog as a process: what a run met that the catalog does not decide.
     #[command(subcommand)]
     Catalog(CatalogCommand),
@@ -287,8 +298,14 @@ pub(crate) struct RunArgs {
     pub(crate) ledger: LedgerArg,
     /// Finish an interrupted run in its directory: the inputs, scenarios and rubrics it started
     /// with are read again, and only trajectories its partial results lack are graded.
-    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["trajectories", "scenario", "scenarios", "rubrics", "prices", "team"])]
+    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["trajectories", "scenario", "scenarios", "rubrics", "prices", "team", "shard"])]
     pub(crate) resume: Option<PathBuf>,
+    /// Grade only shard K of N: the inputs whose stable hash (of the path as discovered) falls
+    /// in K (0-based). K may name an environment variable holding it, as a Kubernetes indexed
+    /// Job (`JOB_COMPLETION_INDEX/4`) or a Slurm array (`SLURM_ARRAY_TASK_ID/4`, with
+    /// `--array=0-3`) gives it. `goalpost merge` makes one run of the shards' runs.
+    #[arg(long, value_name = "K/N")]
+    pub(crate) shard: Option<String>,
     /// The team that owns this run's trajectories whose scenario names none.
     #[arg(long, value_name = "TEAM")]
     pub(crate) team: Option<String>,

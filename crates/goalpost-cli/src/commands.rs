@@ -28,6 +28,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<Exit> {
         Command::Gate(a) => reports::gate(a),
         Command::Promote(a) => regressions::promote(a),
         Command::Regressions(c) => regressions::dispatch(c),
+        Command::Merge { parts, out } => crate::merge::merge(&parts, &out),
         Command::Catalog(crate::args::CatalogCommand::Pending { run }) => crate::catalog::pending(run),
         Command::Review(a) => review::review(a),
     }
@@ -95,9 +96,27 @@ fn run(mut a: RunArgs) -> Result<Exit> {
     let (specs, spec_problems) = load_specs(&a.spec)?;
     // Read before grading: a malformed ledger stops the run before any work is done.
     let ledger = goalpost_grade::ledger::Ledger::load(&a.ledger.path())?;
-    let goalpost_trajectory::Discovery { inputs, errors: pre_errors, skipped } =
+    let goalpost_trajectory::Discovery { mut inputs, errors: mut pre_errors, skipped } =
         goalpost_trajectory::discover_all(&a.trajectories);
-    if inputs.is_empty() && pre_errors.is_empty() {
+    // One shard of the run: every shard discovers every input, and keeps its own (the index is
+    // each input's place in the whole run, for `merge`).
+    let shard = match (&resume, &a.shard) {
+        (Some(start), _) => start.shard,
+        (None, Some(s)) => Some(crate::merge::parse_shard(s, inputs.len())?),
+        (None, None) => None,
+    };
+    let mut global_index = Vec::new();
+    if let Some(s) = shard {
+        let all = std::mem::take(&mut inputs);
+        for (i, input) in all.into_iter().enumerate() {
+            if crate::merge::shard_of(&input.path, s.count) == s.index {
+                global_index.push(i as u64);
+                inputs.push(input);
+            }
+        }
+        pre_errors.retain(|e| crate::merge::shard_of(&e.path, s.count) == s.index);
+    }
+    if inputs.is_empty() && pre_errors.is_empty() && shard.is_none() {
         bail!(
             "no trajectories found under {}{}",
             a.trajectories.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", "),
@@ -117,10 +136,13 @@ fn run(mut a: RunArgs) -> Result<Exit> {
         .as_deref()
         .map_or_else(goalpost_grade::cache::FileHashes::none, goalpost_grade::cache::FileHashes::load);
     // Hashed on the run's threads (`-j`), like the grading.
-    let inputs_manifest = match rayon::ThreadPoolBuilder::new().num_threads(a.jobs.unwrap_or(0)).build() {
+    let mut inputs_manifest = match rayon::ThreadPoolBuilder::new().num_threads(a.jobs.unwrap_or(0)).build() {
         Ok(pool) => pool.install(|| manifest::inputs(&inputs, &hashes)),
         Err(_) => manifest::inputs(&inputs, &hashes),
     };
+    for (entry, index) in inputs_manifest.iter_mut().zip(&global_index) {
+        entry.index = Some(*index);
+    }
     let specs_hash = manifest::specs_hash(&specs);
     let start = match resume {
         Some(start) => {
@@ -151,6 +173,7 @@ fn run(mut a: RunArgs) -> Result<Exit> {
                 rubrics: a.spec.rubrics.clone(),
                 prices: a.spec.prices.clone(),
                 team: a.team.clone(),
+                shard,
                 specs_hash,
             }
         }
@@ -248,6 +271,7 @@ fn run(mut a: RunArgs) -> Result<Exit> {
         cached: cache.as_ref().map(|c| u32::try_from(c.hits()).unwrap_or(u32::MAX)),
         ledger: &ledger,
         unlisted: assembled.unlisted.clone(),
+        shard,
     };
     goalpost_grade::fault::kill_point("manifest.json");
     manifest::write(&out, finished)?;

@@ -12,6 +12,7 @@ mod commands;
 mod exit;
 mod init;
 mod manifest;
+mod merge;
 mod progress;
 mod project;
 mod regressions;

@@ -28,7 +28,7 @@ pub(crate) fn inputs(inputs: &[Input], hashes: &goalpost_grade::cache::FileHashe
                 }
                 _ => (None, None),
             };
-            InputEntry { path: i.path.display().to_string(), format, bytes, blake3, report, test_output }
+            InputEntry { path: i.path.display().to_string(), format, bytes, blake3, report, test_output, index: None }
         })
         .collect()
 }
@@ -98,6 +98,9 @@ pub(crate) struct RunStart {
     /// `run --team`.
     #[serde(default)]
     pub(crate) team: Option<String>,
+    /// `run --shard K/N`, resolved (an index from the environment is recorded as its value).
+    #[serde(default)]
+    pub(crate) shard: Option<goalpost_grade::manifest::ShardEntry>,
     /// blake3 over the loaded scenarios, rubrics and catalogs: a resumed run must grade by the
     /// same plan.
     pub(crate) specs_hash: String,
@@ -147,6 +150,7 @@ pub(crate) struct Finished<'a> {
     pub(crate) cached: Option<u32>,
     pub(crate) ledger: &'a goalpost_grade::ledger::Ledger,
     pub(crate) unlisted: Vec<goalpost_grade::manifest::RunUnlistedTool>,
+    pub(crate) shard: Option<goalpost_grade::manifest::ShardEntry>,
 }
 
 /// Writes `manifest.json` atomically; it is the last file a run writes.
@@ -164,6 +168,7 @@ pub(crate) fn write(dir: &Path, f: Finished<'_>) -> Result<()> {
         version: f.specs.prices().version.clone(),
     });
     m.unlisted_tools = f.unlisted;
+    m.shard = f.shard;
     m.resumed = f.reused;
     m.cached = f.cached;
     m.ledger = f

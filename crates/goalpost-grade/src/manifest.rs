@@ -30,6 +30,27 @@ pub struct InputEntry {
     /// The SWE-bench test log read beside it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_output: Option<FileHash>,
+    /// In a shard's run: the input's place among every input the unsharded run would read
+    /// (how `goalpost merge` puts the shards' rows back in one order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<u64>,
+}
+
+/// Which shard of a run this is (`run --shard K/N`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardEntry {
+    pub index: u32,
+    pub count: u32,
+    /// Inputs the whole (unsharded) run reads.
+    pub inputs_total: u64,
+}
+
+/// A shard a merged run was made from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergedPart {
+    pub shard: u32,
+    pub run_id: String,
+    pub dir: String,
 }
 
 /// A file read with an input.
@@ -93,6 +114,12 @@ pub struct Manifest {
     /// The reviewers' ledger the run applied, when it had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ledger: Option<FileHash>,
+    /// Set on a shard's run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardEntry>,
+    /// Set on a run `goalpost merge` made: its shards.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<MergedPart>,
 }
 
 /// The price table in force.
@@ -202,6 +229,8 @@ impl Manifest {
             resumed: None,
             cached: None,
             ledger: None,
+            shard: None,
+            merged_from: Vec::new(),
         }
     }
 

@@ -8,6 +8,7 @@ mod ledger;
 mod project;
 mod review;
 mod review_pages;
+mod shards;
 mod survive;
 mod unassessed;
 
