@@ -60,6 +60,8 @@ pub(crate) fn load_specs(a: &SpecArgs) -> Result<(SpecSet, usize)> {
 }
 
 fn run(mut a: RunArgs) -> Result<Exit> {
+    // The project's ledger as found from here: a resumed run moves to where it started.
+    let ledger_path = std::path::absolute(a.ledger.path())?;
     // A resumed run takes everything from how it started; paths are relative to where it did.
     let resume = match a.resume.clone() {
         Some(dir) => {
@@ -95,7 +97,7 @@ fn run(mut a: RunArgs) -> Result<Exit> {
     }
     let (specs, spec_problems) = load_specs(&a.spec)?;
     // Read before grading: a malformed ledger stops the run before any work is done.
-    let ledger = goalpost_grade::ledger::Ledger::load(&a.ledger.path())?;
+    let ledger = goalpost_grade::ledger::Ledger::load(&ledger_path)?;
     let goalpost_trajectory::Discovery { mut inputs, errors: mut pre_errors, skipped } =
         goalpost_trajectory::discover_all(&a.trajectories);
     // One shard of the run: every shard discovers every input, and keeps its own (the index is

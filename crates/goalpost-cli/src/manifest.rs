@@ -169,6 +169,7 @@ pub(crate) fn write(dir: &Path, f: Finished<'_>) -> Result<()> {
     });
     m.unlisted_tools = f.unlisted;
     m.shard = f.shard;
+    m.cwd = Some(f.start.cwd.display().to_string());
     m.resumed = f.reused;
     m.cached = f.cached;
     m.ledger = f

@@ -78,7 +78,8 @@ pub(crate) fn dispatch(c: RegressionsCommand) -> Result<Exit> {
             let plan = store.plan();
             if format == ListFormat::Json {
                 let doc = serde_json::json!({ "store": store.dir, "entries": plan });
-                render::line(&serde_json::to_string_pretty(&doc)?)?;
+                // Prompts and ids come from trajectories: nothing hidden reaches the terminal.
+                render::line(&goalpost_trajectory::text::json_visible(&serde_json::to_string_pretty(&doc)?))?;
                 return Ok(Exit::problems_if(!store.problems.is_empty()));
             }
             render::line(&format!("{:<48}  {:<7}  {:<40}  {:<24}  criteria", "id", "state", "repository", "image"))?;
@@ -107,7 +108,7 @@ pub(crate) fn dispatch(c: RegressionsCommand) -> Result<Exit> {
             report_problems(&store);
             if format == ListFormat::Json {
                 let doc = serde_json::json!({ "store": store.dir, "fixed_after": store.config.fixed_after, "entries": store.entries });
-                render::line(&serde_json::to_string_pretty(&doc)?)?;
+                render::line(&goalpost_trajectory::text::json_visible(&serde_json::to_string_pretty(&doc)?))?;
                 return Ok(Exit::problems_if(!store.problems.is_empty()));
             }
             render::line(&format!(

@@ -984,7 +984,7 @@ fn tools(f: &Facts<'_>, s: Option<&Scenario>, p: &goalpost_spec::ApprovedToolsPa
                     .push(*n);
             }
             Some(e) if e.status == ToolStatus::PendingReview => {
-                pending.entry(format!("{label}` (owner {})", e.owner)).or_default().push(*n)
+                pending.entry(format!("{label} (owner {})", e.owner)).or_default().push(*n)
             }
             Some(_) => {}
             None => unlisted.entry(label).or_default().push(*n),
@@ -999,8 +999,7 @@ fn tools(f: &Facts<'_>, s: Option<&Scenario>, p: &goalpost_spec::ApprovedToolsPa
     let unlisted_msg = match (unlisted_msg.is_empty(), pending.is_empty()) {
         (_, true) => unlisted_msg,
         (empty, false) => {
-            let names: Vec<String> = pending.keys().map(|k| format!("`{k}")).collect();
-            let listed = format!("listed as pending review: {}", names.join(", "));
+            let listed = format!("listed as pending review: {}", list(&pending.keys().cloned().collect::<Vec<_>>(), 5));
             if empty { listed } else { format!("{unlisted_msg}; {listed}") }
         }
     };
@@ -1133,7 +1132,10 @@ fn budget(f: &Facts<'_>, b: &goalpost_spec::Budget) -> Eval {
     let msg = parts.join("; ");
     // Over on an estimated cost alone: an estimate is not a bill (the table may not be what
     // this account pays), so a person confirms it; any limit over on recorded figures fails.
-    let only_estimate_over = f.cost_estimated && over.len() == 1 && over[0].starts_with("cost_usd ");
+    let only_estimate_over = f.cost_estimated
+        && over.len() == 1
+        && over[0].starts_with("cost_usd ")
+        && b.cost_usd.is_some_and(|limit| f.cost_recorded <= limit);
     if only_estimate_over {
         review(format!("estimated cost over budget, to confirm against the bill: {msg}"), vec![f.final_step])
     } else if !over.is_empty() {

@@ -84,6 +84,8 @@ pub(crate) struct Facts<'t> {
     pub(crate) cost_usd: Option<f64>,
     /// Whether any of `cost_usd` was estimated from tokens with the price table.
     pub(crate) cost_estimated: bool,
+    /// The part of `cost_usd` the trajectory recorded (the rest was estimated).
+    pub(crate) cost_recorded: f64,
     /// Why the cost is not known (`cost_usd` is `None`): nothing recorded, or tokens of a
     /// model the price table does not list (a partial sum would pass a budget it should not).
     pub(crate) cost_unknown: Option<String>,
@@ -229,7 +231,19 @@ impl<'t> Facts<'t> {
                 Record::Usage(u) => {
                     let counted = u.input_tokens.is_some() || u.output_tokens.is_some();
                     match u.cost_usd {
-                        Some(c) => *cost.get_or_insert(0.0) += c,
+                        // A negative cost would lower the total under a budget it is over.
+                        Some(c) if c.is_nan() || c < 0.0 => {
+                            f.cost_unknown
+                                .get_or_insert_with(|| format!("step {n}: a recorded cost of {c}, not a cost"));
+                        }
+                        Some(c) => {
+                            *cost.get_or_insert(0.0) += c;
+                            f.cost_recorded += c;
+                        }
+                        // No tokens used: nothing to pay, whatever the model.
+                        None if counted && u.input_tokens.unwrap_or(0) == 0 && u.output_tokens.unwrap_or(0) == 0 => {
+                            *cost.get_or_insert(0.0) += 0.0;
+                        }
                         None if counted => {
                             let model = u.model.as_deref().or(t.header.model.as_deref());
                             let used = goalpost_spec::Tokens {

@@ -114,6 +114,9 @@ pub struct Manifest {
     /// The reviewers' ledger the run applied, when it had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ledger: Option<FileHash>,
+    /// The working directory the run's paths (inputs, results rows' `file`) are relative to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
     /// Set on a shard's run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardEntry>,
@@ -229,8 +232,18 @@ impl Manifest {
             resumed: None,
             cached: None,
             ledger: None,
+            cwd: None,
             shard: None,
             merged_from: Vec::new(),
+        }
+    }
+
+    /// A path the run recorded (an input, a row's `file`), as it is from here: joined to the
+    /// run's working directory when it was relative.
+    pub fn resolve(&self, path: &str) -> PathBuf {
+        match &self.cwd {
+            Some(cwd) if Path::new(path).is_relative() => Path::new(cwd).join(path),
+            _ => PathBuf::from(path),
         }
     }
 

@@ -63,9 +63,15 @@ fn tokens_are_priced_from_the_table_and_the_cost_is_marked_estimated() {
         message.starts_with("estimated cost over budget, to confirm against the bill: cost_usd 10.7500"),
         "{message}"
     );
-    // Recorded and over: conclusive.
+    // Recorded and over: conclusive, estimated parts beside it or not.
     let billed = graded("gpt-5-codex", &[r#""cost_usd":10.5"#]);
     assert_eq!(budget(&billed).0, Status::Fail);
+    let billed = graded("gpt-5-codex", &[r#""cost_usd":50.0"#, r#""input_tokens":100,"output_tokens":1"#]);
+    assert!(billed.summary.cost_estimated);
+    assert_eq!(budget(&billed).0, Status::Fail, "{}", budget(&billed).1);
+    // A call that used no tokens costs nothing, priced or not.
+    let free = graded("<synthetic>", &[r#""input_tokens":0,"output_tokens":0"#, r#""cost_usd":0.25"#]);
+    assert_eq!((free.summary.cost_usd, budget(&free).0), (Some(0.25), Status::Pass));
 }
 
 #[test]
@@ -76,6 +82,12 @@ fn a_cost_that_cannot_be_known_leaves_the_cost_budget_unscored() {
     let (status, message) = budget(&unpriced);
     assert_eq!(status, Status::Unscored, "{message}");
     assert!(message.contains("model `acme-local-7b`, which the price table"), "{message}");
+    // A negative recorded cost is no cost: it would lower a total that is over.
+    let negative = graded("gpt-5-codex", &[r#""cost_usd":100.0"#, r#""cost_usd":-99.5"#]);
+    assert_eq!(negative.summary.cost_usd, None);
+    let (status, message) = budget(&negative);
+    assert_eq!(status, Status::Unscored, "{message}");
+    assert!(message.contains("a recorded cost of -99.5, not a cost"), "{message}");
     // Neither cost nor tokens.
     let nothing = graded("claude-sonnet-4-5", &[]);
     let (status, message) = budget(&nothing);

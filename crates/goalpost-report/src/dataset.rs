@@ -43,6 +43,13 @@ fn check(file: &Path, mut df: DataFrame) -> Result<DataFrame, Error> {
             df.with_column(empty.into_column())?;
         }
     }
+    // Tables written before teams and estimated costs: no team named, no cost estimated.
+    for (column, dtype) in [("team", DataType::String), ("cost_estimated", DataType::Boolean)] {
+        if df.column(column).is_err() {
+            let empty = Series::full_null(column.into(), df.height(), &dtype);
+            df.with_column(empty.into_column())?;
+        }
+    }
     if older && df.column("row").is_ok() && df.column("scenario").is_ok() && df.column("status").is_ok() {
         df = unassessed_in_older(df).map_err(|e| match e {
             Error::Polars(source) => Error::Unreadable { path: file.to_owned(), source },
@@ -425,15 +432,13 @@ pub fn trajectories(df: &DataFrame) -> Result<Vec<TrajectoryRow>, Error> {
     let (line, agent, agent_revision, model) =
         (u64s(&df, "line")?, strs(&df, "agent")?, strs(&df, "agent_revision")?, strs(&df, "model")?);
     let (scenario, tags, attempt) = (strs(&df, "scenario")?, str_lists(&df, "tags")?, u32s(&df, "attempt")?);
-    // Runs written before teams have no such column: no team.
-    let team = if df.column("team").is_ok() { strs(&df, "team")? } else { vec![None; df.height()] };
+    let team = strs(&df, "team")?;
     let (score, objective_met, message, field) =
         (f64s(&df, "score")?, bools(&df, "objective_met")?, strs(&df, "message")?, strs(&df, "field")?);
     let (evidence, cost_usd, tokens, duration_s) =
         (u32_lists(&df, "evidence")?, f64s(&df, "cost_usd")?, u64s(&df, "tokens")?, f64s(&df, "duration_s")?);
     // Runs written before costs could be estimated have no such column: none was.
-    let cost_estimated =
-        if df.column("cost_estimated").is_ok() { bools(&df, "cost_estimated")? } else { vec![None; df.height()] };
+    let cost_estimated = bools(&df, "cost_estimated")?;
     let (steps, files_touched, side_effects, first_oos) = (
         u32s(&df, "steps")?,
         str_lists(&df, "files_touched")?,

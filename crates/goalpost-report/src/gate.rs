@@ -443,9 +443,14 @@ pub fn junit(result: &GateResult) -> Result<String, crate::Error> {
 fn team_envelopes(run: &[TrajectoryRow], envelopes: &BTreeMap<String, f64>) -> RuleResult {
     let mut over = Vec::new();
     let mut figures = Vec::new();
+    let mut notes = Vec::new();
     for (team, envelope) in envelopes {
         let rows: Vec<&TrajectoryRow> =
             run.iter().filter(|r| !r.is_error() && r.team.as_deref() == Some(team.as_str())).collect();
+        if rows.is_empty() {
+            // Said, so that a misspelt team is seen: its envelope covers nothing.
+            notes.push(format!("team {team}: no trajectory of this run names it (its envelope covers nothing)"));
+        }
         let total: f64 = rows.iter().filter_map(|r| r.cost_usd).sum();
         let unknown = rows.iter().filter(|r| r.cost_usd.is_none()).count();
         let estimated = rows.iter().filter(|r| r.cost_usd.is_some() && r.cost_estimated).count();
@@ -472,13 +477,23 @@ fn team_envelopes(run: &[TrajectoryRow], envelopes: &BTreeMap<String, f64>) -> R
         }
         over.push(line);
     }
+    let unbudgeted: BTreeSet<&str> =
+        run.iter().filter_map(|r| r.team.as_deref()).filter(|t| !envelopes.contains_key(*t)).collect();
+    if !unbudgeted.is_empty() {
+        notes.push(format!(
+            "teams in this run with no envelope: {}",
+            unbudgeted.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let (passed, n_over) = (over.is_empty(), over.len());
+    over.extend(notes);
     RuleResult {
         rule: "cost.teams".into(),
-        passed: over.is_empty(),
-        figure: if over.is_empty() {
+        passed,
+        figure: if passed {
             figures.join(", ")
         } else {
-            format!("{} of {} team(s) over their envelope", over.len(), envelopes.len())
+            format!("{n_over} of {} team(s) over their envelope", envelopes.len())
         },
         threshold: "each team within its envelope".into(),
         details: over,

@@ -111,6 +111,8 @@ pub struct ReviewPage {
 #[derive(Debug)]
 pub struct PageContext {
     pub run_id: String,
+    /// Where the run's relative paths start.
+    cwd: Option<PathBuf>,
     specs: Option<SpecSet>,
     /// Scenario id → the blake3 the run graded with.
     graded_with: BTreeMap<String, String>,
@@ -137,10 +139,18 @@ impl PageContext {
     pub fn load(run_dir: &Path, run_id: &str) -> PageContext {
         let manifest = Manifest::load(run_dir).ok();
         let (mut specs, mut graded_with) = (None, BTreeMap::new());
+        let cwd = manifest.as_ref().and_then(|m| m.cwd.clone()).map(PathBuf::from);
         if let Some(m) = manifest {
-            let scen: Vec<&str> = m.scenarios.iter().map(|s| s.path.as_str()).collect();
-            let rub: Vec<&str> = m.rubrics.iter().map(|s| s.path.as_str()).collect();
-            if let (Some(s), Some(r)) = (common_dir(&scen), common_dir(&rub))
+            let scen: Vec<String> = m.scenarios.iter().map(|s| m.resolve(&s.path).display().to_string()).collect();
+            let rub: Vec<String> = m.rubrics.iter().map(|s| m.resolve(&s.path).display().to_string()).collect();
+            let (scen, rub): (Vec<&str>, Vec<&str>) =
+                (scen.iter().map(String::as_str).collect(), rub.iter().map(String::as_str).collect());
+            let built_in = rub.iter().all(|r| r.starts_with(goalpost_spec::builtin::BUILTIN_ROOT)) && !rub.is_empty();
+            if built_in {
+                // Graded with the rubric built into goalpost (no project).
+                let s = common_dir(&scen).filter(|s| s.is_dir());
+                specs = Some(goalpost_spec::load_from(s.as_deref(), None, None).0);
+            } else if let (Some(s), Some(r)) = (common_dir(&scen), common_dir(&rub))
                 && s.is_dir()
                 && r.is_dir()
             {
@@ -154,12 +164,12 @@ impl PageContext {
             }
             graded_with = m.scenarios.into_iter().map(|s| (s.id, s.blake3)).collect();
         }
-        PageContext { run_id: run_id.to_owned(), specs, graded_with }
+        PageContext { run_id: run_id.to_owned(), cwd, specs, graded_with }
     }
 
     /// A context with no scenarios: every page says so.
     pub fn empty(run_id: &str) -> PageContext {
-        PageContext { run_id: run_id.to_owned(), specs: None, graded_with: BTreeMap::new() }
+        PageContext { run_id: run_id.to_owned(), cwd: None, specs: None, graded_with: BTreeMap::new() }
     }
 
     /// The plan the trajectory was graded by, as near as the report can tell, and the scenario
@@ -288,7 +298,11 @@ pub fn for_each_page<E>(
         for batch in rs.chunks(BATCH) {
             let ids: Vec<&str> =
                 batch.iter().map(|r| r.trajectory.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
-            let read = read_back(Path::new(file), &ids).map_err(|e| e.to_string());
+            let path = match &ctx.cwd {
+                Some(cwd) if Path::new(file).is_relative() => cwd.join(file),
+                _ => PathBuf::from(file),
+            };
+            let read = read_back(&path, &ids).map_err(|e| e.to_string());
             for r in batch {
                 let found = match &read {
                     Ok(ts) => match ts.iter().find(|t| t.header.id == r.trajectory) {

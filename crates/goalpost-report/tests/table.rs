@@ -315,3 +315,24 @@ fn the_declared_arrow_schema_has_no_string_views_for_pandas_and_older_readers() 
     let tags = oldest.iter_values().find(|f| f.name == "tags").unwrap();
     assert!(matches!(tags.dtype(), T::LargeList(inner) if *inner.dtype() == T::LargeUtf8), "{:?}", tags.dtype());
 }
+
+/// A run written before teams and estimated costs (no such columns) still reads: no team, no
+/// cost estimated, and it stacks with a new run in one history.
+#[test]
+fn a_run_written_before_teams_and_estimated_costs_still_reads() {
+    use polars::prelude::*;
+    let tmp = tempfile::tempdir().unwrap();
+    let new = write_run(tmp.path(), "20261203T010000Z-new1", "2026-12-03T01:00:00Z");
+    let old = write_run(tmp.path(), "20261202T010000Z-old1", "2026-12-02T01:00:00Z");
+    let path = old.join("results.parquet");
+    let f = fs_err::File::open(&path).unwrap().into_parts().0;
+    let mut df = ParquetReader::new(f).finish().unwrap().drop_many(["team", "cost_estimated"]);
+    ParquetWriter::new(fs_err::File::create(&path).unwrap()).finish(&mut df).unwrap();
+    let rows = dataset::trajectories(&dataset::load_run(&old).unwrap()).unwrap();
+    assert_eq!(rows.len(), 7);
+    assert!(rows.iter().all(|r| r.team.is_none() && !r.cost_estimated));
+    let (history, problems) = dataset::load_history(tmp.path());
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(dataset::trajectories(&history.unwrap()).unwrap().len(), 14);
+    let _ = new;
+}

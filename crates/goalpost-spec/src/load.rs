@@ -329,8 +329,14 @@ fn typed_config(
             let mut p: ApprovedToolsParams = typed(params)?;
             let path = rubrics_dir.join(&p.catalog);
             let text = crate::builtin::read_to_string(&path).map_err(|e| ("catalog".to_owned(), e.to_string()))?;
-            let mut catalog: ToolCatalog =
-                parse_toml(&path, &text).map_err(|d| ("catalog".to_owned(), d.to_string()))?;
+            let mut catalog: ToolCatalog = parse_toml(&path, &text).map_err(|d| {
+                let hint = if d.message.contains("missing field `reviewed`") {
+                    " (every entry now names the date of its last review: `reviewed = \"YYYY-MM-DD\"`)"
+                } else {
+                    ""
+                };
+                ("catalog".to_owned(), format!("{d}{hint}"))
+            })?;
             if let Some((field, message)) = catalog.problems().into_iter().next() {
                 return Err(("catalog".to_owned(), format!("{}: {field}: {message}", path.display())));
             }

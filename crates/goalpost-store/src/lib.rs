@@ -459,8 +459,10 @@ fn observed_key(run: &RunView, v: &VerdictLine) -> String {
 /// failures as new entries, one per failure signature. Holds the store's lock throughout.
 pub fn promote(dir: &Path, run: &RunView, specs: &SpecSet, opts: &PromoteOptions) -> Result<PromoteReport, StoreError> {
     // A trajectory graded with no scenario counts as one of the scenario named for it.
+    // Only to make new entries: an unrelated trajectory graded with no scenario is never a
+    // pass (or a relapse) of the named scenario's known entries.
     let assigned;
-    let run = match &opts.scenario {
+    let new_from = match &opts.scenario {
         Some(id) => {
             let mut r = run.clone();
             for v in r.verdicts.iter_mut().filter(|v| v.scenario.is_none()) {
@@ -478,7 +480,7 @@ pub fn promote(dir: &Path, run: &RunView, specs: &SpecSet, opts: &PromoteOptions
     let fixed_after = store.config.fixed_after.max(1) as usize;
 
     // 1. A failure no entry has seen becomes a new entry.
-    for v in &run.verdicts {
+    for v in &new_from.verdicts {
         let failing: Vec<&CriterionLine> = v.criteria.iter().filter(|c| keep(c, opts)).collect();
         if failing.is_empty() {
             continue;
@@ -498,7 +500,7 @@ pub fn promote(dir: &Path, run: &RunView, specs: &SpecSet, opts: &PromoteOptions
         }
         // The failing trajectory, read again: the golden copy, and the scenario its format
         // carries (SWE-bench's task and tests) when no loaded scenario has its id.
-        let back = read_back(v);
+        let back = read_back(run, v);
         let loaded = specs.plan(&original).and_then(|p| p.scenario.clone());
         let carried = back.as_ref().ok().and_then(|t| t.embedded_scenario.clone()).filter(|s| s.id == original);
         let Some(scenario) = loaded.or(carried) else {
@@ -680,9 +682,13 @@ fn create(
 }
 
 /// The failing trajectory, read again and checked against the hash the run recorded.
-fn read_back(v: &VerdictLine) -> Result<goalpost_trajectory::Trajectory, String> {
-    let found =
-        goalpost_trajectory::read_back(Path::new(&v.file), &[v.trajectory.as_str()]).map_err(|e| e.to_string())?;
+fn read_back(run: &RunView, v: &VerdictLine) -> Result<goalpost_trajectory::Trajectory, String> {
+    // Relative to where the run was started, not to where promote runs.
+    let path = match &run.cwd {
+        Some(cwd) if Path::new(&v.file).is_relative() => cwd.join(&v.file),
+        _ => PathBuf::from(&v.file),
+    };
+    let found = goalpost_trajectory::read_back(&path, &[v.trajectory.as_str()]).map_err(|e| e.to_string())?;
     match found.into_iter().next() {
         Some(t) if t.content_hash != v.content_hash => Err("the file changed since the run graded it".into()),
         Some(t) => Ok(t),

@@ -20,6 +20,8 @@ pub struct RunView {
     /// RFC 3339; used as the date of everything the store records from this run.
     pub started_at: String,
     pub verdicts: Vec<VerdictLine>,
+    /// The working directory the run's paths are relative to, when its manifest says.
+    pub cwd: Option<PathBuf>,
 }
 
 impl RunView {
@@ -42,6 +44,12 @@ impl RunView {
                 verdicts.push(*v);
             }
         }
-        Ok(RunView { dir: dir.to_owned(), run_id: m.run_id, started_at: m.started_at, verdicts })
+        Ok(RunView {
+            dir: dir.to_owned(),
+            run_id: m.run_id,
+            started_at: m.started_at,
+            verdicts,
+            cwd: m.cwd.map(PathBuf::from),
+        })
     }
 }

@@ -76,6 +76,7 @@ impl Workspace {
             run_id: run_id.to_owned(),
             started_at: format!("2026-11-25T00:00:{:02}Z", run_id.len()),
             verdicts,
+            cwd: None,
         }
     }
 

@@ -88,6 +88,13 @@ fn init_then_lint_run_report_and_gate_from_anywhere_in_the_repository() {
         .collect();
     assert_eq!(store.len(), 2, "{store:?}");
     assert!(store.iter().all(|n| n.starts_with("reg-example-task-")), "{store:?}");
+    // The other trajectories of the run (graded with no scenario) are not passes of them.
+    let list = goalpost_in(&sub, &["regressions", "list", "--format", "json"]);
+    let list: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert!(
+        list["entries"].as_array().unwrap().iter().all(|e| e["passing_revisions"] == serde_json::json!([])),
+        "{list:#}"
+    );
     let lint = goalpost_in(&sub, &["lint"]);
     assert!(lint.status.success(), "{}{}", text(&lint.stdout), text(&lint.stderr));
 }
@@ -385,5 +392,40 @@ fn a_team_over_its_cost_envelope_fails_the_gate_naming_it_and_its_top_spenders()
     let details: Vec<&str> = rule["details"].as_array().unwrap().iter().map(|d| d.as_str().unwrap()).collect();
     assert_eq!(details.len(), 1, "{details:?}");
     assert!(details[0].starts_with("team payments: $0.16 of its $0.10 envelope"), "{details:?}");
+    // A misspelt team covers nothing: said, so that it is seen.
+    fs_err::write(&policy, "[cost.teams]\npaymnets = 0.10\nsearch = 10.0\n").unwrap();
+    let gate = goalpost_in(&root(), &["gate", out.to_str().unwrap(), "--policy", policy.to_str().unwrap()]);
+    assert_eq!(gate.status.code(), Some(0), "{}", text(&gate.stderr));
+    let json = fs_err::read_to_string(out.join("gate.json")).unwrap();
+    assert!(json.contains("team paymnets: no trajectory of this run names it"), "{json}");
+    assert!(json.contains("teams in this run with no envelope: payments"), "{json}");
     assert!(details[0].contains("top spenders: fix-login-redirect/r42/good $0.08"), "{details:?}");
+}
+
+#[test]
+fn a_run_started_in_a_subdirectory_is_promoted_from_anywhere_with_its_golden_copy() {
+    let repo = tempfile::tempdir().unwrap();
+    let repo = repo.path();
+    assert!(goalpost_in(repo, &["init"]).status.success());
+    let traj = repo.join("traj");
+    fs_err::create_dir_all(&traj).unwrap();
+    for f in fs_err::read_dir(root().join("examples/trajectories")).unwrap().flatten() {
+        fs_err::copy(f.path(), traj.join(f.file_name())).unwrap();
+    }
+    let sub = repo.join("sub/deep");
+    fs_err::create_dir_all(&sub).unwrap();
+    let run = goalpost_in(&sub, &["run", "-q", "--trajectories", "../../traj"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    // From the project's root, where `../../traj` means something else.
+    let promote = goalpost_in(repo, &["promote", "--scenario", "example-task"]);
+    assert!(promote.status.success(), "{}", text(&promote.stderr));
+    let entries: Vec<_> = fs_err::read_dir(repo.join("goalpost/scenarios/regressions"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("reg-"))
+        .collect();
+    assert_eq!(entries.len(), 2);
+    assert!(entries.iter().all(|e| e.path().join("golden.jsonl").is_file()), "the failing trajectories are kept");
+    let verify = goalpost_in(repo, &["regressions", "verify"]);
+    assert!(verify.status.success(), "{}", text(&verify.stdout));
 }
