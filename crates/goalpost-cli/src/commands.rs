@@ -17,6 +17,9 @@ pub(crate) fn dispatch(cli: Cli) -> Result<Exit> {
         return crate::init::init(a);
     }
     crate::project::init()?;
+    if matches!(cli.command, Command::Run(_) | Command::Gate(_) | Command::Promote(_)) {
+        crate::project::announce();
+    }
     match cli.command {
         Command::Init(_) => unreachable!("handled above"),
         Command::Run(a) => run(a),

@@ -19,6 +19,14 @@ pub(crate) fn init() -> Result<()> {
     Ok(())
 }
 
+/// Says which project file is in force when it lies above the working directory (its policy,
+/// rubrics, ledger and prices decide the run): a `goalpost.toml` in a shared ancestor is seen.
+pub(crate) fn announce() {
+    if let Some(f) = get().file.as_ref().filter(|f| f.is_absolute()) {
+        crate::render::hint(&crate::render::clean(&format!("project: {}", f.display()), 1000));
+    }
+}
+
 /// The project (none, until [`init`] found one).
 pub(crate) fn get() -> &'static Project {
     PROJECT.get_or_init(Project::none)
