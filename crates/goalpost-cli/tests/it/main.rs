@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 mod cache;
 mod ledger;
 mod project;
+mod readers;
 mod review;
 mod review_pages;
 mod shards;
