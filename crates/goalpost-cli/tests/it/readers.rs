@@ -14,7 +14,10 @@ fn pandas_pyarrow_polars_and_duckdb_read_results_parquet_with_their_defaults() {
             std::env::var_os("GOALPOST_REQUIRE_PYTHON").is_none(),
             "GOALPOST_REQUIRE_PYTHON is set but GOALPOST_PYTHON names no interpreter"
         );
-        eprintln!("skipped: set GOALPOST_PYTHON to a Python with pandas, pyarrow, polars and duckdb");
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("skipped: set GOALPOST_PYTHON to a Python with pandas, pyarrow, polars and duckdb");
+        }
         return;
     };
     let dir = tempfile::tempdir().unwrap();
