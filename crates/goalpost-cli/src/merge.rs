@@ -14,6 +14,15 @@ use crate::exit::Exit;
 use crate::progress::Placed;
 use crate::render;
 
+/// What places a results row in the merged run: its kind and the input it came from.
+#[derive(serde::Deserialize)]
+struct RowHead<'a> {
+    #[serde(rename = "type", borrow)]
+    ty: std::borrow::Cow<'a, str>,
+    #[serde(default, borrow)]
+    file: std::borrow::Cow<'a, str>,
+}
+
 /// `K/N`: K a number, or the name of an environment variable holding it.
 pub(crate) fn parse_shard(s: &str, inputs_total: usize) -> Result<ShardEntry> {
     let shown = render::clean(s, 100);
@@ -92,7 +101,7 @@ pub(crate) fn merge(parts: &[PathBuf], out: &Path) -> Result<Exit> {
         }
     }
     // One run is graded by one plan, one goalpost, over one set of inputs.
-    let first = &shards.values().next().map(|(_, m)| m.clone()).context("no shard")?;
+    let first = &shards.values().next().context("no shard")?.1;
     for (k, (p, m)) in &shards {
         let same = m.goalpost_version == first.goalpost_version
             && m.scenarios == first.scenarios
@@ -129,10 +138,11 @@ pub(crate) fn merge(parts: &[PathBuf], out: &Path) -> Result<Exit> {
         let at: BTreeMap<&str, u64> = m.inputs.iter().filter_map(|i| Some((i.path.as_str(), i.index?))).collect();
         let text = fs_err::read(dir.join("results.jsonl"))?;
         for line in text.split_inclusive(|&b| b == b'\n').skip(1) {
-            let row: serde_json::Value = serde_json::from_slice(line).with_context(|| {
+            // Only what places the row; the row itself is read once, when it is assembled.
+            let row: RowHead<'_> = serde_json::from_slice(line).with_context(|| {
                 format!("shard {k}: `{}` has a row that does not read", dir.join("results.jsonl").display())
             })?;
-            let file_of = row.get("file").and_then(|f| f.as_str()).unwrap_or_default();
+            let file_of: &str = &row.file;
             // An input that could not be opened (or recognised) has no index: its error goes
             // where a run puts those, after the verdicts and before other errors.
             let Some(&input) = at.get(file_of) else {
@@ -151,7 +161,7 @@ pub(crate) fn merge(parts: &[PathBuf], out: &Path) -> Result<Exit> {
                 input: u32::try_from(input).unwrap_or(u32::MAX),
                 offset: pos,
                 len,
-                error: row.get("type").and_then(|t| t.as_str()) == Some("error"),
+                error: row.ty == "error",
             });
             pos += u64::from(len);
         }

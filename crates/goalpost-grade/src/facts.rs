@@ -242,7 +242,7 @@ impl<'t> Facts<'t> {
                         }
                         // No tokens used: nothing to pay, whatever the model.
                         None if counted && u.input_tokens.unwrap_or(0) == 0 && u.output_tokens.unwrap_or(0) == 0 => {
-                            *cost.get_or_insert(0.0) += 0.0;
+                            cost.get_or_insert(0.0);
                         }
                         None if counted => {
                             let model = u.model.as_deref().or(t.header.model.as_deref());

@@ -125,6 +125,15 @@ pub struct Manifest {
     pub merged_from: Vec<MergedPart>,
 }
 
+/// `path` as a run recorded it, from here: joined to the run's working directory `cwd` when it
+/// was relative (and the run recorded where it started).
+pub fn resolve_in(cwd: Option<&Path>, path: &str) -> PathBuf {
+    match cwd {
+        Some(cwd) if Path::new(path).is_relative() => cwd.join(path),
+        _ => PathBuf::from(path),
+    }
+}
+
 /// The price table in force.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PricesEntry {
@@ -241,10 +250,7 @@ impl Manifest {
     /// A path the run recorded (an input, a row's `file`), as it is from here: joined to the
     /// run's working directory when it was relative.
     pub fn resolve(&self, path: &str) -> PathBuf {
-        match &self.cwd {
-            Some(cwd) if Path::new(path).is_relative() => Path::new(cwd).join(path),
-            _ => PathBuf::from(path),
-        }
+        resolve_in(self.cwd.as_deref().map(Path::new), path)
     }
 
     /// Reads the manifest of the run directory `dir`.

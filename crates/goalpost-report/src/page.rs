@@ -298,10 +298,7 @@ pub fn for_each_page<E>(
         for batch in rs.chunks(BATCH) {
             let ids: Vec<&str> =
                 batch.iter().map(|r| r.trajectory.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
-            let path = match &ctx.cwd {
-                Some(cwd) if Path::new(file).is_relative() => cwd.join(file),
-                _ => PathBuf::from(file),
-            };
+            let path = goalpost_grade::manifest::resolve_in(ctx.cwd.as_deref(), file);
             let read = read_back(&path, &ids).map_err(|e| e.to_string());
             for r in batch {
                 let found = match &read {

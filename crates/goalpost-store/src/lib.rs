@@ -684,10 +684,7 @@ fn create(
 /// The failing trajectory, read again and checked against the hash the run recorded.
 fn read_back(run: &RunView, v: &VerdictLine) -> Result<goalpost_trajectory::Trajectory, String> {
     // Relative to where the run was started, not to where promote runs.
-    let path = match &run.cwd {
-        Some(cwd) if Path::new(&v.file).is_relative() => cwd.join(&v.file),
-        _ => PathBuf::from(&v.file),
-    };
+    let path = goalpost_grade::manifest::resolve_in(run.cwd.as_deref(), &v.file);
     let found = goalpost_trajectory::read_back(&path, &[v.trajectory.as_str()]).map_err(|e| e.to_string())?;
     match found.into_iter().next() {
         Some(t) if t.content_hash != v.content_hash => Err("the file changed since the run graded it".into()),
