@@ -26,6 +26,7 @@ pub mod ledger;
 pub mod manifest;
 mod output;
 mod shell;
+pub mod table;
 mod verdict;
 
 pub use engine::{
