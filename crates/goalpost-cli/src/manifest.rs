@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use goalpost_grade::Totals;
-use goalpost_grade::manifest::{FileHash, InputEntry, Manifest, SkippedEntry, SpecEntry};
+use goalpost_grade::manifest::{FileHash, InputEntry, Manifest, SkippedEntry};
 use goalpost_spec::SpecSet;
 use goalpost_trajectory::{Input, InputKind};
 use serde::{Deserialize, Serialize};
@@ -44,34 +44,6 @@ pub(crate) fn run_id(started: jiff::Timestamp, inputs: &[InputEntry]) -> String 
         h.update(i.blake3.as_bytes());
     }
     format!("{}-{}", started.strftime("%Y%m%dT%H%M%SZ"), &h.finalize().to_hex()[..8])
-}
-
-/// The scenarios and rubrics in force, by content hash.
-pub(crate) fn specs(specs: &SpecSet) -> (Vec<SpecEntry>, Vec<SpecEntry>) {
-    let scenarios = specs
-        .plans()
-        .filter_map(|p| p.scenario.as_ref())
-        .map(|s| SpecEntry { id: s.id.clone(), path: s.source.display().to_string(), blake3: s.content_hash.clone() })
-        .collect();
-    let rubrics = specs
-        .rubrics()
-        .map(|r| SpecEntry { id: r.id.clone(), path: r.source.display().to_string(), blake3: r.content_hash.clone() })
-        .collect();
-    (scenarios, rubrics)
-}
-
-/// The tool catalogs the rubrics in force read, by content hash (once each).
-pub(crate) fn catalogs(specs: &SpecSet) -> Vec<goalpost_grade::manifest::FileHash> {
-    let mut seen = std::collections::BTreeMap::new();
-    let unscoped = specs.unscoped_plan();
-    for plan in unscoped.iter().chain(specs.plans().map(|p| &**p)) {
-        for c in &plan.criteria {
-            if let goalpost_spec::CriterionConfig::ApprovedTools(p) = &c.config {
-                seen.insert(p.loaded.source.display().to_string(), p.loaded.content_hash.clone());
-            }
-        }
-    }
-    seen.into_iter().map(|(path, blake3)| goalpost_grade::manifest::FileHash { path, blake3 }).collect()
 }
 
 /// `run.json`: how a run started, written (atomically) before anything is graded, so that
@@ -155,18 +127,11 @@ pub(crate) struct Finished<'a> {
 
 /// Writes `manifest.json` atomically; it is the last file a run writes.
 pub(crate) fn write(dir: &Path, f: Finished<'_>) -> Result<()> {
-    let (scenarios, rubrics) = specs(f.specs);
     let mut m = Manifest::new(&f.start.run_id, &f.start.started_at, f.totals.clone());
+    m.record_specs(f.specs);
     m.trajectories = f.start.trajectories.iter().map(|p| p.display().to_string()).collect();
     m.inputs = f.inputs;
     m.skipped = f.skipped;
-    m.scenarios = scenarios;
-    m.rubrics = rubrics;
-    m.catalogs = catalogs(f.specs);
-    m.prices = Some(goalpost_grade::manifest::PricesEntry {
-        path: f.specs.prices().source.display().to_string(),
-        version: f.specs.prices().version.clone(),
-    });
     m.unlisted_tools = f.unlisted;
     m.shard = f.shard;
     m.cwd = Some(f.start.cwd.display().to_string());

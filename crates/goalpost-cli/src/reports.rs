@@ -117,7 +117,7 @@ fn write_review_pages(run: &Path, out: &Path, r: &summary::Report) -> Result<usi
 /// A side of a comparison: a run directory (or results file), or a revision inside a history.
 fn resolve(spec: &str, history: &Path, ledger: &Ledger) -> Result<(String, Vec<TrajectoryRow>)> {
     let path = Path::new(spec);
-    if dataset::results_path(path).is_file() {
+    if dataset::has_results(path) {
         let rows = dataset::trajectories(&dataset::apply_ledger(dataset::load_run(path)?, ledger)?)?;
         let label = label_of(&rows).unwrap_or_else(|| spec.to_owned());
         return Ok((label, rows));

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use goalpost_spec::SpecSet;
 use serde::{Deserialize, Serialize};
 
 use crate::Totals;
@@ -245,6 +246,37 @@ impl Manifest {
             shard: None,
             merged_from: Vec::new(),
         }
+    }
+
+    /// Records the plan a run graded with: its scenarios, rubrics and tool catalogs by content
+    /// hash, and the price table.
+    pub fn record_specs(&mut self, specs: &SpecSet) {
+        let entry = |id: &str, path: &Path, blake3: &str| SpecEntry {
+            id: id.to_owned(),
+            path: path.display().to_string(),
+            blake3: blake3.to_owned(),
+        };
+        self.scenarios = specs
+            .plans()
+            .filter_map(|p| p.scenario.as_ref())
+            .map(|s| entry(&s.id, &s.source, &s.content_hash))
+            .collect();
+        self.rubrics = specs.rubrics().map(|r| entry(&r.id, &r.source, &r.content_hash)).collect();
+        // Each catalog once, whichever rubrics read it.
+        let mut seen = std::collections::BTreeMap::new();
+        let unscoped = specs.unscoped_plan();
+        for plan in unscoped.iter().chain(specs.plans().map(|p| &**p)) {
+            for c in &plan.criteria {
+                if let goalpost_spec::CriterionConfig::ApprovedTools(p) = &c.config {
+                    seen.insert(p.loaded.source.display().to_string(), p.loaded.content_hash.clone());
+                }
+            }
+        }
+        self.catalogs = seen.into_iter().map(|(path, blake3)| FileHash { path, blake3 }).collect();
+        self.prices = Some(PricesEntry {
+            path: specs.prices().source.display().to_string(),
+            version: specs.prices().version.clone(),
+        });
     }
 
     /// A path the run recorded (an input, a row's `file`), as it is from here: joined to the

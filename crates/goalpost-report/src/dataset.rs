@@ -10,9 +10,33 @@ use polars::prelude::*;
 use crate::Error;
 use crate::table::{COLUMNS, RowKind};
 
-/// The results table of `path`: a `results.parquet` file, or a run directory holding one.
-pub fn results_path(path: &Path) -> PathBuf {
-    if path.is_dir() { path.join("results.parquet") } else { path.to_owned() }
+/// The table files of `path`: a results file itself; a run directory's `results.parquet`; or,
+/// for a run written in parts (`goalpost.ray.grade_to`), its `part-*.parquet` in name order
+/// (each part is named by its first input's place in the run). Empty when there is none.
+pub fn results_files(path: &Path) -> Vec<PathBuf> {
+    if !path.is_dir() {
+        return if path.is_file() { vec![path.to_owned()] } else { Vec::new() };
+    }
+    let whole = path.join("results.parquet");
+    if whole.is_file() {
+        return vec![whole];
+    }
+    let Ok(entries) = fs_err::read_dir(path) else { return Vec::new() };
+    let mut parts: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("part-") && n.ends_with(".parquet"))
+                && p.is_file()
+        })
+        .collect();
+    parts.sort();
+    parts
+}
+
+/// Whether `path` holds a results table ([`results_files`]).
+pub fn has_results(path: &Path) -> bool {
+    !results_files(path).is_empty()
 }
 
 /// Reads one run's table and checks it is a goalpost results table. A run directory must
@@ -22,12 +46,20 @@ pub fn load_run(path: &Path) -> Result<DataFrame, Error> {
     if path.is_dir() {
         goalpost_grade::manifest::Manifest::load(path)?;
     }
-    let file = results_path(path);
-    let bytes = fs_err::read(&file).map_err(|e| Error::Read { path: file.clone(), source: e })?;
-    let df = ParquetReader::new(std::io::Cursor::new(bytes))
-        .finish()
-        .map_err(|e| Error::Unreadable { path: file.clone(), source: e })?;
-    check(&file, df)
+    let files = results_files(path);
+    if files.is_empty() {
+        let file = if path.is_dir() { path.join("results.parquet") } else { path.to_owned() };
+        return Err(Error::Read { path: file, source: std::io::Error::from(std::io::ErrorKind::NotFound) });
+    }
+    let mut frames = Vec::with_capacity(files.len());
+    for file in files {
+        let bytes = fs_err::read(&file).map_err(|e| Error::Read { path: file.clone(), source: e })?;
+        let df = ParquetReader::new(std::io::Cursor::new(bytes))
+            .finish()
+            .map_err(|e| Error::Unreadable { path: file.clone(), source: e })?;
+        frames.push(check(&file, df)?);
+    }
+    Ok(concat(frames)?.unwrap_or_default())
 }
 
 /// Keeps the known columns in their order; a missing one is an error naming it, and so is a
@@ -95,12 +127,12 @@ fn unassessed_in_older(mut df: DataFrame) -> Result<DataFrame, Error> {
     Ok(df)
 }
 
-/// Run directories under `dir` that hold a `results.parquet`, oldest first (run ids begin
-/// with their start time).
+/// Run directories under `dir` that hold a results table (`results.parquet`, or parts),
+/// oldest first (run ids begin with their start time).
 pub fn history_runs(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = fs_err::read_dir(dir) else { return Vec::new() };
     let mut runs: Vec<PathBuf> =
-        entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.join("results.parquet").is_file()).collect();
+        entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir() && has_results(p)).collect();
     runs.sort();
     runs
 }

@@ -52,6 +52,17 @@ impl InputKind {
         }
     }
 
+    /// The kind [`InputKind::format_name`] names, with a mini-swe-agent input's companions:
+    /// how an input found on one machine is handed to a worker that reads it on another.
+    /// `None` for a name this build does not know.
+    pub fn named(name: &str, report: Option<PathBuf>, test_output: Option<PathBuf>) -> Option<InputKind> {
+        match name {
+            crate::FORMAT_NAME => Some(Self::Canonical),
+            "mini-swe-agent" => Some(Self::MiniSweAgent { report, test_output }),
+            _ => formats::FORMATS.iter().find(|f| f.name == name).map(Self::External),
+        }
+    }
+
     /// Whether a file of this kind holds trajectories (and not only an index of a batch).
     fn is_batch_index(&self) -> bool {
         matches!(self, Self::External(f) if f.is_batch_index())

@@ -1,0 +1,244 @@
+"""goalpost: grade what autonomous coding agents did against what they were asked to do.
+
+The grading core of the ``goalpost`` command, for notebooks and data pipelines::
+
+    import goalpost
+    specs = goalpost.Specs.load(scenarios="scenarios", rubrics="rubrics")
+    table = specs.grade(["trajectories/"])          # a pyarrow.Table
+    table.to_pandas().query("row == 'trajectory'")[["trajectory", "status", "score"]]
+    goalpost.read_results("reports/<run>")           # a run written by `goalpost run`
+
+The table has the columns and types of a run's ``results.parquet`` (one row per trajectory, per
+criterion and per input that could not be graded; ``docs/results-format.md``): both are built
+by one builder in Rust. An input that cannot be read is an error row, never an exception.
+Grading releases the GIL and uses every core (``jobs`` to limit it). ``goalpost.ray`` grades on
+a Ray cluster.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib as _hashlib
+import os as _os
+import warnings as _warnings
+from pathlib import Path as _Path
+from typing import Iterable, Sequence, Union
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import _goalpost
+
+__all__ = ["Specs", "SpecError", "read_results", "COLUMNS", "SCHEMA_VERSION", "__version__"]
+
+__version__: str = _goalpost.__version__
+#: The results table's columns, in order.
+COLUMNS: list[str] = _goalpost.columns()
+#: The layout version stored in every row (``schema_version``).
+SCHEMA_VERSION: int = _goalpost.SCHEMA_VERSION
+
+PathLike = Union[str, "_os.PathLike[str]"]
+
+
+class SpecError(ValueError):
+    """Scenarios, rubrics or the price table have problems (each in ``problems``)."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        shown = "\n  ".join(self.problems[:20])
+        more = f"\n  … and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""
+        super().__init__(f"{len(self.problems)} problem(s) in the scenarios and rubrics:\n  {shown}{more}")
+
+
+def _paths(paths: Union[PathLike, Iterable[PathLike]]) -> list[str]:
+    if isinstance(paths, (str, _os.PathLike)):
+        paths = [paths]
+    out = [_os.fspath(p) for p in paths]
+    for p in out:
+        if not isinstance(p, str):
+            raise TypeError(f"a path must be text, not {type(p).__name__}: {p!r}")
+    return out
+
+
+def _now() -> tuple[str, str]:
+    """A run id and start time in the form ``goalpost run`` uses."""
+    now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+    salt = _hashlib.blake2b(f"{now.isoformat()}{_os.getpid()}{id(now)}".encode(), digest_size=4).hexdigest()
+    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + salt, now.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _table(batch: pa.RecordBatch) -> pa.Table:
+    return pa.Table.from_batches([batch])
+
+
+class Specs:
+    """Scenarios and rubrics, loaded and checked once, to grade trajectories against.
+
+    Picklable: a copy sent to another process (a Ray worker) loads the same files there, and
+    refuses to grade if their content differs from what was loaded here.
+    """
+
+    def __init__(self, _inner: "_goalpost._Specs", _args: tuple, _fingerprint: str):
+        self._inner = _inner
+        self._args = _args
+        self._fingerprint = _fingerprint
+
+    @classmethod
+    def load(
+        cls,
+        scenarios: PathLike | None = None,
+        rubrics: PathLike | None = None,
+        prices: PathLike | None = None,
+    ) -> "Specs":
+        """Loads scenarios (searched recursively), rubrics and the price table.
+
+        ``rubrics=None`` grades with the rubric and tool catalog built into goalpost,
+        ``prices=None`` with its built-in price table, ``scenarios=None`` with no scenario (each
+        trajectory by the default rubric, unless it carries its scenario). A malformed or vague
+        scenario or rubric raises :class:`SpecError` with every problem (file, line, field);
+        warnings are issued as Python warnings.
+        """
+        args = tuple(None if p is None else _os.path.abspath(_os.fspath(p)) for p in (scenarios, rubrics, prices))
+        inner, diags = _goalpost._Specs.load(*args)
+        problems = [text for severity, text in diags if severity != "warning"]
+        if problems:
+            raise SpecError(problems)
+        for severity, text in diags:
+            if severity == "warning":
+                _warnings.warn(text, stacklevel=2)
+        return cls(inner, args, _fingerprint(args))
+
+    @property
+    def scenarios(self) -> list[str]:
+        """The loaded scenarios' ids."""
+        return self._inner.scenarios()
+
+    @property
+    def rubrics(self) -> list[str]:
+        """The loaded rubrics' ids."""
+        return self._inner.rubrics()
+
+    def __repr__(self) -> str:
+        return f"<goalpost.Specs: {len(self.scenarios)} scenario(s), rubrics {', '.join(self.rubrics)}>"
+
+    def __reduce__(self):
+        return (_reload, (self._args, self._fingerprint))
+
+    def grade(
+        self,
+        paths: Union[PathLike, Iterable[PathLike]],
+        *,
+        scenario: str | None = None,
+        team: str | None = None,
+        ledger: PathLike | None = None,
+        jobs: int | None = None,
+        run_id: str | None = None,
+        started_at: str | None = None,
+    ) -> pa.Table:
+        """Grades every trajectory under ``paths`` (files or directories, in any format
+        ``goalpost run`` reads) and returns the results table.
+
+        ``scenario`` grades every trajectory against that scenario; ``team`` is the team of
+        trajectories whose scenario names none; ``ledger`` applies reviewers' decisions
+        (``reviews/ledger.jsonl``); ``jobs`` caps the threads (default: every core).
+        """
+        rid, at = _now()
+        batch, _totals, _jsonl = self._inner.grade(
+            _paths(paths),
+            run_id or rid,
+            started_at or at,
+            scenario=scenario,
+            team=team,
+            ledger=None if ledger is None else _os.fspath(ledger),
+            jobs=jobs,
+        )
+        return _table(batch)
+
+    def grade_bytes(
+        self,
+        items: Sequence[tuple[str, bytes]],
+        *,
+        scenario: str | None = None,
+        team: str | None = None,
+        ledger: PathLike | None = None,
+        jobs: int | None = None,
+        run_id: str | None = None,
+        started_at: str | None = None,
+    ) -> pa.Table:
+        """Grades files given as ``(name, content)`` pairs (read from an object store, say);
+        their rows name them by ``name``."""
+        rid, at = _now()
+        batch, _totals, _jsonl = self._inner.grade_bytes(
+            [(str(n), bytes(b)) for n, b in items],
+            run_id or rid,
+            started_at or at,
+            scenario=scenario,
+            team=team,
+            ledger=None if ledger is None else _os.fspath(ledger),
+            jobs=jobs,
+        )
+        return _table(batch)
+
+
+def _fingerprint(args: tuple) -> str:
+    """A hash of every file under the scenarios and rubrics directories and of the price table."""
+    h = _hashlib.blake2b(digest_size=16)
+    for root in args:
+        if root is None:
+            h.update(b"\0none")
+            continue
+        h.update(root.encode("utf-8", "surrogateescape"))
+        if _os.path.isfile(root):
+            files = [root]
+        else:
+            files = sorted(
+                _os.path.join(d, f) for d, _, fs in _os.walk(root) for f in fs if f.endswith(".toml")
+            )
+        for f in files:
+            h.update(_os.path.relpath(f, root).encode("utf-8", "surrogateescape"))
+            with open(f, "rb") as fh:
+                h.update(_hashlib.blake2b(fh.read(), digest_size=16).digest())
+    return h.hexdigest()
+
+
+def _reload(args: tuple, fingerprint: str) -> Specs:
+    """A :class:`Specs` loaded again where it was unpickled, from the same files."""
+    try:
+        found = _fingerprint(args)
+    except OSError as e:
+        raise SpecError([f"the scenarios and rubrics are not readable here ({e}): workers must see the files the driver loaded"]) from None
+    if found != fingerprint:
+        raise SpecError(
+            ["the scenarios, rubrics or price table differ here from what was loaded: one run would grade by two plans"]
+        )
+    inner, diags = _goalpost._Specs.load(*args)
+    problems = [text for severity, text in diags if severity != "warning"]
+    if problems:
+        raise SpecError(problems)
+    return Specs(inner, args, fingerprint)
+
+
+def read_results(path: PathLike, *, columns: Sequence[str] | None = None) -> pa.Table:
+    """A run's results as a pyarrow Table.
+
+    ``path`` is a run directory written by ``goalpost run`` or ``goalpost merge``
+    (its ``results.parquet``), one written by :func:`goalpost.ray.grade_to` (its
+    ``part-*.parquet``, in order), or a ``.parquet`` file. A run directory must hold its
+    ``manifest.json``: an unfinished or killed run is refused, never read in part.
+    """
+    p = _Path(_os.fspath(path))
+    if p.is_file():
+        return pq.read_table(p, columns=columns)
+    if not p.is_dir():
+        raise FileNotFoundError(f"{p}: no such run or file")
+    if (p / "run.json").exists() or not (p / "manifest.json").is_file():
+        raise ValueError(
+            f"{p}: the run did not finish (killed, or still running): no whole manifest.json"
+        )
+    whole = p / "results.parquet"
+    if whole.is_file():
+        return pq.read_table(whole, columns=columns)
+    parts = sorted(p.glob("part-*.parquet"))
+    if not parts:
+        raise FileNotFoundError(f"{p}: holds neither results.parquet nor part-*.parquet")
+    return pa.concat_tables([pq.read_table(f, columns=columns) for f in parts])

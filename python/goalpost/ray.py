@@ -1,0 +1,263 @@
+"""Grading on Ray Data (``pip install 'goalpost[ray]'``).
+
+::
+
+    import goalpost, goalpost.ray
+    specs = goalpost.Specs.load(scenarios="scenarios", rubrics="rubrics")
+    ds = goalpost.ray.grade(["/shared/trajectories"], specs)      # a lazy ray.data.Dataset
+    goalpost.ray.grade_to("reports/nightly", ["/shared/trajectories"], specs)  # a run directory
+
+Paths on a filesystem every node sees are discovered on the driver (no file is read there) and
+each input is opened by goalpost's Rust reader on the worker that grades it: large files never
+pass through Python. Object-store URIs (``s3://``, ``gs://``, ``file://`` …; anything
+``pyarrow.fs`` opens) are listed on the driver and read as bytes on the worker.
+
+The defaults are chosen not to bite: grading runs as Ray *tasks* (a function, not an actor
+pool: an actor pool as large as the cluster's CPUs starves the read stage and deadlocks), each
+task grades its batch on as many threads as Ray assigned it CPUs (``num_cpus``), and an input
+that cannot be read is an error row, as in ``goalpost run`` — a task never fails on one.
+"""
+
+from __future__ import annotations
+
+import json as _json
+import os as _os
+import shutil as _shutil
+import uuid as _uuid
+from pathlib import Path as _Path
+from typing import Iterable, Union
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import ray
+import ray.data
+
+from . import Specs, _now, _paths
+
+__all__ = ["grade", "grade_to"]
+
+#: Inputs a task grades by default: enough to amortise a task, small enough to spread.
+BATCH_SIZE = 64
+
+_SCHEMES = ("s3://", "gs://", "gcs://", "abfs://", "abfss://", "hdfs://", "file://", "az://", "viewfs://")
+
+
+def _is_uri(p: str) -> bool:
+    return "://" in p and p.split("://", 1)[0].lower() + "://" in _SCHEMES
+
+
+def _list_uris(uri: str) -> list[str]:
+    """The files under an object-store URI (the object itself when it is one), sorted."""
+    import pyarrow.fs as pafs
+
+    fs, path = pafs.FileSystem.from_uri(uri)
+    info = fs.get_file_info(path)
+    if info.type == pafs.FileType.File:
+        return [uri]
+    if info.type == pafs.FileType.NotFound:
+        return [uri]  # its read fails on the worker: an error row naming it
+    scheme = uri.split("://", 1)[0]
+    found = fs.get_file_info(pafs.FileSelector(path, recursive=True))
+    names = [f.path for f in found if f.type == pafs.FileType.File and not _os.path.basename(f.path).startswith(".")]
+    if scheme == "file":
+        return sorted("file://" + n for n in names)
+    return sorted(f"{scheme}://{n}" for n in names)
+
+
+def _plan(paths_or_uris, specs: Specs, run_id: str, started_at: str):
+    """The work items (one per input) and the rows of inputs found unreadable on the driver."""
+    given = _paths(paths_or_uris)
+    local = [p for p in given if not _is_uri(p)]
+    uris = [u for p in given if _is_uri(p) for u in _list_uris(p)]
+    tokens, (errors, totals, jsonl), _skipped = specs._inner.discover(local, run_id, started_at)
+    items = [{"index": i, "kind": "path", "input": t} for i, t in enumerate(tokens)]
+    items += [{"index": len(tokens) + i, "kind": "uri", "input": u} for i, u in enumerate(uris)]
+    return given, items, (pa.Table.from_batches([errors]), totals, jsonl)
+
+
+def _assigned_cpus() -> int:
+    try:
+        cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1)
+    except Exception:  # not in a Ray worker (a local call): one thread per core
+        return 0
+    return max(1, int(cpus))
+
+
+def _grade_batch(batch: pa.Table, specs: Specs, opts: dict) -> tuple[pa.Table, list[str], bytes]:
+    """Grades one batch of work items; returns its rows, the totals of each piece and the rows
+    as results.jsonl lines."""
+    jobs = _assigned_cpus() or None
+    kinds = batch.column("kind").to_pylist()
+    inputs = batch.column("input").to_pylist()
+    tokens = [i for k, i in zip(kinds, inputs) if k == "path"]
+    uris = [i for k, i in zip(kinds, inputs) if k == "uri"]
+    tables, totals, lines = [], [], []
+
+    def keep(rows):
+        b, t, j = rows
+        tables.append(pa.Table.from_batches([b]))
+        totals.append(t)
+        lines.append(j)
+
+    if tokens:
+        keep(specs._inner.grade_inputs(tokens, jobs=jobs, **opts))
+    if uris:
+        import pyarrow.fs as pafs
+
+        fetched, failed = [], []
+        for uri in uris:
+            try:
+                fs, path = pafs.FileSystem.from_uri(uri)
+                with fs.open_input_stream(path) as f:
+                    fetched.append((uri, f.read()))
+            except Exception as e:  # unreadable: its own error row, never a failed task
+                failed.append((uri, f"could not read the object: {type(e).__name__}: {e}"))
+        if fetched:
+            keep(specs._inner.grade_bytes(fetched, jobs=jobs, **opts))
+        if failed:
+            keep(specs._inner.error_rows(failed, opts["run_id"], opts["started_at"]))
+    if not tables:
+        keep(specs._inner.error_rows([], opts["run_id"], opts["started_at"]))
+    return pa.concat_tables(tables), totals, b"".join(lines)
+
+
+def _rows(batch: pa.Table, specs: Specs, opts: dict) -> pa.Table:
+    return _grade_batch(batch, specs, opts)[0]
+
+
+def _options(scenario, team, ledger, run_id, started_at) -> dict:
+    rid, at = _now()
+    return {
+        "run_id": run_id or rid,
+        "started_at": started_at or at,
+        "scenario": scenario,
+        "team": team,
+        "ledger": None if ledger is None else _os.path.abspath(_os.fspath(ledger)),
+    }
+
+
+def grade(
+    paths_or_uris: Union[str, "_os.PathLike[str]", Iterable[Union[str, "_os.PathLike[str]"]]],
+    specs: Specs,
+    *,
+    scenario: str | None = None,
+    team: str | None = None,
+    ledger=None,
+    batch_size: int = BATCH_SIZE,
+    num_cpus: float = 1,
+    run_id: str | None = None,
+    started_at: str | None = None,
+) -> "ray.data.Dataset":
+    """A lazy ``ray.data.Dataset`` of result rows (the columns of ``results.parquet``).
+
+    Inputs are discovered on the driver; each task grades ``batch_size`` of them on
+    ``num_cpus`` threads. Inputs that could not be opened or recognised are error rows in the
+    dataset, as are objects a worker could not read.
+    """
+    opts = _options(scenario, team, ledger, run_id, started_at)
+    specs._inner.grade([], opts["run_id"], opts["started_at"], scenario=scenario)  # an unknown scenario raises here
+    _given, items, (errors, _totals, _jsonl) = _plan(paths_or_uris, specs, opts["run_id"], opts["started_at"])
+    parts = []
+    if items:
+        ds = ray.data.from_items(items)
+        parts.append(
+            ds.map_batches(
+                _rows,
+                fn_kwargs={"specs": specs, "opts": opts},
+                batch_format="pyarrow",
+                batch_size=batch_size,
+                num_cpus=num_cpus,
+            )
+        )
+    if errors.num_rows or not parts:
+        parts.append(ray.data.from_arrow(errors))
+    return parts[0] if len(parts) == 1 else parts[0].union(*parts[1:])
+
+
+def _atomic(path: str, write) -> None:
+    tmp = _os.path.join(_os.path.dirname(path), f".{_os.path.basename(path)}.{_uuid.uuid4().hex}.tmp")
+    try:
+        write(tmp)
+        _os.replace(tmp, path)
+    finally:
+        if _os.path.exists(tmp):
+            _os.remove(tmp)
+
+
+def _write_part(batch: pa.Table, specs: Specs, opts: dict, out: str) -> pa.Table:
+    """Grades a batch and writes its rows to ``part-<first input index>.parquet`` and
+    ``.jsonl`` (atomically: a retried task writes the same part again)."""
+    table, totals, jsonl = _grade_batch(batch, specs, opts)
+    first = min(batch.column("index").to_pylist())
+    stem = _os.path.join(out, f"part-{first:08d}")
+
+    def lines(tmp):
+        with open(tmp, "wb") as f:
+            f.write(jsonl)
+
+    _atomic(stem + ".jsonl", lines)
+    _atomic(stem + ".parquet", lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+    return pa.table({"part": [stem], "rows": [table.num_rows], "totals": [_json.dumps([_json.loads(t) for t in totals])]})
+
+
+def grade_to(
+    out: Union[str, "_os.PathLike[str]"],
+    paths_or_uris,
+    specs: Specs,
+    *,
+    scenario: str | None = None,
+    team: str | None = None,
+    ledger=None,
+    batch_size: int = BATCH_SIZE,
+    num_cpus: float = 1,
+    run_id: str | None = None,
+    started_at: str | None = None,
+) -> _Path:
+    """Grades on Ray and writes a run directory ``out``: ``part-*.parquet`` (one per task, named
+    by its first input's place in the run) and ``manifest.json``, written last. ``goalpost
+    report``, ``compare`` and ``gate`` read it like any run; :func:`goalpost.read_results`
+    reads it as one table. ``out`` must be on a filesystem every node sees, and new or empty.
+    """
+    out = _Path(_os.fspath(out)).absolute()
+    if out.exists() and any(out.iterdir()):
+        raise FileExistsError(f"{out}: not empty (a run directory is written whole, once)")
+    out.mkdir(parents=True, exist_ok=True)
+    opts = _options(scenario, team, ledger, run_id, started_at)
+    specs._inner.grade([], opts["run_id"], opts["started_at"], scenario=scenario)
+    given, items, (errors, error_totals, error_lines) = _plan(paths_or_uris, specs, opts["run_id"], opts["started_at"])
+    totals = []
+    if items:
+        written = ray.data.from_items(items).map_batches(
+            _write_part,
+            fn_kwargs={"specs": specs, "opts": opts, "out": str(out)},
+            batch_format="pyarrow",
+            batch_size=batch_size,
+            num_cpus=num_cpus,
+        )
+        for row in written.take_all():
+            totals += [_json.dumps(t) for t in _json.loads(row["totals"])]
+    if errors.num_rows or not items:
+        # Inputs discovery could not open or recognise: a part after every graded one.
+        pq.write_table(errors, out / "part-errors.parquet", compression="zstd")
+        (out / "part-errors.jsonl").write_bytes(error_lines)
+        totals.append(error_totals)
+    # results.jsonl, as `goalpost run` writes it (the regression store, review pages and merge
+    # read it): the header, then each part's lines in part order.
+    from . import _goalpost
+
+    def assemble(tmp):
+        with open(tmp, "wb") as f:
+            f.write(_goalpost.results_header())
+            for part in sorted(out.glob("part-*.jsonl")):
+                with open(part, "rb") as src:
+                    _shutil.copyfileobj(src, f, 1 << 20)
+
+    _atomic(str(out / "results.jsonl"), assemble)
+    for part in out.glob("part-*.jsonl"):
+        part.unlink()
+
+    _goalpost.write_manifest(
+        specs._inner, str(out), opts["run_id"], opts["started_at"], totals, given, _os.getcwd()
+    )
+    return out
