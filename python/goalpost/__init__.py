@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib as _hashlib
+import json as _json
 import os as _os
 import warnings as _warnings
 from pathlib import Path as _Path
@@ -231,10 +232,13 @@ def read_results(path: PathLike, *, columns: Sequence[str] | None = None) -> pa.
         return pq.read_table(p, columns=columns)
     if not p.is_dir():
         raise FileNotFoundError(f"{p}: no such run or file")
+    unfinished = ValueError(f"{p}: the run did not finish (killed, or still running): no whole manifest.json")
     if (p / "run.json").exists() or not (p / "manifest.json").is_file():
-        raise ValueError(
-            f"{p}: the run did not finish (killed, or still running): no whole manifest.json"
-        )
+        raise unfinished
+    try:
+        _json.loads((p / "manifest.json").read_bytes())
+    except ValueError:
+        raise unfinished from None
     whole = p / "results.parquet"
     if whole.is_file():
         return pq.read_table(whole, columns=columns)

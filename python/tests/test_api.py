@@ -1,0 +1,159 @@
+"""The Python API against the CLI: the same rows, the same columns and types, errors as rows."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+import goalpost
+from conftest import ROOT, cli_run, rows, run_cli
+
+
+def test_python_table_is_results_parquet_column_by_column(specs, corpus, cli_whole):
+    """The one column builder: the table `grade` returns and the CLI's results.parquet have the
+    same schema and, column by column and row by row, the same values (but the run's id and
+    time)."""
+    table = specs.grade(corpus)
+    parquet = pq.read_table(cli_whole / "results.parquet")
+    assert table.column_names == goalpost.COLUMNS
+    assert table.schema.equals(parquet.schema), f"\n{table.schema}\n---\n{parquet.schema}"
+    assert table.num_rows == parquet.num_rows
+    for name in goalpost.COLUMNS:
+        if name in ("run_id", "started_at"):
+            continue
+        assert table.column(name).to_pylist() == parquet.column(name).to_pylist(), name
+    # The corpus is varied: several formats and outcomes, and the malformed and empty files.
+    formats = set(pc.unique(table.column("source_format")).to_pylist()) - {None}
+    assert len(formats) >= 8, formats
+    statuses = set(pc.unique(table.filter(pc.field("row") == "trajectory").column("status")).to_pylist())
+    assert {"pass", "fail"} <= statuses, statuses
+    manifest = json.loads((cli_whole / "manifest.json").read_text())
+    trajectories = table.filter(pc.field("row") != "criterion")
+    assert trajectories.num_rows == manifest["totals"]["found"]
+
+
+def test_a_malformed_or_empty_trajectory_is_an_error_row_not_an_exception(specs, corpus):
+    table = specs.grade(corpus)
+    errors = table.filter(pc.field("row") == "error").to_pylist()
+    by_file = {e["file"].rsplit("/", 1)[-1]: e for e in errors}
+    broken = by_file["broken.jsonl"]
+    assert (broken["status"], broken["reason"], broken["line"]) == ("error", "input", 2)
+    assert broken["message"]
+    assert by_file["empty.jsonl"]["status"] == "error"
+    # The rest of the file's directory was graded.
+    graded = table.filter(pc.field("row") == "trajectory")
+    assert graded.num_rows > 10
+
+
+def test_the_table_loads_in_pandas_polars_and_duckdb_with_their_defaults(specs, corpus):
+    table = specs.grade(corpus)
+    df = table.to_pandas()
+    assert len(df) == table.num_rows
+    assert list(df[df["row"] == "trajectory"]["tags"].iloc[0]) == table.filter(
+        pc.field("row") == "trajectory"
+    ).column("tags")[0].as_py()
+    import polars as pl
+
+    pf = pl.from_arrow(table)
+    assert pf.height == table.num_rows
+    assert pf.schema["files_touched"] == pl.List(pl.String)
+    import duckdb
+
+    results = table  # noqa: F841 (duckdb finds the Arrow table by its name)
+    found = duckdb.sql("select count(*) from results where row <> 'criterion'").fetchall()[0][0]
+    assert found == table.filter(pc.field("row") != "criterion").num_rows
+
+
+def test_three_merged_shards_the_cli_and_python_give_identical_rows(goalpost_bin, specs, corpus, cli_whole, tmp_path):
+    parts = [cli_run(goalpost_bin, corpus, tmp_path / f"part-{k}", "--shard", f"{k}/3") for k in range(3)]
+    merged = tmp_path / "merged"
+    run_cli(goalpost_bin, ["merge", *map(str, parts), "--out", str(merged)], tmp_path)
+    whole = rows(pq.read_table(cli_whole / "results.parquet"))
+    assert rows(pq.read_table(merged / "results.parquet")) == whole
+    assert rows(goalpost.read_results(merged)) == whole
+    assert rows(specs.grade(corpus)) == whole
+
+
+def test_grading_bytes_names_each_file_as_given(specs):
+    examples = sorted((ROOT / "examples" / "trajectories").glob("*.jsonl"))
+    items = [(f"s3://bucket/runs/{p.name}", p.read_bytes()) for p in examples]
+    items.append(("s3://bucket/runs/broken.jsonl", b'{"type":"header","format":"goalpost-trajectory/1.0"\n'))
+    by_bytes = specs.grade_bytes(items)
+    by_path = specs.grade([str(p) for p in examples])
+    files = set(by_bytes.column("file").to_pylist())
+    assert files == {name for name, _ in items}, files
+    # Apart from the file names, the rows are those of grading the files themselves.
+    rename = {str(p): f"s3://bucket/runs/{p.name}" for p in examples}
+    expected = by_path.set_column(
+        by_path.schema.get_field_index("file"),
+        "file",
+        pa.array([rename[f] for f in by_path.column("file").to_pylist()], pa.large_string()),
+    )
+    graded = by_bytes.filter(pc.field("row") != "error")
+    assert rows(graded) == rows(expected)
+    error = by_bytes.filter(pc.field("row") == "error").to_pylist()
+    assert len(error) == 1 and error[0]["file"] == "s3://bucket/runs/broken.jsonl"
+    assert "/tmp" not in error[0]["message"], error[0]["message"]
+
+
+def test_spec_problems_raise_with_file_line_and_field(tmp_path):
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    (scenarios / "vague.toml").write_text('id = "vague"\nobjective = "make it better"\nbogus_field = 3\n')
+    with pytest.raises(goalpost.SpecError) as e:
+        goalpost.Specs.load(scenarios=scenarios, rubrics=ROOT / "rubrics")
+    assert any("vague.toml" in p for p in e.value.problems), e.value.problems
+    assert "vague.toml" in str(e.value)
+    with pytest.raises(OSError):
+        goalpost.Specs.load(scenarios=tmp_path / "missing")
+
+
+def test_options_are_checked_before_grading(specs, corpus):
+    with pytest.raises(ValueError, match="not loaded"):
+        specs.grade(corpus, scenario="no-such-scenario")
+    with pytest.raises(ValueError, match="at least 1"):
+        specs.grade(corpus, jobs=0)
+    one = specs.grade(corpus, jobs=1)
+    assert rows(one) == rows(specs.grade(corpus))
+
+
+def test_team_and_scenario_are_applied_as_the_cli_applies_them(goalpost_bin, specs, corpus, tmp_path):
+    scenario = specs.scenarios[0]
+    cli = cli_run(goalpost_bin, corpus[:1], tmp_path / "teamed", "--team", "core", "--scenario", scenario)
+    table = specs.grade(corpus[:1], team="core", scenario=scenario)
+    assert rows(table) == rows(pq.read_table(cli / "results.parquet"))
+    assert set(table.filter(pc.field("row") == "trajectory").column("scenario").to_pylist()) == {scenario}
+
+
+def test_specs_travel_by_pickle_and_refuse_changed_files(tmp_path, corpus):
+    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
+    shutil.copytree(ROOT / "rubrics", tmp_path / "rubrics")
+    specs = goalpost.Specs.load(scenarios=tmp_path / "scenarios", rubrics=tmp_path / "rubrics")
+    again = pickle.loads(pickle.dumps(specs))
+    assert again.scenarios == specs.scenarios
+    assert rows(again.grade(corpus[:1])) == rows(specs.grade(corpus[:1]))
+    frozen = pickle.dumps(specs)
+    rubric = tmp_path / "rubrics" / "trajectory-review.toml"
+    rubric.write_text(rubric.read_text() + "\n# edited\n")
+    with pytest.raises(goalpost.SpecError, match="differ"):
+        pickle.loads(frozen)
+
+
+def test_read_results_reads_a_run_and_refuses_an_unfinished_one(cli_whole, tmp_path):
+    table = goalpost.read_results(cli_whole)
+    assert table.equals(pq.read_table(cli_whole / "results.parquet"))
+    assert goalpost.read_results(cli_whole, columns=["row", "status"]).column_names == ["row", "status"]
+    unfinished = tmp_path / "unfinished"
+    shutil.copytree(cli_whole, unfinished)
+    (unfinished / "manifest.json").unlink()
+    with pytest.raises(ValueError, match="did not finish"):
+        goalpost.read_results(unfinished)
+    (unfinished / "manifest.json").write_text("{trunc")
+    with pytest.raises(ValueError, match="did not finish"):
+        goalpost.read_results(unfinished)
