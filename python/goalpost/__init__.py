@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 
 from . import _goalpost
 
-__all__ = ["Specs", "SpecError", "read_results", "COLUMNS", "SCHEMA_VERSION", "__version__"]
+__all__ = ["Specs", "SpecError", "grade_batch", "read_results", "schema", "COLUMNS", "SCHEMA_VERSION", "__version__"]
 
 __version__: str = _goalpost.__version__
 #: The results table's columns, in order.
@@ -246,3 +246,111 @@ def read_results(path: PathLike, *, columns: Sequence[str] | None = None) -> pa.
     if not parts:
         raise FileNotFoundError(f"{p}: holds neither results.parquet nor part-*.parquet")
     return pa.concat_tables([pq.read_table(f, columns=columns) for f in parts])
+
+
+# --- grading a batch of inputs: the one function Ray tasks, Spark's mapInArrow and any other
+# engine call on their workers.
+
+_SCHEMES = ("s3://", "gs://", "gcs://", "abfs://", "abfss://", "hdfs://", "file://", "az://", "viewfs://")
+
+
+def _is_uri(p: str) -> bool:
+    return "://" in p and p.split("://", 1)[0].lower() + "://" in _SCHEMES
+
+
+def _list_uris(uri: str) -> list[str]:
+    """The files under an object-store URI (the object itself when it is one), sorted."""
+    import pyarrow.fs as pafs
+
+    fs, path = pafs.FileSystem.from_uri(uri)
+    info = fs.get_file_info(path)
+    if info.type != pafs.FileType.Directory:
+        return [uri]  # a file, or missing: its read fails on the worker, an error row naming it
+    scheme = uri.split("://", 1)[0]
+    found = fs.get_file_info(pafs.FileSelector(path, recursive=True))
+    names = [f.path for f in found if f.type == pafs.FileType.File and not _os.path.basename(f.path).startswith(".")]
+    return sorted(f"{scheme}://{n}" for n in names)
+
+
+def _grade_batch(
+    batch,
+    specs: "Specs",
+    *,
+    jobs=None,
+    run_id: str,
+    started_at: str,
+    scenario=None,
+    team=None,
+    ledger=None,
+) -> tuple[pa.Table, list[str], bytes]:
+    """Grades one batch of work items; returns its rows, the totals of each piece (JSON) and
+    the rows as results.jsonl lines."""
+    names = batch.schema.names
+    inputs = batch.column(names.index("input")).to_pylist()
+    if "kind" in names:
+        kinds = batch.column(names.index("kind")).to_pylist()
+    else:
+        kinds = ["uri" if _is_uri(i) else "path" for i in inputs]
+    opts = {"scenario": scenario, "team": team, "ledger": ledger, "jobs": jobs}
+    tables, totals, lines = [], [], []
+
+    def keep(rows):
+        b, t, j = rows
+        tables.append(pa.Table.from_batches([b]))
+        totals.append(t)
+        lines.append(j)
+
+    tokens = [i for k, i in zip(kinds, inputs) if k == "token"]
+    paths = [i for k, i in zip(kinds, inputs) if k == "path"]
+    uris = [i for k, i in zip(kinds, inputs) if k == "uri"]
+    if tokens:
+        keep(specs._inner.grade_inputs(tokens, run_id, started_at, **opts))
+    if paths:
+        keep(specs._inner.grade(paths, run_id, started_at, **opts))
+    if uris:
+        import pyarrow.fs as pafs
+
+        fetched, failed = [], []
+        for uri in uris:
+            try:
+                fs, path = pafs.FileSystem.from_uri(uri)
+                with fs.open_input_stream(path) as f:
+                    fetched.append((uri, f.read()))
+            except Exception as e:  # unreadable: its own error row, never a failed task
+                failed.append((uri, f"could not read the object: {type(e).__name__}: {e}"))
+        if fetched:
+            keep(specs._inner.grade_bytes(fetched, run_id, started_at, **opts))
+        if failed:
+            keep(specs._inner.error_rows(failed, run_id, started_at))
+    if not tables:
+        keep(specs._inner.error_rows([], run_id, started_at))
+    return pa.concat_tables(tables), totals, b"".join(lines)
+
+
+def grade_batch(
+    batch,
+    specs: "Specs",
+    *,
+    run_id: str,
+    started_at: str,
+    scenario: str | None = None,
+    team: str | None = None,
+    ledger: PathLike | None = None,
+    jobs: int | None = None,
+) -> pa.Table:
+    """Grades a batch of inputs on a worker of any engine and returns their result rows.
+
+    ``batch`` is a pyarrow Table or RecordBatch with a text column ``input``: a path (file or
+    directory) on a filesystem this worker sees, or an object-store URI (``s3://…``, read as
+    bytes here). Every batch of one run must get the same ``run_id`` and ``started_at``. An
+    input that cannot be read is an error row. This is what ``goalpost.ray`` runs in each task.
+    """
+    ledger = None if ledger is None else _os.fspath(ledger)
+    return _grade_batch(
+        batch, specs, jobs=jobs, run_id=run_id, started_at=started_at, scenario=scenario, team=team, ledger=ledger
+    )[0]
+
+
+def schema() -> pa.Schema:
+    """The results table's Arrow schema (that of ``results.parquet``)."""
+    return Specs.load().grade([], run_id="", started_at="").schema

@@ -33,37 +33,12 @@ import pyarrow.parquet as pq
 import ray
 import ray.data
 
-from . import Specs, _now, _paths
+from . import Specs, _grade_batch, _is_uri, _list_uris, _now, _paths
 
 __all__ = ["grade", "grade_to"]
 
 #: Inputs a task grades by default: enough to amortise a task, small enough to spread.
 BATCH_SIZE = 64
-
-_SCHEMES = ("s3://", "gs://", "gcs://", "abfs://", "abfss://", "hdfs://", "file://", "az://", "viewfs://")
-
-
-def _is_uri(p: str) -> bool:
-    return "://" in p and p.split("://", 1)[0].lower() + "://" in _SCHEMES
-
-
-def _list_uris(uri: str) -> list[str]:
-    """The files under an object-store URI (the object itself when it is one), sorted."""
-    import pyarrow.fs as pafs
-
-    fs, path = pafs.FileSystem.from_uri(uri)
-    info = fs.get_file_info(path)
-    if info.type == pafs.FileType.File:
-        return [uri]
-    if info.type == pafs.FileType.NotFound:
-        return [uri]  # its read fails on the worker: an error row naming it
-    scheme = uri.split("://", 1)[0]
-    found = fs.get_file_info(pafs.FileSelector(path, recursive=True))
-    names = [f.path for f in found if f.type == pafs.FileType.File and not _os.path.basename(f.path).startswith(".")]
-    if scheme == "file":
-        return sorted("file://" + n for n in names)
-    return sorted(f"{scheme}://{n}" for n in names)
-
 
 def _plan(paths_or_uris, specs: Specs, run_id: str, started_at: str):
     """The work items (one per input) and the rows of inputs found unreadable on the driver."""
@@ -71,59 +46,23 @@ def _plan(paths_or_uris, specs: Specs, run_id: str, started_at: str):
     local = [p for p in given if not _is_uri(p)]
     uris = [u for p in given if _is_uri(p) for u in _list_uris(p)]
     tokens, (errors, totals, jsonl), _skipped = specs._inner.discover(local, run_id, started_at)
-    items = [{"index": i, "kind": "path", "input": t} for i, t in enumerate(tokens)]
+    items = [{"index": i, "kind": "token", "input": t} for i, t in enumerate(tokens)]
     items += [{"index": len(tokens) + i, "kind": "uri", "input": u} for i, u in enumerate(uris)]
     return given, items, (pa.Table.from_batches([errors]), totals, jsonl)
 
 
-def _assigned_cpus() -> int:
+def _assigned_cpus() -> int | None:
+    """The CPUs Ray assigned this task: the threads it grades on (Ray pins no cores, so a
+    default rayon pool would take every core of the node whatever Ray promised others)."""
     try:
         cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1)
-    except Exception:  # not in a Ray worker (a local call): one thread per core
-        return 0
+    except Exception:  # not in a Ray worker
+        return None
     return max(1, int(cpus))
 
 
-def _grade_batch(batch: pa.Table, specs: Specs, opts: dict) -> tuple[pa.Table, list[str], bytes]:
-    """Grades one batch of work items; returns its rows, the totals of each piece and the rows
-    as results.jsonl lines."""
-    jobs = _assigned_cpus() or None
-    kinds = batch.column("kind").to_pylist()
-    inputs = batch.column("input").to_pylist()
-    tokens = [i for k, i in zip(kinds, inputs) if k == "path"]
-    uris = [i for k, i in zip(kinds, inputs) if k == "uri"]
-    tables, totals, lines = [], [], []
-
-    def keep(rows):
-        b, t, j = rows
-        tables.append(pa.Table.from_batches([b]))
-        totals.append(t)
-        lines.append(j)
-
-    if tokens:
-        keep(specs._inner.grade_inputs(tokens, jobs=jobs, **opts))
-    if uris:
-        import pyarrow.fs as pafs
-
-        fetched, failed = [], []
-        for uri in uris:
-            try:
-                fs, path = pafs.FileSystem.from_uri(uri)
-                with fs.open_input_stream(path) as f:
-                    fetched.append((uri, f.read()))
-            except Exception as e:  # unreadable: its own error row, never a failed task
-                failed.append((uri, f"could not read the object: {type(e).__name__}: {e}"))
-        if fetched:
-            keep(specs._inner.grade_bytes(fetched, jobs=jobs, **opts))
-        if failed:
-            keep(specs._inner.error_rows(failed, opts["run_id"], opts["started_at"]))
-    if not tables:
-        keep(specs._inner.error_rows([], opts["run_id"], opts["started_at"]))
-    return pa.concat_tables(tables), totals, b"".join(lines)
-
-
 def _rows(batch: pa.Table, specs: Specs, opts: dict) -> pa.Table:
-    return _grade_batch(batch, specs, opts)[0]
+    return _grade_batch(batch, specs, jobs=_assigned_cpus(), **opts)[0]
 
 
 def _options(scenario, team, ledger, run_id, started_at) -> dict:
@@ -188,7 +127,7 @@ def _atomic(path: str, write) -> None:
 def _write_part(batch: pa.Table, specs: Specs, opts: dict, out: str) -> pa.Table:
     """Grades a batch and writes its rows to ``part-<first input index>.parquet`` and
     ``.jsonl`` (atomically: a retried task writes the same part again)."""
-    table, totals, jsonl = _grade_batch(batch, specs, opts)
+    table, totals, jsonl = _grade_batch(batch, specs, jobs=_assigned_cpus(), **opts)
     first = min(batch.column("index").to_pylist())
     stem = _os.path.join(out, f"part-{first:08d}")
 

@@ -157,3 +157,19 @@ def test_read_results_reads_a_run_and_refuses_an_unfinished_one(cli_whole, tmp_p
     (unfinished / "manifest.json").write_text("{trunc")
     with pytest.raises(ValueError, match="did not finish"):
         goalpost.read_results(unfinished)
+
+
+def test_grade_batch_is_what_any_engine_calls_on_a_worker(specs, corpus, tmp_path):
+    """The batch function (Ray's tasks, Spark's mapInArrow): paths and URIs in a text column
+    `input`, the rows of grading them out, with the schema of results.parquet."""
+    examples = ROOT / "examples" / "trajectories"
+    uri = "file://" + str(next(iter(sorted(examples.glob("*.jsonl")))))
+    batch = pa.record_batch({"input": [corpus[0], uri, "file:///nonexistent/gone.jsonl"]})
+    table = goalpost.grade_batch(batch, specs, run_id="r", started_at="2026-12-04T00:00:00Z")
+    assert table.schema.equals(goalpost.schema())
+    files = set(table.column("file").to_pylist())
+    assert uri in files and "file:///nonexistent/gone.jsonl" in files
+    whole = specs.grade(corpus[0])
+    from_path = table.filter(pc.starts_with(pc.field("file"), corpus[0]))
+    assert rows(from_path) == rows(whole)
+    assert set(table.column("run_id").to_pylist()) == {"r"}

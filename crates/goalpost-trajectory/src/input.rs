@@ -569,3 +569,25 @@ pub fn read_back(path: &Path, ids: &[&str]) -> Result<Vec<Trajectory>, IngestErr
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_named_back_from_its_format_name() {
+        let mut kinds = vec![
+            InputKind::Canonical,
+            InputKind::MiniSweAgent { report: Some(PathBuf::from("r.json")), test_output: None },
+        ];
+        kinds.extend(formats::FORMATS.iter().map(InputKind::External));
+        for kind in kinds {
+            let (report, test_output) = match &kind {
+                InputKind::MiniSweAgent { report, test_output } => (report.clone(), test_output.clone()),
+                _ => (None, None),
+            };
+            assert_eq!(InputKind::named(kind.format_name(), report, test_output), Some(kind.clone()));
+        }
+        assert_eq!(InputKind::named("no-such-format", None, None), None);
+    }
+}
