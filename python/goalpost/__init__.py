@@ -202,8 +202,17 @@ def _fingerprint(args: tuple) -> str:
     return h.hexdigest()
 
 
+# Specs a worker process has loaded, by what was loaded: each Ray task unpickles its function's
+# Specs, and a worker runs many tasks. Keyed by the driver's fingerprint, a hit is exactly what
+# the driver loaded (files changed since give another fingerprint, checked on the miss).
+_LOADED: dict[tuple, "Specs"] = {}
+
+
 def _reload(args: tuple, fingerprint: str) -> Specs:
     """A :class:`Specs` loaded again where it was unpickled, from the same files."""
+    cached = _LOADED.get((args, fingerprint))
+    if cached is not None:
+        return cached
     try:
         found = _fingerprint(args)
     except OSError as e:
@@ -216,7 +225,11 @@ def _reload(args: tuple, fingerprint: str) -> Specs:
     problems = [text for severity, text in diags if severity != "warning"]
     if problems:
         raise SpecError(problems)
-    return Specs(inner, args, fingerprint)
+    loaded = Specs(inner, args, fingerprint)
+    if len(_LOADED) >= 8:
+        _LOADED.clear()
+    _LOADED[(args, fingerprint)] = loaded
+    return loaded
 
 
 def read_results(path: PathLike, *, columns: Sequence[str] | None = None) -> pa.Table:
@@ -282,16 +295,17 @@ def _grade_batch(
     scenario=None,
     team=None,
     ledger=None,
+    lines: bool = False,
 ) -> tuple[pa.Table, list[str], bytes]:
-    """Grades one batch of work items; returns its rows, the totals of each piece (JSON) and
-    the rows as results.jsonl lines."""
+    """Grades one batch of work items; returns its rows, the totals of each piece (JSON) and,
+    with ``lines``, the rows as results.jsonl lines."""
     names = batch.schema.names
     inputs = batch.column(names.index("input")).to_pylist()
     if "kind" in names:
         kinds = batch.column(names.index("kind")).to_pylist()
     else:
         kinds = ["uri" if _is_uri(i) else "path" for i in inputs]
-    opts = {"scenario": scenario, "team": team, "ledger": ledger, "jobs": jobs}
+    opts = {"scenario": scenario, "team": team, "ledger": ledger, "jobs": jobs, "lines": lines}
     tables, totals, lines = [], [], []
 
     def keep(rows):

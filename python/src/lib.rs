@@ -85,6 +85,8 @@ struct Options {
     jobs: Option<usize>,
     run_id: String,
     started_at: String,
+    /// Also make the rows' `results.jsonl` lines (a run directory needs them; a table does not).
+    lines: bool,
 }
 
 /// Grades `inputs` (and keeps `pre_errors` as rows), then applies what a run applies last: the
@@ -115,11 +117,13 @@ fn finish(results: &RunResults, o: &Options) -> Graded {
     let meta = RunMeta { run_id: &o.run_id, started_at: &o.started_at };
     let batch = record_batch(Columns::of(results).finish(meta)).expect("the builder's columns are of one length");
     let mut jsonl = Vec::new();
-    for v in &results.verdicts {
-        jsonl.extend_from_slice(goalpost_grade::row_line(Ok(v)).as_bytes());
-    }
-    for e in &results.errors {
-        jsonl.extend_from_slice(goalpost_grade::row_line(Err(e)).as_bytes());
+    if o.lines {
+        for v in &results.verdicts {
+            jsonl.extend_from_slice(goalpost_grade::row_line(Ok(v)).as_bytes());
+        }
+        for e in &results.errors {
+            jsonl.extend_from_slice(goalpost_grade::row_line(Err(e)).as_bytes());
+        }
     }
     Graded { batch, totals: results.totals(), jsonl }
 }
@@ -153,6 +157,7 @@ struct PySpecs {
 }
 
 impl PySpecs {
+    #[allow(clippy::too_many_arguments)]
     fn options(
         &self,
         scenario: Option<String>,
@@ -161,6 +166,7 @@ impl PySpecs {
         jobs: Option<usize>,
         run_id: String,
         started_at: String,
+        lines: bool,
     ) -> PyResult<Options> {
         let scenario = match scenario {
             None => None,
@@ -179,7 +185,7 @@ impl PySpecs {
         if jobs == Some(0) {
             return Err(PyValueError::new_err("jobs must be at least 1 (None: every core)"));
         }
-        Ok(Options { scenario, team, ledger, jobs, run_id, started_at })
+        Ok(Options { scenario, team, ledger, jobs, run_id, started_at, lines })
     }
 }
 
@@ -244,7 +250,7 @@ impl PySpecs {
 
     /// Discovers and grades everything under `paths`; returns a pyarrow RecordBatch and the
     /// totals (JSON).
-    #[pyo3(signature = (paths, run_id, started_at, scenario=None, team=None, ledger=None, jobs=None))]
+    #[pyo3(signature = (paths, run_id, started_at, scenario=None, team=None, ledger=None, jobs=None, lines=false))]
     #[allow(clippy::too_many_arguments)]
     fn grade(
         &self,
@@ -256,8 +262,9 @@ impl PySpecs {
         team: Option<String>,
         ledger: Option<PathBuf>,
         jobs: Option<usize>,
+        lines: bool,
     ) -> PyResult<Rows> {
-        let o = self.options(scenario, team, ledger, jobs, run_id, started_at)?;
+        let o = self.options(scenario, team, ledger, jobs, run_id, started_at, lines)?;
         let set = Arc::clone(&self.set);
         let g = py.detach(move || {
             let (inputs, errors) = goalpost_trajectory::discover(&paths);
@@ -291,7 +298,7 @@ impl PySpecs {
                 })
                 .collect(),
         };
-        let o = Options { run_id, started_at, ..Options::default() };
+        let o = Options { run_id, started_at, lines: true, ..Options::default() };
         to_python(py, finish(&results, &o))
     }
 
@@ -314,7 +321,7 @@ impl PySpecs {
             .collect::<PyResult<Vec<_>>>()?;
         let results =
             RunResults { verdicts: Vec::new(), errors: d.errors.iter().map(goalpost_grade::pre_error_row).collect() };
-        let o = Options { run_id, started_at, ..Options::default() };
+        let o = Options { run_id, started_at, lines: true, ..Options::default() };
         let errors = to_python(py, finish(&results, &o))?;
         let skipped = d.skipped.iter().map(|s| (s.path.display().to_string(), s.reason.clone())).collect();
         Ok((tokens, errors, skipped))
@@ -322,7 +329,7 @@ impl PySpecs {
 
     /// Grades inputs `discover` found (on this machine or another one that sees the same
     /// files). A token this build cannot read is an error row, never a lost input.
-    #[pyo3(signature = (tokens, run_id, started_at, scenario=None, team=None, ledger=None, jobs=None))]
+    #[pyo3(signature = (tokens, run_id, started_at, scenario=None, team=None, ledger=None, jobs=None, lines=false))]
     #[allow(clippy::too_many_arguments)]
     fn grade_inputs(
         &self,
@@ -334,8 +341,9 @@ impl PySpecs {
         team: Option<String>,
         ledger: Option<PathBuf>,
         jobs: Option<usize>,
+        lines: bool,
     ) -> PyResult<Rows> {
-        let o = self.options(scenario, team, ledger, jobs, run_id, started_at)?;
+        let o = self.options(scenario, team, ledger, jobs, run_id, started_at, lines)?;
         let set = Arc::clone(&self.set);
         let g = py.detach(move || {
             let mut inputs = Vec::with_capacity(tokens.len());
@@ -366,7 +374,7 @@ impl PySpecs {
     /// Grades files given as bytes (read from an object store): each is written to a private
     /// temporary directory under a name made of its index and a cleaned extension, graded, and
     /// its rows name it as given (`name`, such as its URI).
-    #[pyo3(signature = (items, run_id, started_at, scenario=None, team=None, ledger=None, jobs=None))]
+    #[pyo3(signature = (items, run_id, started_at, scenario=None, team=None, ledger=None, jobs=None, lines=false))]
     #[allow(clippy::too_many_arguments)]
     fn grade_bytes(
         &self,
@@ -378,8 +386,9 @@ impl PySpecs {
         team: Option<String>,
         ledger: Option<PathBuf>,
         jobs: Option<usize>,
+        lines: bool,
     ) -> PyResult<Rows> {
-        let o = self.options(scenario, team, ledger, jobs, run_id, started_at)?;
+        let o = self.options(scenario, team, ledger, jobs, run_id, started_at, lines)?;
         let set = Arc::clone(&self.set);
         let g = py.detach(move || -> std::io::Result<Graded> {
             let dir = tempfile::tempdir()?;

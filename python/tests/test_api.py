@@ -141,6 +141,10 @@ def test_specs_travel_by_pickle_and_refuse_changed_files(tmp_path, corpus):
     frozen = pickle.dumps(specs)
     rubric = tmp_path / "rubrics" / "trajectory-review.toml"
     rubric.write_text(rubric.read_text() + "\n# edited\n")
+    # A worker that loaded these specs before keeps what the driver loaded; a new one (no
+    # specs loaded yet) finds the files changed and refuses.
+    assert pickle.loads(frozen).scenarios == specs.scenarios
+    goalpost._LOADED.clear()
     with pytest.raises(goalpost.SpecError, match="differ"):
         pickle.loads(frozen)
 
