@@ -9,7 +9,7 @@ The grading core of the ``goalpost`` command, for notebooks and data pipelines::
     goalpost.read_results("reports/<run>")           # a run written by `goalpost run`
 
 The table has the columns and types of a run's ``results.parquet`` (one row per trajectory, per
-criterion and per input that could not be graded; ``docs/results-format.md``): both are built
+criterion and per input that could not be graded; ``docs/reports.md``): both are built
 by one builder in Rust. An input that cannot be read is an error row, never an exception.
 Grading releases the GIL and uses every core (``jobs`` to limit it). ``goalpost.ray`` grades on
 a Ray cluster.

@@ -24,7 +24,7 @@ pub struct RunMeta<'a> {
     pub started_at: &'a str,
 }
 
-/// The column names, in order; `docs/results-format.md` describes each.
+/// The column names, in order; `docs/reports.md` ("results.parquet") describes each.
 pub const COLUMNS: &[&str] = &[
     "schema_version",
     "run_id",
