@@ -177,3 +177,29 @@ def test_grade_batch_is_what_any_engine_calls_on_a_worker(specs, corpus, tmp_pat
     from_path = table.filter(pc.starts_with(pc.field("file"), corpus[0]))
     assert rows(from_path) == rows(whole)
     assert set(table.column("run_id").to_pylist()) == {"r"}
+
+
+def test_grading_releases_the_gil(specs, tmp_path):
+    """While a thread grades, Python code in another thread keeps running."""
+    import threading
+
+    corpus = tmp_path / "many"
+    corpus.mkdir()
+    for i in range(60):
+        for p in (ROOT / "examples" / "trajectories").glob("*.jsonl"):
+            (corpus / f"{i:03d}-{p.name}").write_bytes(p.read_bytes())
+    done = threading.Event()
+    ticks_while_grading = 0
+
+    def grade():
+        specs.grade(corpus, jobs=1)
+        done.set()
+
+    t = threading.Thread(target=grade)
+    t.start()
+    while not done.is_set():
+        ticks_while_grading += 1
+    t.join()
+    # Held, the GIL would let this loop run only between Python-level steps of the other
+    # thread (a handful of times); released, it spins for the whole grading.
+    assert ticks_while_grading > 10_000, ticks_while_grading

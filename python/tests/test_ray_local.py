@@ -50,9 +50,12 @@ def test_a_dataset_of_the_rows_python_and_the_cli_give(ray_local, specs, corpus,
     assert rows(table, sort=True) == rows(specs.grade(corpus), sort=True)
     broken = table.filter(pc.field("row") == "error").to_pylist()
     assert any(e["file"].endswith("broken.jsonl") and e["line"] == 2 for e in broken), broken
-    # Ray's own readers of it.
+    # Ray's own readers of it, and of the table the Python API gives.
     assert ds.count() == table.num_rows
     assert len(ds.to_pandas()) == table.num_rows
+    local = ray.data.from_arrow(specs.grade(corpus))
+    assert local.count() == table.num_rows
+    assert local.filter(lambda r: r["row"] == "error").count() == len(broken)
 
 
 def test_grade_to_writes_a_run_report_compare_and_gate_read(ray_local, goalpost_bin, specs, corpus, cli_whole, tmp_path):
