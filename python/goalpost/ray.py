@@ -73,10 +73,10 @@ def _plan(paths_or_uris, specs: Specs, run_id: str, started_at: str):
     given = _paths(paths_or_uris)
     local = [p for p in given if not _is_uri(p)]
     uris = [u for p in given if _is_uri(p) for u in _list_uris(p)]
-    tokens, (errors, totals, jsonl), _skipped = specs._inner.discover(local, run_id, started_at)
+    tokens, (errors, totals, jsonl), skipped = specs._inner.discover(local, run_id, started_at)
     items = [{"index": i, "kind": "token", "input": t} for i, t in enumerate(tokens)]
     items += [{"index": len(tokens) + i, "kind": "uri", "input": u} for i, u in enumerate(uris)]
-    return given, items, (pa.Table.from_batches([errors]), totals, jsonl)
+    return given, items, (pa.Table.from_batches([errors]), totals, jsonl), skipped
 
 
 def _assigned_cpus() -> int | None:
@@ -126,7 +126,7 @@ def grade(
     opts = _options(scenario, team, ledger, run_id, started_at)
     specs._inner.grade([], opts["run_id"], opts["started_at"], scenario=scenario)  # an unknown scenario raises here
     cpus = _task_cpus(num_cpus)
-    _given, items, (errors, _totals, _jsonl) = _plan(paths_or_uris, specs, opts["run_id"], opts["started_at"])
+    _given, items, (errors, _totals, _jsonl), _skipped = _plan(paths_or_uris, specs, opts["run_id"], opts["started_at"])
     parts = []
     if items:
         ds = ray.data.from_items(items)
@@ -195,7 +195,7 @@ def grade_to(
     opts = _options(scenario, team, ledger, run_id, started_at)
     specs._inner.grade([], opts["run_id"], opts["started_at"], scenario=scenario)
     cpus = _task_cpus(num_cpus)
-    given, items, (errors, error_totals, error_lines) = _plan(paths_or_uris, specs, opts["run_id"], opts["started_at"])
+    given, items, (errors, error_totals, error_lines), skipped = _plan(paths_or_uris, specs, opts["run_id"], opts["started_at"])
     totals = []
     if items:
         written = ray.data.from_items(items).map_batches(
@@ -228,6 +228,6 @@ def grade_to(
         part.unlink()
 
     _goalpost.write_manifest(
-        specs._inner, str(out), opts["run_id"], opts["started_at"], totals, given, _os.getcwd()
+        specs._inner, str(out), opts["run_id"], opts["started_at"], totals, given, _os.getcwd(), skipped
     )
     return out

@@ -449,7 +449,8 @@ fn rename(results: &mut RunResults, names: &std::collections::HashMap<String, St
 /// Sums the totals of a run's parts (JSON, as `grade*` return them) and writes the run's
 /// `manifest.json` in `out`: the file `goalpost report`, `compare` and `gate` take a run by.
 #[pyfunction]
-#[pyo3(signature = (specs, out, run_id, started_at, totals, trajectories, cwd))]
+#[pyo3(signature = (specs, out, run_id, started_at, totals, trajectories, cwd, skipped=Vec::new()))]
+#[allow(clippy::too_many_arguments)]
 fn write_manifest(
     specs: &PySpecs,
     out: PathBuf,
@@ -458,6 +459,7 @@ fn write_manifest(
     totals: Vec<String>,
     trajectories: Vec<String>,
     cwd: Option<String>,
+    skipped: Vec<(String, String)>,
 ) -> PyResult<()> {
     let mut sum = Totals::default();
     for t in &totals {
@@ -467,6 +469,8 @@ fn write_manifest(
     let mut m = goalpost_grade::manifest::Manifest::new(run_id, started_at, sum);
     m.record_specs(&specs.set);
     m.trajectories = trajectories;
+    m.skipped =
+        skipped.into_iter().map(|(path, reason)| goalpost_grade::manifest::SkippedEntry { path, reason }).collect();
     m.cwd = cwd;
     m.write(&out).map_err(|e| PyOSError::new_err(format!("{}: {e}", out.join("manifest.json").display())))
 }

@@ -66,6 +66,7 @@ def test_grade_to_writes_a_run_report_compare_and_gate_read(ray_local, goalpost_
     ours = json.loads((out / "manifest.json").read_text())
     theirs = json.loads((cli_whole / "manifest.json").read_text())
     assert ours["totals"] == theirs["totals"]
+    assert ours.get("skipped") == theirs.get("skipped") and theirs.get("skipped"), "files skipped, with the reason"
     assert [s["blake3"] for s in ours["scenarios"]] == [s["blake3"] for s in theirs["scenarios"]]
     # results.jsonl holds the very lines `goalpost run` writes (in another order).
     lines = lambda d: sorted((d / "results.jsonl").read_text().splitlines())  # noqa: E731
