@@ -90,15 +90,24 @@ class Specs:
         scenarios: PathLike | None = None,
         rubrics: PathLike | None = None,
         prices: PathLike | None = None,
+        *,
+        project: bool = True,
     ) -> "Specs":
         """Loads scenarios (searched recursively), rubrics and the price table.
 
+        Called with none of them, it loads the project's, as every ``goalpost`` command does:
+        the nearest ``goalpost.toml`` in or above the working directory names them
+        (``project=False`` skips the search). Otherwise, or outside any project,
         ``rubrics=None`` grades with the rubric and tool catalog built into goalpost,
         ``prices=None`` with its built-in price table, ``scenarios=None`` with no scenario (each
         trajectory by the default rubric, unless it carries its scenario). A malformed or vague
         scenario or rubric raises :class:`SpecError` with every problem (file, line, field);
         warnings are issued as Python warnings.
         """
+        if project and scenarios is None and rubrics is None and prices is None:
+            found = _goalpost.project(_os.getcwd())
+            if found is not None:
+                _file, scenarios, rubrics, prices, _ledger = found
         args = tuple(None if p is None else _os.path.abspath(_os.fspath(p)) for p in (scenarios, rubrics, prices))
         inner, diags = _goalpost._Specs.load(*args)
         problems = [text for severity, text in diags if severity != "warning"]
@@ -367,4 +376,4 @@ def grade_batch(
 
 def schema() -> pa.Schema:
     """The results table's Arrow schema (that of ``results.parquet``)."""
-    return Specs.load().grade([], run_id="", started_at="").schema
+    return Specs.load(project=False).grade([], run_id="", started_at="").schema

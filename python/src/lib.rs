@@ -475,6 +475,19 @@ fn write_manifest(
     m.write(&out).map_err(|e| PyOSError::new_err(format!("{}: {e}", out.join("manifest.json").display())))
 }
 
+/// The project (`goalpost.toml`, found walking up from `cwd` as every `goalpost` command finds
+/// it): its file, scenarios, rubrics, price table and ledger, absolute; `None` outside any.
+#[pyfunction]
+fn project(cwd: PathBuf) -> PyResult<Option<ProjectPaths>> {
+    let p = goalpost_spec::project::Project::find(&cwd).map_err(|d| PyValueError::new_err(d.to_string()))?;
+    let Some(file) = p.file else { return Ok(None) };
+    let abs = |x: PathBuf| if x.is_absolute() { x } else { cwd.join(x) };
+    Ok(Some((abs(file), p.scenarios.map(abs), p.rubrics.map(abs), p.prices.map(abs), abs(p.ledger))))
+}
+
+/// A project's file, scenarios, rubrics, prices and ledger.
+type ProjectPaths = (PathBuf, Option<PathBuf>, Option<PathBuf>, Option<PathBuf>, PathBuf);
+
 /// The first line of a `results.jsonl` (its format), with its newline.
 #[pyfunction]
 fn results_header(py: Python<'_>) -> Py<PyBytes> {
@@ -493,6 +506,7 @@ fn _goalpost(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(write_manifest, m)?)?;
     m.add_function(wrap_pyfunction!(columns, m)?)?;
     m.add_function(wrap_pyfunction!(results_header, m)?)?;
+    m.add_function(wrap_pyfunction!(project, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("SCHEMA_VERSION", goalpost_grade::table::SCHEMA_VERSION)?;
     Ok(())

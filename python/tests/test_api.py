@@ -203,3 +203,14 @@ def test_grading_releases_the_gil(specs, tmp_path):
     # Held, the GIL would let this loop run only between Python-level steps of the other
     # thread (a handful of times); released, it spins for the whole grading.
     assert ticks_while_grading > 10_000, ticks_while_grading
+
+
+def test_load_without_arguments_takes_the_project_as_the_cli_does(monkeypatch, tmp_path):
+    monkeypatch.chdir(ROOT / "examples")  # below this repository's goalpost.toml
+    project = goalpost.Specs.load()
+    assert project.scenarios == goalpost.Specs.load(scenarios=ROOT / "scenarios", rubrics=ROOT / "rubrics").scenarios
+    assert project.scenarios
+    assert goalpost.Specs.load(project=False).scenarios == []
+    monkeypatch.chdir(tmp_path)  # in no project: the built-in rubric, no scenario
+    assert goalpost.Specs.load().scenarios == []
+    assert goalpost.Specs.load().rubrics == ["trajectory-review"]
