@@ -9,20 +9,22 @@ The grading core of the ``goalpost`` command, for notebooks and data pipelines::
     goalpost.read_results("reports/<run>")           # a run written by `goalpost run`
 
 The table has the columns and types of a run's ``results.parquet`` (one row per trajectory, per
-criterion and per input that could not be graded; ``docs/reports.md``): both are built
-by one builder in Rust. An input that cannot be read is an error row, never an exception.
-Grading releases the GIL and uses every core (``jobs`` to limit it). ``goalpost.ray`` grades on
-a Ray cluster.
+criterion and per input that could not be graded; ``docs/reports.md``): both are built by one
+builder in Rust. An input that cannot be read is an error row, never an exception. Grading
+releases the GIL and uses every core (``jobs`` to limit it). ``goalpost.ray`` grades on a Ray
+cluster; :func:`grade_batch` is the function any other engine's workers call.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import hashlib as _hashlib
-import json as _json
 import os as _os
+import re as _re
+import shutil as _shutil
+import tempfile as _tempfile
+import time as _time
 import warnings as _warnings
-from pathlib import Path as _Path
 from typing import Iterable, Sequence, Union
 
 import pyarrow as pa
@@ -30,7 +32,16 @@ import pyarrow.parquet as pq
 
 from . import _goalpost
 
-__all__ = ["Specs", "SpecError", "grade_batch", "read_results", "schema", "COLUMNS", "SCHEMA_VERSION", "__version__"]
+__all__ = [
+    "Specs",
+    "SpecError",
+    "grade_batch",
+    "read_results",
+    "schema",
+    "COLUMNS",
+    "SCHEMA_VERSION",
+    "__version__",
+]
 
 __version__: str = _goalpost.__version__
 #: The results table's columns, in order.
@@ -68,21 +79,37 @@ def _now() -> tuple[str, str]:
     return now.strftime("%Y%m%dT%H%M%SZ") + "-" + salt, now.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _table(batch: pa.RecordBatch) -> pa.Table:
-    return pa.Table.from_batches([batch])
+def _call(
+    run_id=None, started_at=None, scenario=None, team=None, ledger=None, ledger_hash=None, jobs=None, lines=False
+) -> dict:
+    """A grading call's options, as the Rust core takes them."""
+    if run_id is None or started_at is None:
+        rid, at = _now()
+        run_id, started_at = run_id or rid, started_at or at
+    return {
+        "run_id": run_id,
+        "started_at": started_at,
+        "scenario": scenario,
+        "team": team,
+        "ledger": None if ledger is None else _os.path.abspath(_os.fspath(ledger)),
+        "ledger_hash": ledger_hash,
+        "jobs": jobs,
+        "lines": lines,
+    }
 
 
 class Specs:
     """Scenarios and rubrics, loaded and checked once, to grade trajectories against.
 
-    Picklable: a copy sent to another process (a Ray worker) loads the same files there, and
-    refuses to grade if their content differs from what was loaded here.
+    Picklable: a copy sent to another process (a Ray or Spark worker) loads the same files
+    there, and refuses to grade if what it loaded differs from what was loaded here (the files
+    changed, a catalog elsewhere changed, another goalpost version).
     """
 
-    def __init__(self, _inner: "_goalpost._Specs", _args: tuple, _fingerprint: str):
+    def __init__(self, _inner: "_goalpost._Specs", _args: tuple):
         self._inner = _inner
         self._args = _args
-        self._fingerprint = _fingerprint
+        self._hash = _inner.specs_hash()
 
     @classmethod
     def load(
@@ -116,7 +143,7 @@ class Specs:
         for severity, text in diags:
             if severity == "warning":
                 _warnings.warn(text, stacklevel=2)
-        return cls(inner, args, _fingerprint(args))
+        return cls(inner, args)
 
     @property
     def scenarios(self) -> list[str]:
@@ -132,7 +159,7 @@ class Specs:
         return f"<goalpost.Specs: {len(self.scenarios)} scenario(s), rubrics {', '.join(self.rubrics)}>"
 
     def __reduce__(self):
-        return (_reload, (self._args, self._fingerprint))
+        return (_reload, (self._args, self._hash, __version__))
 
     def grade(
         self,
@@ -145,24 +172,27 @@ class Specs:
         run_id: str | None = None,
         started_at: str | None = None,
     ) -> pa.Table:
-        """Grades every trajectory under ``paths`` (files or directories, in any format
-        ``goalpost run`` reads) and returns the results table.
+        """Grades every trajectory under ``paths`` and returns the results table.
 
+        A path is a file or directory in any format ``goalpost run`` reads, or an object-store
+        URI (``s3://``, ``gs://``, ``file://`` …: anything ``pyarrow.fs`` opens), fetched to a
+        private temporary directory and graded as the same files on disk would be.
         ``scenario`` grades every trajectory against that scenario; ``team`` is the team of
         trajectories whose scenario names none; ``ledger`` applies reviewers' decisions
-        (``reviews/ledger.jsonl``); ``jobs`` caps the threads (default: every core).
+        (``reviews/ledger.jsonl``; a path that is not a file raises); ``jobs`` caps the threads
+        (default: every core). Finding nothing to grade warns.
         """
-        rid, at = _now()
-        batch, _totals, _jsonl = self._inner.grade(
-            _paths(paths),
-            run_id or rid,
-            started_at or at,
-            scenario=scenario,
-            team=team,
-            ledger=None if ledger is None else _os.fspath(ledger),
-            jobs=jobs,
-        )
-        return _table(batch)
+        given = _paths(paths)
+        call = _call(run_id, started_at, scenario, team, ledger, jobs=jobs)
+        self._inner.check(call)
+        table, _lines, skipped = _grade_inputs(self, [(p, "uri" if _is_uri(p) else "path") for p in given], call)
+        if table.num_rows == 0 and given:
+            _warnings.warn(
+                f"no trajectories found under {', '.join(given[:5])}"
+                + (f" ({len(skipped)} file(s) skipped: {skipped[0][0]}: {skipped[0][1]}, …)" if skipped else ""),
+                stacklevel=2,
+            )
+        return table
 
     def grade_bytes(
         self,
@@ -175,70 +205,58 @@ class Specs:
         run_id: str | None = None,
         started_at: str | None = None,
     ) -> pa.Table:
-        """Grades files given as ``(name, content)`` pairs (read from an object store, say);
-        their rows name them by ``name``."""
-        rid, at = _now()
-        batch, _totals, _jsonl = self._inner.grade_bytes(
-            [(str(n), bytes(b)) for n, b in items],
-            run_id or rid,
-            started_at or at,
-            scenario=scenario,
-            team=team,
-            ledger=None if ledger is None else _os.fspath(ledger),
-            jobs=jobs,
-        )
-        return _table(batch)
+        """Grades files given as ``(name, content)`` pairs (read from an object store, say).
+
+        Each is written, under its own name (its last path segment, made safe), to a private
+        temporary directory and graded as that file; its rows name it by ``name`` (a URI
+        without its query or user information, which may hold credentials). Formats that take
+        a trajectory's id from its file name (SWE-agent) see the original name.
+        """
+        call = _call(run_id, started_at, scenario, team, ledger, jobs=jobs)
+        self._inner.check(call)
+        with _tempfile.TemporaryDirectory(prefix="goalpost-bytes-") as tmp:
+            roots = []
+            for i, (name, content) in enumerate(items):
+                d = _os.path.join(tmp, f"{i:08d}")
+                _os.mkdir(d)
+                local = _os.path.join(d, _safe_name(str(name)))
+                with open(local, "wb") as f:
+                    f.write(bytes(content))
+                roots.append((local, _shown(str(name))))
+            batch, _lines, _skipped = self._inner.grade_copies(roots, call)
+        return pa.Table.from_batches([batch])
 
 
-def _fingerprint(args: tuple) -> str:
-    """A hash of every file under the scenarios and rubrics directories and of the price table."""
-    h = _hashlib.blake2b(digest_size=16)
-    for root in args:
-        if root is None:
-            h.update(b"\0none")
-            continue
-        h.update(root.encode("utf-8", "surrogateescape"))
-        if _os.path.isfile(root):
-            files = [root]
-        else:
-            files = sorted(
-                _os.path.join(d, f) for d, _, fs in _os.walk(root) for f in fs if f.endswith(".toml")
-            )
-        for f in files:
-            h.update(_os.path.relpath(f, root).encode("utf-8", "surrogateescape"))
-            with open(f, "rb") as fh:
-                h.update(_hashlib.blake2b(fh.read(), digest_size=16).digest())
-    return h.hexdigest()
-
-
-# Specs a worker process has loaded, by what was loaded: each Ray task unpickles its function's
-# Specs, and a worker runs many tasks. Keyed by the driver's fingerprint, a hit is exactly what
-# the driver loaded (files changed since give another fingerprint, checked on the miss).
-_LOADED: dict[tuple, "Specs"] = {}
-
-
-def _reload(args: tuple, fingerprint: str) -> Specs:
-    """A :class:`Specs` loaded again where it was unpickled, from the same files."""
-    cached = _LOADED.get((args, fingerprint))
+def _reload(args: tuple, specs_hash: str, version: str) -> Specs:
+    """A :class:`Specs` loaded again where it was unpickled, from the same files, and checked
+    to be what was loaded where it was pickled."""
+    cached = _LOADED.get((args, specs_hash))
     if cached is not None:
         return cached
+    if version != __version__:
+        raise SpecError([f"these specs were loaded by goalpost {version}, and this worker has {__version__}"])
     try:
-        found = _fingerprint(args)
+        inner, diags = _goalpost._Specs.load(*args)
     except OSError as e:
         raise SpecError([f"the scenarios and rubrics are not readable here ({e}): workers must see the files the driver loaded"]) from None
-    if found != fingerprint:
-        raise SpecError(
-            ["the scenarios, rubrics or price table differ here from what was loaded: one run would grade by two plans"]
-        )
-    inner, diags = _goalpost._Specs.load(*args)
     problems = [text for severity, text in diags if severity != "warning"]
     if problems:
         raise SpecError(problems)
-    loaded = Specs(inner, args, fingerprint)
+    if inner.specs_hash() != specs_hash:
+        raise SpecError(
+            ["the scenarios, rubrics, tool catalogs or price table differ here from what was loaded: one run would grade by two plans"]
+        )
+    loaded = Specs(inner, args)
     if len(_LOADED) >= 8:
         _LOADED.clear()
-    _LOADED[(args, fingerprint)] = loaded
+    _LOADED[(args, specs_hash)] = loaded
     return loaded
+
+
+# Specs a worker process has loaded, by what was loaded: each Ray task unpickles its function's
+# Specs, and a worker runs many tasks. Keyed by the plan's hash, a hit is exactly what the
+# driver loaded.
+_LOADED: dict[tuple, Specs] = {}
 
 
 def read_results(path: PathLike, *, columns: Sequence[str] | None = None) -> pa.Table:
@@ -247,112 +265,154 @@ def read_results(path: PathLike, *, columns: Sequence[str] | None = None) -> pa.
     ``path`` is a run directory written by ``goalpost run`` or ``goalpost merge``
     (its ``results.parquet``), one written by :func:`goalpost.ray.grade_to` (its
     ``part-*.parquet``, in order), or a ``.parquet`` file. A run directory must hold its
-    ``manifest.json``: an unfinished or killed run is refused, never read in part.
+    ``manifest.json``: an unfinished or killed run is refused (``ValueError``), never read in
+    part.
     """
-    p = _Path(_os.fspath(path))
-    if p.is_file():
-        return pq.read_table(p, columns=columns)
-    if not p.is_dir():
-        raise FileNotFoundError(f"{p}: no such run or file")
-    unfinished = ValueError(f"{p}: the run did not finish (killed, or still running): no whole manifest.json")
-    if (p / "run.json").exists() or not (p / "manifest.json").is_file():
-        raise unfinished
-    try:
-        _json.loads((p / "manifest.json").read_bytes())
-    except ValueError:
-        raise unfinished from None
-    whole = p / "results.parquet"
-    if whole.is_file():
-        return pq.read_table(whole, columns=columns)
-    parts = sorted(p.glob("part-*.parquet"))
-    if not parts:
-        raise FileNotFoundError(f"{p}: holds neither results.parquet nor part-*.parquet")
-    return pa.concat_tables([pq.read_table(f, columns=columns) for f in parts])
+    files = _goalpost.results_files(_os.fspath(path))
+    return pa.concat_tables([pq.read_table(f, columns=columns) for f in files])
+
+
+def schema() -> pa.Schema:
+    """The results table's Arrow schema (that of ``results.parquet``)."""
+    return Specs.load(project=False).grade([], run_id="", started_at="").schema
 
 
 # --- grading a batch of inputs: the one function Ray tasks, Spark's mapInArrow and any other
 # engine call on their workers.
 
-_SCHEMES = ("s3://", "gs://", "gcs://", "abfs://", "abfss://", "hdfs://", "file://", "az://", "viewfs://")
+_SCHEMES = ("s3", "gs", "gcs", "abfs", "abfss", "hdfs", "file", "az", "viewfs")
 
 
 def _is_uri(p: str) -> bool:
-    return "://" in p and p.split("://", 1)[0].lower() + "://" in _SCHEMES
+    scheme, sep, _ = p.partition("://")
+    return bool(sep) and scheme.lower() in _SCHEMES
 
 
-def _list_uris(uri: str) -> list[str]:
-    """The files under an object-store URI (the object itself when it is one), sorted."""
+def _shown(uri: str) -> str:
+    """A URI as rows show it: without its query (options, credentials) or user information."""
+    scheme, sep, rest = uri.partition("://")
+    if not sep:
+        return uri
+    rest = rest.split("?", 1)[0].split("#", 1)[0]
+    host, slash, path = rest.partition("/")
+    host = host.rsplit("@", 1)[-1]
+    return f"{scheme}://{host}{slash}{path}"
+
+
+def _safe_name(name: str) -> str:
+    """The last path segment of ``name`` as a local file name: its characters kept where they are
+    plain, others replaced, never a path or a hidden file."""
+    base = name.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    base = _re.sub(r"[^A-Za-z0-9._+-]", "_", base)[:200].lstrip(".")
+    return base or "input"
+
+
+_ATTEMPTS = 3
+
+
+def _fetch(uri: str, into: str) -> tuple[str, list[tuple[str, str]]]:
+    """Copies the object or prefix ``uri`` into the new directory ``into``, keeping the layout
+    under the prefix (companion files stay beside their trajectories). Returns the local root
+    and the objects that could not be copied, as ``(shown name, why)``. Each read is tried three
+    times; a name that would not be a plain relative path is not copied."""
     import pyarrow.fs as pafs
 
+    def attempt(f):
+        for i in range(_ATTEMPTS):
+            try:
+                return f()
+            except FileNotFoundError:
+                raise
+            except OSError:
+                if i == _ATTEMPTS - 1:
+                    raise
+                _time.sleep(0.2 * 4**i)
+
     fs, path = pafs.FileSystem.from_uri(uri)
-    info = fs.get_file_info(path)
+    info = attempt(lambda: fs.get_file_info(path))
+    shown = _shown(uri)
+
+    def copy(src: str, dst: str) -> None:
+        def once():
+            with fs.open_input_stream(src) as r, open(dst, "wb") as w:
+                _shutil.copyfileobj(r, w, 1 << 20)
+
+        attempt(once)
+
+    if info.type == pafs.FileType.File:
+        local = _os.path.join(into, _safe_name(path))
+        copy(path, local)
+        return local, []
     if info.type != pafs.FileType.Directory:
-        return [uri]  # a file, or missing: its read fails on the worker, an error row naming it
-    scheme = uri.split("://", 1)[0]
-    found = fs.get_file_info(pafs.FileSelector(path, recursive=True))
-    names = [f.path for f in found if f.type == pafs.FileType.File and not _os.path.basename(f.path).startswith(".")]
-    return sorted(f"{scheme}://{n}" for n in names)
+        raise FileNotFoundError("no such object or prefix")
+    found = attempt(lambda: fs.get_file_info(pafs.FileSelector(path, recursive=True)))
+    failed = []
+    base = path.rstrip("/")
+    for f in found:
+        if f.type != pafs.FileType.File:
+            continue
+        rel = f.path[len(base) :].lstrip("/") if f.path.startswith(base) else None
+        parts = rel.split("/") if rel else []
+        if not parts or any(p in ("", ".", "..") or "\\" in p or "\0" in p or len(p) > 255 for p in parts):
+            failed.append((f"{shown.rstrip('/')}/{rel or f.path}", "an object name that is not a plain relative path: not copied"))
+            continue
+        local = _os.path.join(into, *parts)
+        _os.makedirs(_os.path.dirname(local), exist_ok=True)
+        try:
+            copy(f.path, local)
+        except OSError as e:
+            failed.append((f"{shown.rstrip('/')}/{rel}", f"could not read the object: {type(e).__name__}: {e}"))
+    return into, failed
 
 
-def _grade_batch(
-    batch,
-    specs: "Specs",
-    *,
-    jobs=None,
-    run_id: str,
-    started_at: str,
-    scenario=None,
-    team=None,
-    ledger=None,
-    lines: bool = False,
-) -> tuple[pa.Table, list[str], bytes]:
-    """Grades one batch of work items; returns its rows, the totals of each piece (JSON) and,
-    with ``lines``, the rows as results.jsonl lines."""
-    names = batch.schema.names
-    inputs = batch.column(names.index("input")).to_pylist()
-    if "kind" in names:
-        kinds = batch.column(names.index("kind")).to_pylist()
-    else:
-        kinds = ["uri" if _is_uri(i) else "path" for i in inputs]
-    opts = {"scenario": scenario, "team": team, "ledger": ledger, "jobs": jobs, "lines": lines}
-    tables, totals, lines = [], [], []
+def _grade_inputs(specs: "Specs", inputs: list[tuple[str, str]], call: dict):
+    """Grades ``(input, kind)`` items: ``path`` (on this machine), ``token`` (found by
+    discovery elsewhere), ``uri`` (fetched here first). Returns the table, its results.jsonl
+    lines (with ``call["lines"]``) and the skipped files."""
+    tables, lines, skipped = [], [], []
 
     def keep(rows):
-        b, t, j = rows
+        b, j, s = rows
         tables.append(pa.Table.from_batches([b]))
-        totals.append(t)
         lines.append(j)
+        skipped.extend(s)
 
-    tokens = [i for k, i in zip(kinds, inputs) if k == "token"]
-    paths = [i for k, i in zip(kinds, inputs) if k == "path"]
-    uris = [i for k, i in zip(kinds, inputs) if k == "uri"]
-    if tokens:
-        keep(specs._inner.grade_inputs(tokens, run_id, started_at, **opts))
-    if paths:
-        keep(specs._inner.grade(paths, run_id, started_at, **opts))
-    if uris:
-        import pyarrow.fs as pafs
-
-        fetched, failed = [], []
-        for uri in uris:
-            try:
-                fs, path = pafs.FileSystem.from_uri(uri)
-                with fs.open_input_stream(path) as f:
-                    fetched.append((uri, f.read()))
-            except Exception as e:  # unreadable: its own error row, never a failed task
-                failed.append((uri, f"could not read the object: {type(e).__name__}: {e}"))
-        if fetched:
-            keep(specs._inner.grade_bytes(fetched, run_id, started_at, **opts))
-        if failed:
-            keep(specs._inner.error_rows(failed, run_id, started_at))
-    if not tables:
-        keep(specs._inner.error_rows([], run_id, started_at))
-    return pa.concat_tables(tables), totals, b"".join(lines)
+    by_kind: dict[str, list[str]] = {"path": [], "token": [], "uri": []}
+    errors = []
+    for value, kind in inputs:
+        if not isinstance(value, str) or not value:
+            errors.append(("", f"an input that is not a path or URI: {value!r:.200}"))
+        elif kind == "token":
+            by_kind["token"].append(value)
+        else:  # a path or URI, whatever a caller's `kind` column said
+            by_kind["uri" if _is_uri(value) else "path"].append(value)
+    if by_kind["token"]:
+        keep(specs._inner.grade_inputs(by_kind["token"], call))
+    if by_kind["path"]:
+        keep(specs._inner.grade(by_kind["path"], call))
+    if by_kind["uri"]:
+        with _tempfile.TemporaryDirectory(prefix="goalpost-fetch-") as tmp:
+            roots = []
+            for i, uri in enumerate(dict.fromkeys(by_kind["uri"])):
+                into = _os.path.join(tmp, f"{i:08d}")
+                _os.mkdir(into)
+                try:
+                    local, failed = _fetch(uri, into)
+                except Exception as e:  # unreadable: its own error row, never a failed task
+                    errors.append((_shown(uri), f"could not read the object: {type(e).__name__}: {e}"))
+                    continue
+                roots.append((local, _shown(uri)))
+                errors.extend(failed)
+            if roots:
+                keep(specs._inner.grade_copies(roots, call))
+    if errors or not tables:
+        keep(specs._inner.error_rows(errors, call))
+    return pa.concat_tables(tables), b"".join(lines), skipped
 
 
 def grade_batch(
     batch,
-    specs: "Specs",
+    specs: Specs,
     *,
     run_id: str,
     started_at: str,
@@ -364,16 +424,12 @@ def grade_batch(
     """Grades a batch of inputs on a worker of any engine and returns their result rows.
 
     ``batch`` is a pyarrow Table or RecordBatch with a text column ``input``: a path (file or
-    directory) on a filesystem this worker sees, or an object-store URI (``s3://…``, read as
-    bytes here). Every batch of one run must get the same ``run_id`` and ``started_at``. An
-    input that cannot be read is an error row. This is what ``goalpost.ray`` runs in each task.
+    directory) on a filesystem this worker sees, or an object-store URI (``s3://…``, fetched
+    here). Every batch of one run must get the same ``run_id`` and ``started_at``. An input
+    that cannot be read (or is empty) is an error row. ``goalpost.ray`` runs this in each task.
     """
-    ledger = None if ledger is None else _os.fspath(ledger)
-    return _grade_batch(
-        batch, specs, jobs=jobs, run_id=run_id, started_at=started_at, scenario=scenario, team=team, ledger=ledger
-    )[0]
-
-
-def schema() -> pa.Schema:
-    """The results table's Arrow schema (that of ``results.parquet``)."""
-    return Specs.load(project=False).grade([], run_id="", started_at="").schema
+    names = batch.schema.names
+    values = batch.column(names.index("input")).to_pylist()
+    kinds = batch.column(names.index("kind")).to_pylist() if "kind" in names else ["path"] * len(values)
+    call = _call(run_id, started_at, scenario, team, ledger, jobs=jobs)
+    return _grade_inputs(specs, list(zip(values, kinds)), call)[0]

@@ -9,15 +9,18 @@
 
 Paths on a filesystem every node sees are discovered on the driver (no file is read there) and
 each input is opened by goalpost's Rust reader on the worker that grades it: large files never
-pass through Python. Object-store URIs (``s3://``, ``gs://``, ``file://`` …; anything
-``pyarrow.fs`` opens) are listed on the driver and read as bytes on the worker.
+pass through Python. An object-store URI (``s3://``, ``gs://``, ``file://`` …; anything
+``pyarrow.fs`` opens) is one work item: the worker that grades it copies the object, or every
+object under the prefix with its layout, to a private temporary directory and grades that as
+the same files on disk would be graded (companion files stay beside their trajectories). Give
+one URI per run directory to spread a large bucket over the cluster.
 
 The defaults are chosen not to bite: grading runs as Ray *tasks* (a function, not an actor
 pool: an actor pool as large as the cluster's CPUs starves the read stage and deadlocks), each
 task grades its batch on as many threads as Ray assigned it CPUs (``num_cpus``, by default
-those of the smallest node: Ray pins no cores, so the thread count is what keeps a task to its
-share), batches are sized from the cluster (a few per task), and an input that cannot be read
-is an error row, as in ``goalpost run`` — a task never fails on one.
+those of the smallest node when they are free, else one: Ray pins no cores, so the thread count
+is what keeps a task to its share), batches are sized from the cluster (a few per task), and an
+input that cannot be read is an error row, as in ``goalpost run`` — a task never fails on one.
 """
 
 from __future__ import annotations
@@ -35,28 +38,40 @@ import pyarrow.parquet as pq
 import ray
 import ray.data
 
-from . import Specs, _grade_batch, _is_uri, _list_uris, _now, _paths
+from . import Specs, _call, _goalpost, _grade_inputs, _is_uri, _paths
 
 __all__ = ["grade", "grade_to"]
 
 #: The most inputs a task grades when ``batch_size`` is not given: a task costs Ray tens of
-#: milliseconds, so batches are as large as spreading the work allows (about four per CPU of the
-#: cluster), within [16, 1024].
+#: milliseconds, so batches are as large as spreading the work allows (about four per task the
+#: cluster can run at once), within [16, 1024].
 MAX_BATCH = 1024
+
+Inputs = Union[str, "_os.PathLike[str]", Iterable[Union[str, "_os.PathLike[str]"]]]
+
+
+def _started() -> None:
+    if not ray.is_initialized():
+        ray.init()
 
 
 def _task_cpus(given: float | None) -> float:
-    """CPUs per task: by default those of the cluster's smallest node. One task then grades on
-    every core of a node with goalpost's own thread pool, which balances large and small inputs
-    better than more, narrower tasks do (on 2 CPUs, one 2-thread task at a time graded a corpus
-    in 2.4 s where two 1-thread tasks took 4.1 s; docs/scale-out.md)."""
+    """CPUs per task: by default those of the cluster's smallest node, when that many are free
+    now, else one. One task then grades on every core of a node with goalpost's own thread pool,
+    which balances large and small inputs better than more, narrower tasks do (on 2 CPUs, one
+    2-thread task at a time graded a corpus in 2.4 s where two 1-thread tasks took 4.1 s;
+    docs/scale-out.md). Asking for more than is free would wait forever for what an actor or a
+    trial holds."""
     if given is not None:
         if given <= 0:
             raise ValueError("num_cpus must be positive")
         return given
     sizes = [n["Resources"].get("CPU", 0) for n in ray.nodes() if n.get("Alive")]
     sizes = [c for c in sizes if c > 0]
-    return float(max(1, int(min(sizes)))) if sizes else 1.0
+    if not sizes:
+        return 1.0
+    want = float(max(1, int(min(sizes))))
+    return want if ray.available_resources().get("CPU", 0) >= want else 1.0
 
 
 def _batch_size(given: int | None, inputs: int, num_cpus: float) -> int:
@@ -68,20 +83,9 @@ def _batch_size(given: int | None, inputs: int, num_cpus: float) -> int:
     tasks = max(1, int(cpus / max(num_cpus, 0.01)))
     return max(16, min(MAX_BATCH, -(-inputs // (4 * tasks))))
 
-def _plan(paths_or_uris, specs: Specs, run_id: str, started_at: str):
-    """The work items (one per input) and the rows of inputs found unreadable on the driver."""
-    given = _paths(paths_or_uris)
-    local = [p for p in given if not _is_uri(p)]
-    uris = [u for p in given if _is_uri(p) for u in _list_uris(p)]
-    tokens, (errors, totals, jsonl), skipped = specs._inner.discover(local, run_id, started_at)
-    items = [{"index": i, "kind": "token", "input": t} for i, t in enumerate(tokens)]
-    items += [{"index": len(tokens) + i, "kind": "uri", "input": u} for i, u in enumerate(uris)]
-    return given, items, (pa.Table.from_batches([errors]), totals, jsonl), skipped
-
 
 def _assigned_cpus() -> int | None:
-    """The CPUs Ray assigned this task: the threads it grades on (Ray pins no cores, so a
-    default rayon pool would take every core of the node whatever Ray promised others)."""
+    """The CPUs Ray assigned this task: the threads it grades on."""
     try:
         cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1)
     except Exception:  # not in a Ray worker
@@ -89,23 +93,35 @@ def _assigned_cpus() -> int | None:
     return max(1, int(cpus))
 
 
-def _rows(batch: pa.Table, specs: Specs, opts: dict) -> pa.Table:
-    return _grade_batch(batch, specs, jobs=_assigned_cpus(), **opts)[0]
+def _plan(paths_or_uris: Inputs, specs: Specs, call: dict):
+    """The work items (one per input found under the local paths, one per URI), the rows of
+    inputs found unreadable on the driver and the files skipped. Local paths are made absolute:
+    workers do not share the driver's working directory."""
+    given = list(dict.fromkeys(_paths(paths_or_uris)))
+    local = [_os.path.abspath(p) for p in given if not _is_uri(p)]
+    uris = [u for u in given if _is_uri(u)]
+    tokens, (errors, lines, skipped) = specs._inner.discover(local, call)
+    items = [{"index": i, "kind": "token", "input": t} for i, t in enumerate(tokens)]
+    items += [{"index": len(tokens) + i, "kind": "uri", "input": u} for i, u in enumerate(uris)]
+    return given, items, (pa.Table.from_batches([errors]), lines), skipped
 
 
-def _options(scenario, team, ledger, run_id, started_at) -> dict:
-    rid, at = _now()
-    return {
-        "run_id": run_id or rid,
-        "started_at": started_at or at,
-        "scenario": scenario,
-        "team": team,
-        "ledger": None if ledger is None else _os.path.abspath(_os.fspath(ledger)),
-    }
+def _prepare(specs, scenario, team, ledger, run_id, started_at, num_cpus, *, lines=False):
+    _started()
+    ledger = None if ledger is None else _os.path.abspath(_os.fspath(ledger))
+    ledger_hash = None if ledger is None else _goalpost.ledger_hash(ledger)  # a missing file raises
+    call = _call(run_id, started_at, scenario, team, ledger, ledger_hash, lines=lines)
+    specs._inner.check(call)  # an unknown scenario raises here, not on every worker
+    return call, _task_cpus(num_cpus)
+
+
+def _rows(batch: pa.Table, specs: Specs, call: dict) -> pa.Table:
+    items = list(zip(batch.column("input").to_pylist(), batch.column("kind").to_pylist()))
+    return _grade_inputs(specs, items, {**call, "jobs": _assigned_cpus()})[0]
 
 
 def grade(
-    paths_or_uris: Union[str, "_os.PathLike[str]", Iterable[Union[str, "_os.PathLike[str]"]]],
+    paths_or_uris: Inputs,
     specs: Specs,
     *,
     scenario: str | None = None,
@@ -119,21 +135,19 @@ def grade(
     """A lazy ``ray.data.Dataset`` of result rows (the columns of ``results.parquet``).
 
     Inputs are discovered on the driver; each task grades ``batch_size`` of them (by default
-    about a quarter of an even share per task, within [16, 1024]) on ``num_cpus`` threads (by
-    default as many as the smallest node has CPUs). Inputs that could not be opened or recognised are error rows in the
-    dataset, as are objects a worker could not read.
+    about a quarter of an even share per task, within [16, 1024]) on ``num_cpus`` threads (see
+    the module's notes). Inputs that could not be opened or recognised are error rows in the
+    dataset, as are objects a worker could not read. The dataset grades again on every action
+    that reads it: ``materialize()`` it to read it more than once.
     """
-    opts = _options(scenario, team, ledger, run_id, started_at)
-    specs._inner.grade([], opts["run_id"], opts["started_at"], scenario=scenario)  # an unknown scenario raises here
-    cpus = _task_cpus(num_cpus)
-    _given, items, (errors, _totals, _jsonl), _skipped = _plan(paths_or_uris, specs, opts["run_id"], opts["started_at"])
+    call, cpus = _prepare(specs, scenario, team, ledger, run_id, started_at, num_cpus)
+    _given, items, (errors, _lines), _skipped = _plan(paths_or_uris, specs, call)
     parts = []
     if items:
-        ds = ray.data.from_items(items)
         parts.append(
-            ds.map_batches(
+            ray.data.from_items(items).map_batches(
                 _rows,
-                fn_kwargs={"specs": specs, "opts": opts},
+                fn_kwargs={"specs": specs, "call": call},
                 batch_format="pyarrow",
                 batch_size=_batch_size(batch_size, len(items), cpus),
                 num_cpus=cpus,
@@ -154,25 +168,38 @@ def _atomic(path: str, write) -> None:
             _os.remove(tmp)
 
 
-def _write_part(batch: pa.Table, specs: Specs, opts: dict, out: str) -> pa.Table:
+def _write_table(table: pa.Table, path: str, call: dict) -> None:
+    meta = {b"goalpost.schema_version": str(_goalpost.SCHEMA_VERSION).encode(), b"goalpost.run_id": call["run_id"].encode()}
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
+    _atomic(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+
+
+def _write_part(batch: pa.Table, specs: Specs, call: dict, out: str) -> pa.Table:
     """Grades a batch and writes its rows to ``part-<first input index>.parquet`` and
     ``.jsonl`` (atomically: a retried task writes the same part again)."""
-    table, totals, jsonl = _grade_batch(batch, specs, jobs=_assigned_cpus(), lines=True, **opts)
+    items = list(zip(batch.column("input").to_pylist(), batch.column("kind").to_pylist()))
+    table, jsonl, skipped = _grade_inputs(specs, items, {**call, "jobs": _assigned_cpus()})
     first = min(batch.column("index").to_pylist())
-    stem = _os.path.join(out, f"part-{first:08d}")
+    stem = _os.path.join(out, f"part-{first:012d}")
 
     def lines(tmp):
         with open(tmp, "wb") as f:
             f.write(jsonl)
 
     _atomic(stem + ".jsonl", lines)
-    _atomic(stem + ".parquet", lambda tmp: pq.write_table(table, tmp, compression="zstd"))
-    return pa.table({"part": [stem], "rows": [table.num_rows], "totals": [_json.dumps([_json.loads(t) for t in totals])]})
+    _write_table(table, stem + ".parquet", call)
+    return pa.table(
+        {
+            "part": [_os.path.basename(stem)],
+            "rows": [table.num_rows],
+            "skipped": [_json.dumps(skipped)],
+        }
+    )
 
 
 def grade_to(
     out: Union[str, "_os.PathLike[str]"],
-    paths_or_uris,
+    paths_or_uris: Inputs,
     specs: Specs,
     *,
     scenario: str | None = None,
@@ -184,50 +211,61 @@ def grade_to(
     started_at: str | None = None,
 ) -> _Path:
     """Grades on Ray and writes a run directory ``out``: ``part-*.parquet`` (one per task, named
-    by its first input's place in the run) and ``manifest.json``, written last. ``goalpost
-    report``, ``compare`` and ``gate`` read it like any run; :func:`goalpost.read_results`
-    reads it as one table. ``out`` must be on a filesystem every node sees, and new or empty.
+    by its first input's place in the run), ``results.jsonl`` (the lines ``goalpost run``
+    writes) and ``manifest.json``, written last. ``goalpost report``, ``compare``, ``gate``,
+    ``promote`` and :func:`goalpost.read_results` read it like any run. ``out`` must be new or
+    empty, on a filesystem every node sees: a part a worker wrote where the driver cannot see it
+    stops the run, naming it.
     """
     out = _Path(_os.fspath(out)).absolute()
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out}: not empty (a run directory is written whole, once)")
     out.mkdir(parents=True, exist_ok=True)
-    opts = _options(scenario, team, ledger, run_id, started_at)
-    specs._inner.grade([], opts["run_id"], opts["started_at"], scenario=scenario)
-    cpus = _task_cpus(num_cpus)
-    given, items, (errors, error_totals, error_lines), skipped = _plan(paths_or_uris, specs, opts["run_id"], opts["started_at"])
-    totals = []
+    call, cpus = _prepare(specs, scenario, team, ledger, run_id, started_at, num_cpus, lines=True)
+    given, items, (errors, error_lines), skipped = _plan(paths_or_uris, specs, call)
+    reported = []
     if items:
         written = ray.data.from_items(items).map_batches(
             _write_part,
-            fn_kwargs={"specs": specs, "opts": opts, "out": str(out)},
+            fn_kwargs={"specs": specs, "call": call, "out": str(out)},
             batch_format="pyarrow",
             batch_size=_batch_size(batch_size, len(items), cpus),
             num_cpus=cpus,
         )
         for row in written.take_all():
-            totals += [_json.dumps(t) for t in _json.loads(row["totals"])]
+            reported.append((row["part"], row["rows"]))
+            skipped += [tuple(s) for s in _json.loads(row["skipped"])]
     if errors.num_rows or not items:
         # Inputs discovery could not open or recognise: a part after every graded one.
-        pq.write_table(errors, out / "part-errors.parquet", compression="zstd")
+        _write_table(errors, str(out / "part-errors.parquet"), call)
         (out / "part-errors.jsonl").write_bytes(error_lines)
-        totals.append(error_totals)
-    # results.jsonl, as `goalpost run` writes it (the regression store, review pages and merge
-    # read it): the header, then each part's lines in part order.
-    from . import _goalpost
+        reported.append(("part-errors", errors.num_rows))
+    # Every part a task reported is here, whole, and no other: else the workers wrote where
+    # this driver cannot see (`out` is not shared), and the run would be short.
+    on_disk = {p.name[: -len(".parquet")] for p in out.glob("part-*.parquet")}
+    missing = sorted({name for name, _ in reported} - on_disk)
+    if missing or len(on_disk) != len(reported):
+        raise RuntimeError(
+            f"{out}: {len(missing)} part(s) the workers wrote are not here (first: {missing[:3]}): "
+            "is it on a filesystem every node sees?"
+        )
+    for name, rows in reported:
+        if pq.read_metadata(out / f"{name}.parquet").num_rows != rows:
+            raise RuntimeError(f"{out / name}.parquet: not the {rows} row(s) its task wrote")
 
     def assemble(tmp):
         with open(tmp, "wb") as f:
             f.write(_goalpost.results_header())
-            for part in sorted(out.glob("part-*.jsonl")):
-                with open(part, "rb") as src:
+            for name in sorted(n for n, _ in reported):
+                with open(out / f"{name}.jsonl", "rb") as src:
                     _shutil.copyfileobj(src, f, 1 << 20)
 
+    # results.jsonl, as `goalpost run` writes it (the regression store, review pages and merge
+    # read it): the header, then each part's lines in part order.
     _atomic(str(out / "results.jsonl"), assemble)
-    for part in out.glob("part-*.jsonl"):
-        part.unlink()
-
-    _goalpost.write_manifest(
-        specs._inner, str(out), opts["run_id"], opts["started_at"], totals, given, _os.getcwd(), skipped
+    for name, _ in reported:
+        (out / f"{name}.jsonl").unlink()
+    _goalpost.finish_run(
+        specs._inner, str(out), call["run_id"], call["started_at"], given, _os.getcwd(), skipped, call["ledger"]
     )
     return out

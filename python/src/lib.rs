@@ -4,7 +4,7 @@
 //! builder `results.parquet` is written from) and handed to pyarrow without a copy. The Python
 //! API around it is `goalpost/__init__.py`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow_array::builder::{LargeListBuilder, LargeStringBuilder, UInt32Builder};
@@ -12,7 +12,7 @@ use arrow_array::{ArrayRef, BooleanArray, Float64Array, LargeStringArray, Record
 use arrow_pyarrow::ToPyArrow;
 use arrow_schema::{DataType, Field, Schema};
 use goalpost_grade::table::{Columns, RunMeta, Values};
-use goalpost_grade::{ErrorRow, NoReporter, RunOptions, RunResults, Totals};
+use goalpost_grade::{ErrorRow, NoReporter, ResultRow, RunOptions, RunResults, Totals};
 use goalpost_spec::{Plan, Severity, SpecSet};
 use goalpost_trajectory::{Input, InputKind, Limits};
 use pyo3::exceptions::{PyOSError, PyValueError};
@@ -67,13 +67,13 @@ fn record_batch(columns: Vec<(&'static str, Values<'_>)>) -> Result<RecordBatch,
     RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
 }
 
-/// What one call graded: its rows as an Arrow batch, its totals (for a run's manifest) and the
-/// same rows as `results.jsonl` lines (for a run directory: the regression store, review and
-/// merge read those).
+/// What one call graded: its rows as an Arrow batch, the same rows as `results.jsonl` lines when
+/// asked (a run directory needs them: the regression store, review pages and merge read them),
+/// and the files discovery skipped, with the reason.
 struct Graded {
     batch: RecordBatch,
-    totals: Totals,
     jsonl: Vec<u8>,
+    skipped: Vec<(String, String)>,
 }
 
 /// Grading's options, as the Python API passes them.
@@ -109,11 +109,7 @@ fn grade_results(specs: &SpecSet, inputs: &[Input], pre_errors: Vec<ErrorRow>, o
     results
 }
 
-fn grade_inputs(specs: &SpecSet, inputs: &[Input], pre_errors: Vec<ErrorRow>, o: &Options) -> Graded {
-    finish(&grade_results(specs, inputs, pre_errors, o), o)
-}
-
-fn finish(results: &RunResults, o: &Options) -> Graded {
+fn finish(results: &RunResults, skipped: Vec<(String, String)>, o: &Options) -> Graded {
     let meta = RunMeta { run_id: &o.run_id, started_at: &o.started_at };
     let batch = record_batch(Columns::of(results).finish(meta)).expect("the builder's columns are of one length");
     let mut jsonl = Vec::new();
@@ -125,7 +121,58 @@ fn finish(results: &RunResults, o: &Options) -> Graded {
             jsonl.extend_from_slice(goalpost_grade::row_line(Err(e)).as_bytes());
         }
     }
-    Graded { batch, totals: results.totals(), jsonl }
+    Graded { batch, jsonl, skipped }
+}
+
+/// Discovers everything under `roots` and grades it.
+fn grade_paths(specs: &SpecSet, roots: &[PathBuf], o: &Options) -> (RunResults, Vec<(String, String)>) {
+    let d = goalpost_trajectory::discover_all(roots);
+    let pre: Vec<ErrorRow> = d.errors.iter().map(goalpost_grade::pre_error_row).collect();
+    let skipped = d.skipped.iter().map(|s| (s.path.display().to_string(), s.reason.clone())).collect();
+    (grade_results(specs, &d.inputs, pre, o), skipped)
+}
+
+/// `path` shown as `shown` when it is `root` or under it (`root/x` → `shown/x`).
+fn shown_as(path: &str, root: &str, shown: &str) -> Option<String> {
+    if path == root {
+        return Some(shown.to_owned());
+    }
+    let rest = path.strip_prefix(root)?.strip_prefix('/')?;
+    Some(format!("{}/{rest}", shown.trim_end_matches('/')))
+}
+
+/// Renames every file a run names under one of `roots` (local copies) to how it was given
+/// (`shown`, such as an object-store URI), in rows, messages and the skipped list.
+fn rename(results: &mut RunResults, skipped: &mut [(String, String)], roots: &[(String, String)]) {
+    let fix = |s: &mut String| {
+        if let Some(n) = roots.iter().find_map(|(root, shown)| shown_as(s, root, shown)) {
+            *s = n;
+        }
+    };
+    let fix_text = |s: &mut String| {
+        for (root, shown) in roots {
+            if s.contains(root.as_str()) {
+                *s = s.replace(root.as_str(), shown.trim_end_matches('/'));
+            }
+        }
+    };
+    for v in &mut results.verdicts {
+        fix(&mut v.file);
+        for c in &mut v.criteria {
+            fix_text(&mut c.message);
+        }
+        if let Some(note) = &mut v.note {
+            fix_text(note);
+        }
+    }
+    for e in &mut results.errors {
+        fix(&mut e.file);
+        fix_text(&mut e.message);
+    }
+    for (path, reason) in skipped {
+        fix(path);
+        fix_text(reason);
+    }
 }
 
 /// An input as discovery found it, handed to a worker (`goalpost.ray`) that reads it there.
@@ -150,25 +197,54 @@ impl InputToken {
 }
 
 /// A scenario set loaded once, graded with many times (and sent to workers by `goalpost.Specs`,
-/// which reloads it there from the same files).
+/// which reloads it there from the same files and checks [`PySpecs::specs_hash`]).
 #[pyclass(module = "goalpost._goalpost", name = "_Specs", frozen)]
 struct PySpecs {
     set: Arc<SpecSet>,
 }
 
+/// A batch of rows, its `results.jsonl` lines (empty unless asked) and the skipped files.
+type Rows = (Batch, Py<PyBytes>, Vec<(String, String)>);
+type Batch = Py<PyAny>;
+
+fn to_python(py: Python<'_>, g: Graded) -> PyResult<Rows> {
+    Ok((g.batch.to_pyarrow(py)?.unbind(), PyBytes::new(py, &g.jsonl).unbind(), g.skipped))
+}
+
+fn load_ledger(path: Option<PathBuf>, expect: Option<String>) -> PyResult<Option<goalpost_grade::ledger::Ledger>> {
+    let Some(path) = path else { return Ok(None) };
+    if !path.is_file() {
+        return Err(PyOSError::new_err(format!("ledger `{}` is not a file", path.display())));
+    }
+    let ledger = goalpost_grade::ledger::Ledger::load(&path).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    if let Some(expect) = expect
+        && ledger.hash() != Some(expect.as_str())
+    {
+        return Err(PyValueError::new_err(format!(
+            "ledger `{}` changed since the run started: one run would apply two ledgers",
+            path.display()
+        )));
+    }
+    Ok(Some(ledger))
+}
+
+/// The options every grading call takes (a dict from Python), checked before anything is graded.
+#[derive(Debug, FromPyObject)]
+#[pyo3(from_item_all)]
+struct Call {
+    run_id: String,
+    started_at: String,
+    scenario: Option<String>,
+    team: Option<String>,
+    ledger: Option<PathBuf>,
+    ledger_hash: Option<String>,
+    jobs: Option<usize>,
+    lines: bool,
+}
+
 impl PySpecs {
-    #[allow(clippy::too_many_arguments)]
-    fn options(
-        &self,
-        scenario: Option<String>,
-        team: Option<String>,
-        ledger: Option<PathBuf>,
-        jobs: Option<usize>,
-        run_id: String,
-        started_at: String,
-        lines: bool,
-    ) -> PyResult<Options> {
-        let scenario = match scenario {
+    fn options(&self, c: Call) -> PyResult<Options> {
+        let scenario = match c.scenario {
             None => None,
             Some(id) => Some(Arc::clone(self.set.plan(&id).ok_or_else(|| {
                 let known: Vec<&str> =
@@ -176,29 +252,19 @@ impl PySpecs {
                 PyValueError::new_err(format!("scenario `{id}` is not loaded (known: {})", known.join(", ")))
             })?)),
         };
-        let ledger = match ledger {
-            None => None,
-            Some(path) => {
-                Some(goalpost_grade::ledger::Ledger::load(&path).map_err(|e| PyValueError::new_err(e.to_string()))?)
-            }
-        };
-        if jobs == Some(0) {
+        if c.jobs == Some(0) {
             return Err(PyValueError::new_err("jobs must be at least 1 (None: every core)"));
         }
-        Ok(Options { scenario, team, ledger, jobs, run_id, started_at, lines })
+        Ok(Options {
+            scenario,
+            team: c.team,
+            ledger: load_ledger(c.ledger, c.ledger_hash)?,
+            jobs: c.jobs,
+            run_id: c.run_id,
+            started_at: c.started_at,
+            lines: c.lines,
+        })
     }
-}
-
-type Batch = Py<PyAny>;
-/// What `discover` found: input tokens, error rows and their totals, skipped files with the reason.
-type Discovered = (Vec<String>, Rows, Vec<(String, String)>);
-
-/// A batch of rows, its totals (JSON) and its `results.jsonl` lines.
-type Rows = (Batch, String, Py<PyBytes>);
-
-fn to_python(py: Python<'_>, g: Graded) -> PyResult<Rows> {
-    let totals = serde_json::to_string(&g.totals).map_err(|e| PyValueError::new_err(e.to_string()))?;
-    Ok((g.batch.to_pyarrow(py)?.unbind(), totals, PyBytes::new(py, &g.jsonl).unbind()))
 }
 
 #[pymethods]
@@ -248,71 +314,48 @@ impl PySpecs {
         self.set.rubrics().map(|r| r.id.clone()).collect()
     }
 
-    /// Discovers and grades everything under `paths`; returns a pyarrow RecordBatch and the
-    /// totals (JSON).
-    #[pyo3(signature = (paths, run_id, started_at, scenario=None, team=None, ledger=None, jobs=None, lines=false))]
-    #[allow(clippy::too_many_arguments)]
-    fn grade(
-        &self,
-        py: Python<'_>,
-        paths: Vec<PathBuf>,
-        run_id: String,
-        started_at: String,
-        scenario: Option<String>,
-        team: Option<String>,
-        ledger: Option<PathBuf>,
-        jobs: Option<usize>,
-        lines: bool,
-    ) -> PyResult<Rows> {
-        let o = self.options(scenario, team, ledger, jobs, run_id, started_at, lines)?;
+    /// The hash of everything grading depends on, as loaded (that of `goalpost run`'s plan).
+    fn specs_hash(&self) -> String {
+        goalpost_grade::manifest::specs_hash(&self.set)
+    }
+
+    /// Checks a call's options (an unknown scenario, a missing ledger) without grading.
+    fn check(&self, call: Call) -> PyResult<()> {
+        self.options(call).map(|_| ())
+    }
+
+    /// Discovers and grades everything under `paths`.
+    fn grade(&self, py: Python<'_>, paths: Vec<PathBuf>, call: Call) -> PyResult<Rows> {
+        let o = self.options(call)?;
         let set = Arc::clone(&self.set);
         let g = py.detach(move || {
-            let (inputs, errors) = goalpost_trajectory::discover(&paths);
-            let pre: Vec<ErrorRow> = errors.iter().map(goalpost_grade::pre_error_row).collect();
-            grade_inputs(&set, &inputs, pre, &o)
+            let (results, skipped) = grade_paths(&set, &paths, &o);
+            finish(&results, skipped, &o)
         });
         to_python(py, g)
     }
 
-    /// Error rows (kind `input`) for inputs that could not even be fetched, such as an object
-    /// that a worker failed to read: `(file, message)` each.
-    #[pyo3(signature = (errors, run_id, started_at))]
-    fn error_rows(
-        &self,
-        py: Python<'_>,
-        errors: Vec<(String, String)>,
-        run_id: String,
-        started_at: String,
-    ) -> PyResult<Rows> {
-        let results = RunResults {
-            verdicts: Vec::new(),
-            errors: errors
-                .into_iter()
-                .map(|(file, message)| ErrorRow {
-                    kind: goalpost_grade::ErrorKind::Input,
-                    file,
-                    line: None,
-                    field: None,
-                    trajectory: None,
-                    message,
-                })
-                .collect(),
-        };
-        let o = Options { run_id, started_at, lines: true, ..Options::default() };
-        to_python(py, finish(&results, &o))
+    /// Grades local copies: each `(root, shown)` is a file or directory copied here from
+    /// where it lives (an object store), discovered and graded as `grade` would the original,
+    /// and every file under it is named as under `shown` in the rows.
+    fn grade_copies(&self, py: Python<'_>, roots: Vec<(PathBuf, String)>, call: Call) -> PyResult<Rows> {
+        let o = self.options(call)?;
+        let set = Arc::clone(&self.set);
+        let g = py.detach(move || {
+            let paths: Vec<PathBuf> = roots.iter().map(|(r, _)| r.clone()).collect();
+            let (mut results, mut skipped) = grade_paths(&set, &paths, &o);
+            let named: Vec<(String, String)> =
+                roots.iter().map(|(r, s)| (r.display().to_string(), s.clone())).collect();
+            rename(&mut results, &mut skipped, &named);
+            finish(&results, skipped, &o)
+        });
+        to_python(py, g)
     }
 
     /// Discovers the inputs under `paths` without reading them: one token per input (for a
-    /// worker's `grade_inputs`), the inputs that could not be opened or recognised as a batch
-    /// of error rows, and the files skipped with the reason.
-    #[pyo3(signature = (paths, run_id, started_at))]
-    fn discover(
-        &self,
-        py: Python<'_>,
-        paths: Vec<PathBuf>,
-        run_id: String,
-        started_at: String,
-    ) -> PyResult<Discovered> {
+    /// worker's `grade_inputs`), and the inputs that could not be opened or recognised as rows.
+    fn discover(&self, py: Python<'_>, paths: Vec<PathBuf>, call: Call) -> PyResult<(Vec<String>, Rows)> {
+        let o = self.options(call)?;
         let d = py.detach(|| goalpost_trajectory::discover_all(&paths));
         let tokens = d
             .inputs
@@ -321,29 +364,14 @@ impl PySpecs {
             .collect::<PyResult<Vec<_>>>()?;
         let results =
             RunResults { verdicts: Vec::new(), errors: d.errors.iter().map(goalpost_grade::pre_error_row).collect() };
-        let o = Options { run_id, started_at, lines: true, ..Options::default() };
-        let errors = to_python(py, finish(&results, &o))?;
         let skipped = d.skipped.iter().map(|s| (s.path.display().to_string(), s.reason.clone())).collect();
-        Ok((tokens, errors, skipped))
+        Ok((tokens, to_python(py, finish(&results, skipped, &o))?))
     }
 
     /// Grades inputs `discover` found (on this machine or another one that sees the same
     /// files). A token this build cannot read is an error row, never a lost input.
-    #[pyo3(signature = (tokens, run_id, started_at, scenario=None, team=None, ledger=None, jobs=None, lines=false))]
-    #[allow(clippy::too_many_arguments)]
-    fn grade_inputs(
-        &self,
-        py: Python<'_>,
-        tokens: Vec<String>,
-        run_id: String,
-        started_at: String,
-        scenario: Option<String>,
-        team: Option<String>,
-        ledger: Option<PathBuf>,
-        jobs: Option<usize>,
-        lines: bool,
-    ) -> PyResult<Rows> {
-        let o = self.options(scenario, team, ledger, jobs, run_id, started_at, lines)?;
+    fn grade_inputs(&self, py: Python<'_>, tokens: Vec<String>, call: Call) -> PyResult<Rows> {
+        let o = self.options(call)?;
         let set = Arc::clone(&self.set);
         let g = py.detach(move || {
             let mut inputs = Vec::with_capacity(tokens.len());
@@ -356,123 +384,118 @@ impl PySpecs {
                     Ok(Input { path: t.path, kind })
                 }) {
                     Ok(input) => inputs.push(input),
-                    Err(message) => errors.push(ErrorRow {
-                        kind: goalpost_grade::ErrorKind::Input,
-                        file: goalpost_trajectory::text::visible_capped(t, 500),
-                        line: None,
-                        field: None,
-                        trajectory: None,
-                        message: format!("an input handed to this worker does not read: {message}"),
-                    }),
+                    Err(message) => errors.push(input_error(
+                        goalpost_trajectory::text::visible_capped(t, 500),
+                        format!("an input handed to this worker does not read: {message}"),
+                    )),
                 }
             }
-            grade_inputs(&set, &inputs, errors, &o)
+            finish(&grade_results(&set, &inputs, errors, &o), Vec::new(), &o)
         });
         to_python(py, g)
     }
 
-    /// Grades files given as bytes (read from an object store): each is written to a private
-    /// temporary directory under a name made of its index and a cleaned extension, graded, and
-    /// its rows name it as given (`name`, such as its URI).
-    #[pyo3(signature = (items, run_id, started_at, scenario=None, team=None, ledger=None, jobs=None, lines=false))]
-    #[allow(clippy::too_many_arguments)]
-    fn grade_bytes(
-        &self,
-        py: Python<'_>,
-        items: Vec<(String, Vec<u8>)>,
-        run_id: String,
-        started_at: String,
-        scenario: Option<String>,
-        team: Option<String>,
-        ledger: Option<PathBuf>,
-        jobs: Option<usize>,
-        lines: bool,
-    ) -> PyResult<Rows> {
-        let o = self.options(scenario, team, ledger, jobs, run_id, started_at, lines)?;
-        let set = Arc::clone(&self.set);
-        let g = py.detach(move || -> std::io::Result<Graded> {
-            let dir = tempfile::tempdir()?;
-            let mut names = std::collections::HashMap::new();
-            let mut paths = Vec::with_capacity(items.len());
-            for (i, (name, bytes)) in items.iter().enumerate() {
-                let path = dir.path().join(format!("{i:08}{}", extension(name)));
-                fs_err::write(&path, bytes)?;
-                names.insert(path.display().to_string(), name.clone());
-                paths.push(path);
-            }
-            let (inputs, errors) = goalpost_trajectory::discover(&paths);
-            let pre: Vec<ErrorRow> = errors.iter().map(goalpost_grade::pre_error_row).collect();
-            let mut results = grade_results(&set, &inputs, pre, &o);
-            // The rows name each file as given, not by where it was put for reading.
-            rename(&mut results, &names, dir.path());
-            Ok(finish(&results, &o))
-        });
-        to_python(py, g.map_err(|e| PyOSError::new_err(e.to_string()))?)
+    /// Error rows (kind `input`) for inputs that could not even be fetched, such as an object
+    /// a worker failed to read: `(file, message)` each.
+    fn error_rows(&self, py: Python<'_>, errors: Vec<(String, String)>, call: Call) -> PyResult<Rows> {
+        let o = self.options(call)?;
+        let results = RunResults {
+            verdicts: Vec::new(),
+            errors: errors.into_iter().map(|(file, message)| input_error(file, message)).collect(),
+        };
+        to_python(py, finish(&results, Vec::new(), &o))
     }
 }
 
-/// `.jsonl`, `.json`, `.traj`, `.eval` (discovery looks at these) from the end of `name`, else
-/// `.json`; never a character that could make the temporary name a path.
-fn extension(name: &str) -> &'static str {
-    let lower = name.to_ascii_lowercase();
-    for ext in [".jsonl", ".traj.json", ".traj", ".eval", ".json"] {
-        if lower.ends_with(ext) {
-            return ext;
-        }
-    }
-    ".json"
+fn input_error(file: String, message: String) -> ErrorRow {
+    ErrorRow { kind: goalpost_grade::ErrorKind::Input, file, line: None, field: None, trajectory: None, message }
 }
 
-fn rename(results: &mut RunResults, names: &std::collections::HashMap<String, String>, dir: &Path) {
-    let dir = dir.display().to_string();
-    let fix = |s: &mut String| {
-        if let Some(n) = names.get(s.as_str()) {
-            s.clone_from(n);
-        }
-    };
-    for v in &mut results.verdicts {
-        fix(&mut v.file);
-    }
-    for e in &mut results.errors {
-        fix(&mut e.file);
-        for (tmp, name) in names {
-            if e.message.contains(tmp.as_str()) {
-                e.message = e.message.replace(tmp.as_str(), name);
-            }
-        }
-        if e.message.contains(&dir) {
-            e.message = e.message.replace(&dir, "<bytes>");
-        }
-    }
-}
-
-/// Sums the totals of a run's parts (JSON, as `grade*` return them) and writes the run's
-/// `manifest.json` in `out`: the file `goalpost report`, `compare` and `gate` take a run by.
+/// Writes the `manifest.json` of the run in `out` from its `results.jsonl` (read a line at a
+/// time), and returns its totals (JSON): totals and the tools the catalog has not decided, as `goalpost run` counts them, with
+/// the plan, the ledger, the paths given and the files skipped. The file `goalpost report`,
+/// `compare` and `gate` take a run by; written last, atomically.
 #[pyfunction]
-#[pyo3(signature = (specs, out, run_id, started_at, totals, trajectories, cwd, skipped=Vec::new()))]
+#[pyo3(signature = (specs, out, run_id, started_at, trajectories, cwd, skipped, ledger=None))]
 #[allow(clippy::too_many_arguments)]
-fn write_manifest(
+fn finish_run(
+    py: Python<'_>,
     specs: &PySpecs,
     out: PathBuf,
     run_id: &str,
     started_at: &str,
-    totals: Vec<String>,
     trajectories: Vec<String>,
     cwd: Option<String>,
     skipped: Vec<(String, String)>,
-) -> PyResult<()> {
-    let mut sum = Totals::default();
-    for t in &totals {
-        let t: Totals = serde_json::from_str(t).map_err(|e| PyValueError::new_err(format!("a part's totals: {e}")))?;
-        sum.absorb(&t);
-    }
-    let mut m = goalpost_grade::manifest::Manifest::new(run_id, started_at, sum);
+    ledger: Option<PathBuf>,
+) -> PyResult<String> {
+    let io = |e: std::io::Error| PyOSError::new_err(e.to_string());
+    let results = out.join("results.jsonl");
+    let (totals, unlisted) = py
+        .detach(|| -> std::io::Result<_> {
+            use std::io::BufRead as _;
+            let file = fs_err::File::open(&results)?;
+            let mut totals = Totals::default();
+            let (mut unlisted, mut at) = (Vec::new(), std::collections::HashMap::new());
+            for (n, line) in std::io::BufReader::new(file).split(b'\n').enumerate() {
+                let line = line?;
+                if line.trim_ascii().is_empty() {
+                    continue;
+                }
+                match serde_json::from_slice::<ResultRow>(&line) {
+                    Ok(ResultRow::Verdict(v)) => {
+                        totals.add_verdict(&v);
+                        goalpost_grade::manifest::add_unlisted(&mut unlisted, &mut at, &v);
+                    }
+                    Ok(ResultRow::Error(_)) => totals.add_error(),
+                    Ok(_) => {}
+                    Err(e) => {
+                        return Err(std::io::Error::other(format!("{}:{}: {e}", results.display(), n + 1)));
+                    }
+                }
+            }
+            Ok((totals, unlisted))
+        })
+        .map_err(io)?;
+    let mut m = goalpost_grade::manifest::Manifest::new(run_id, started_at, totals.clone());
     m.record_specs(&specs.set);
     m.trajectories = trajectories;
     m.skipped =
         skipped.into_iter().map(|(path, reason)| goalpost_grade::manifest::SkippedEntry { path, reason }).collect();
+    m.unlisted_tools = unlisted;
     m.cwd = cwd;
-    m.write(&out).map_err(|e| PyOSError::new_err(format!("{}: {e}", out.join("manifest.json").display())))
+    if let Some(ledger) = load_ledger(ledger, None)? {
+        m.ledger = ledger
+            .path()
+            .zip(ledger.hash())
+            .map(|(p, h)| goalpost_grade::manifest::FileHash { path: p.display().to_string(), blake3: h.to_owned() });
+    }
+    m.write(&out).map_err(|e| PyOSError::new_err(format!("{}: {e}", out.join("manifest.json").display())))?;
+    serde_json::to_string(&totals).map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// The hash of a reviewers' ledger (`None` for an empty one), to check every worker applies
+/// the same.
+#[pyfunction]
+fn ledger_hash(path: PathBuf) -> PyResult<Option<String>> {
+    Ok(load_ledger(Some(path), None)?.and_then(|l| l.hash().map(str::to_owned)))
+}
+
+/// The results table files of a run directory (`results.parquet`, or its parts in order) or a
+/// file; a run directory that did not finish (no whole `manifest.json`) is refused.
+#[pyfunction]
+fn results_files(path: PathBuf) -> PyResult<Vec<PathBuf>> {
+    if path.is_dir() {
+        goalpost_grade::manifest::Manifest::load(&path).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    }
+    let files = goalpost_grade::manifest::results_files(&path);
+    if files.is_empty() {
+        return Err(PyOSError::new_err(format!(
+            "`{}`: no results table (results.parquet, or part-*.parquet)",
+            path.display()
+        )));
+    }
+    Ok(files)
 }
 
 /// The project (`goalpost.toml`, found walking up from `cwd` as every `goalpost` command finds
@@ -503,7 +526,9 @@ fn columns() -> Vec<&'static str> {
 #[pymodule]
 fn _goalpost(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PySpecs>()?;
-    m.add_function(wrap_pyfunction!(write_manifest, m)?)?;
+    m.add_function(wrap_pyfunction!(finish_run, m)?)?;
+    m.add_function(wrap_pyfunction!(ledger_hash, m)?)?;
+    m.add_function(wrap_pyfunction!(results_files, m)?)?;
     m.add_function(wrap_pyfunction!(columns, m)?)?;
     m.add_function(wrap_pyfunction!(results_header, m)?)?;
     m.add_function(wrap_pyfunction!(project, m)?)?;

@@ -214,3 +214,64 @@ def test_load_without_arguments_takes_the_project_as_the_cli_does(monkeypatch, t
     monkeypatch.chdir(tmp_path)  # in no project: the built-in rubric, no scenario
     assert goalpost.Specs.load().scenarios == []
     assert goalpost.Specs.load().rubrics == ["trajectory-review"]
+
+
+def as_uri(table: pa.Table) -> pa.Table:
+    """`table` with every file named by its `file://` URI."""
+    i = table.schema.get_field_index("file")
+    return table.set_column(i, "file", pa.array(["file://" + f for f in table.column("file").to_pylist()], pa.large_string()))
+
+
+def test_uris_grade_as_the_same_files_on_disk(specs):
+    """A prefix is fetched with its layout (SWE-bench reports stay beside their trajectories,
+    companions are skipped as on disk): the rows of grading the directories themselves."""
+    dirs = [ROOT / "fixtures" / "swebench-run", ROOT / "fixtures" / "formats"]
+    by_uri = specs.grade(["file://" + str(d) for d in dirs] + ["file://" + str(dirs[0])])  # given twice: once
+    by_path = specs.grade([str(d) for d in dirs])
+    assert rows(by_uri, sort=True) == rows(as_uri(by_path), sort=True)
+    outcomes = pc.value_counts(by_uri.filter(pc.field("row") == "trajectory").column("status")).to_pylist()
+    assert {o["values"] for o in outcomes} >= {"pass", "fail"}, outcomes
+
+
+def test_object_names_do_not_become_ids_paths_or_credentials(specs, tmp_path):
+    traj = ROOT / "fixtures" / "formats" / "swe-agent" / "v0" / "pydicom__pydicom-1458.traj"
+    named = specs.grade_bytes([("s3://bucket/runs/pydicom__pydicom-1458.traj", traj.read_bytes())])
+    direct = specs.grade(str(traj))
+    # SWE-agent takes the trajectory's id from the file name: the original one.
+    assert named.column("trajectory").to_pylist() == direct.column("trajectory").to_pylist()
+    hostile = specs.grade_bytes([("s3://b/../../etc/passwd?secret_key=x", traj.read_bytes())])
+    # Named as given (a label, never opened), without the query that may carry credentials.
+    assert set(hostile.column("file").to_pylist()) == {"s3://b/../../etc/passwd"}
+    assert goalpost._shown("s3://key:secret@bucket/a/b.jsonl?secret_key=x&region=y") == "s3://bucket/a/b.jsonl"
+    assert goalpost._safe_name("s3://b/../..") == "input" and "/" not in goalpost._safe_name("a/..%2f..%2fx")
+    missing = specs.grade(["file://" + str(tmp_path / "nowhere" / "x.jsonl")])
+    assert missing.column("row").to_pylist() == ["error"]
+
+
+def test_grade_batch_makes_an_error_row_of_an_empty_input_and_reads_any_kind_as_a_path(specs):
+    examples = str(ROOT / "examples" / "trajectories")
+    batch = pa.record_batch({"input": [examples, None, ""], "kind": ["file", "path", None]})
+    table = goalpost.grade_batch(batch, specs, run_id="r", started_at="t")
+    errors = table.filter(pc.field("row") == "error").to_pylist()
+    assert len(errors) == 2 and all("not a path or URI" in e["message"] for e in errors)
+    assert rows(table.filter(pc.field("row") != "error")) == rows(specs.grade(examples, run_id="r", started_at="t"))
+
+
+def test_a_ledger_that_is_not_there_is_an_error_not_no_decisions(specs, corpus, tmp_path):
+    with pytest.raises(OSError, match="not a file"):
+        specs.grade(corpus, ledger=tmp_path / "reviews" / "ledger.jsonl")
+
+
+def test_a_worker_refuses_specs_whose_catalog_changed_wherever_it_lives(tmp_path, corpus):
+    shutil.copytree(ROOT / "rubrics", tmp_path / "rubrics")
+    (tmp_path / "shared").mkdir()
+    shutil.move(tmp_path / "rubrics" / "catalogs" / "tools.toml", tmp_path / "shared" / "tools.toml")
+    rubric = tmp_path / "rubrics" / "trajectory-review.toml"
+    rubric.write_text(rubric.read_text().replace('catalog = "catalogs/tools.toml"', 'catalog = "../shared/tools.toml"'))
+    specs = goalpost.Specs.load(scenarios=ROOT / "scenarios", rubrics=tmp_path / "rubrics")
+    frozen = pickle.dumps(specs)
+    catalog = tmp_path / "shared" / "tools.toml"
+    catalog.write_text(catalog.read_text().replace('status = "approved"', 'status = "denied"', 1))
+    goalpost._LOADED.clear()
+    with pytest.raises(goalpost.SpecError, match="differ"):
+        pickle.loads(frozen)

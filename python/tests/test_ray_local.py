@@ -61,12 +61,13 @@ def test_a_dataset_of_the_rows_python_and_the_cli_give(ray_local, specs, corpus,
 def test_grade_to_writes_a_run_report_compare_and_gate_read(ray_local, goalpost_bin, specs, corpus, cli_whole, tmp_path):
     out = goalpost.ray.grade_to(tmp_path / "ray-run", corpus, specs, batch_size=4)
     parts = sorted(p.name for p in out.glob("part-*.parquet"))
-    assert len(parts) > 2 and parts[0] == "part-00000000.parquet", parts
+    assert len(parts) > 2 and parts[0] == "part-000000000000.parquet", parts
     assert rows(goalpost.read_results(out), sort=True) == rows(pq.read_table(cli_whole / "results.parquet"), sort=True)
     ours = json.loads((out / "manifest.json").read_text())
     theirs = json.loads((cli_whole / "manifest.json").read_text())
     assert ours["totals"] == theirs["totals"]
     assert ours.get("skipped") == theirs.get("skipped") and theirs.get("skipped"), "files skipped, with the reason"
+    assert ours.get("unlisted_tools") == theirs.get("unlisted_tools") and theirs.get("unlisted_tools")
     assert [s["blake3"] for s in ours["scenarios"]] == [s["blake3"] for s in theirs["scenarios"]]
     # results.jsonl holds the very lines `goalpost run` writes (in another order).
     lines = lambda d: sorted((d / "results.jsonl").read_text().splitlines())  # noqa: E731
@@ -118,3 +119,23 @@ def test_ray_data_reads_results_parquet_and_a_run_in_parts(ray_local, specs, cor
     out = goalpost.ray.grade_to(tmp_path / "parts", corpus, specs, batch_size=8)
     parts = ray.data.read_parquet([str(p) for p in sorted(out.glob("part-*.parquet"))])
     assert parts.count() == n
+
+
+def test_relative_paths_and_a_busy_cpu_neither_lose_rows_nor_hang(ray_local, specs, monkeypatch, tmp_path):
+    """Workers do not share the driver's working directory, and an actor holding a CPU leaves
+    too few for a task as wide as the node: neither may cost a row or hang."""
+
+    @ray.remote(num_cpus=1)
+    class Holder:
+        def ping(self):
+            return 1
+
+    holder = Holder.remote()
+    assert ray.get(holder.ping.remote()) == 1
+    try:
+        monkeypatch.chdir(ROOT)
+        table = collect(goalpost.ray.grade(["examples/trajectories"], specs))
+    finally:
+        ray.kill(holder)
+    assert table.filter(pc.field("row") == "error").num_rows == 0
+    assert rows(table, sort=True) == rows(specs.grade(str(ROOT / "examples" / "trajectories")), sort=True)

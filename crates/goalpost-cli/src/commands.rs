@@ -148,7 +148,7 @@ fn run(mut a: RunArgs) -> Result<Exit> {
     for (entry, index) in inputs_manifest.iter_mut().zip(&global_index) {
         entry.index = Some(*index);
     }
-    let specs_hash = manifest::specs_hash(&specs);
+    let specs_hash = goalpost_grade::manifest::specs_hash(&specs);
     let start = match resume {
         Some(start) => {
             if start.goalpost_version != env!("CARGO_PKG_VERSION") {

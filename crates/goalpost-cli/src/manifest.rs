@@ -78,13 +78,6 @@ pub(crate) struct RunStart {
     pub(crate) specs_hash: String,
 }
 
-pub(crate) fn specs_hash(specs: &SpecSet) -> String {
-    // Everything grading depends on, as loaded: scenarios, rubrics, their resolved criteria and
-    // the tool catalogs they read (a catalog is a file of its own). The set holds only ordered
-    // maps, so its debug form is deterministic.
-    blake3::hash(format!("{specs:?}").as_bytes()).to_hex().to_string()
-}
-
 impl RunStart {
     /// Writes `run.json`. Paths that are not UTF-8 cannot be recorded faithfully: then the run
     /// goes on without it (and cannot be resumed), and the caller says so.

@@ -218,6 +218,39 @@ fn resume_hint(dir: &Path) -> String {
     }
 }
 
+/// blake3 over everything grading depends on, as loaded: scenarios, rubrics, their resolved
+/// criteria, the tool catalogs they read (a catalog is a file of its own) and the price table.
+/// The set holds only ordered maps, so its debug form is deterministic. A resumed run, and a
+/// worker that loads the specs again (the Python package), must find the same hash.
+pub fn specs_hash(specs: &SpecSet) -> String {
+    blake3::hash(format!("{specs:?}").as_bytes()).to_hex().to_string()
+}
+
+/// The results table files of `path`: a results file itself; a run directory's
+/// `results.parquet`; or, for a run written in parts (`goalpost.ray.grade_to`), its
+/// `part-*.parquet` in name order (each part is named by its first input's place in the run).
+/// Empty when there is none.
+pub fn results_files(path: &Path) -> Vec<PathBuf> {
+    if !path.is_dir() {
+        return if path.is_file() { vec![path.to_owned()] } else { Vec::new() };
+    }
+    let whole = path.join("results.parquet");
+    if whole.is_file() {
+        return vec![whole];
+    }
+    let Ok(entries) = fs_err::read_dir(path) else { return Vec::new() };
+    let mut parts: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("part-") && n.ends_with(".parquet"))
+                && p.is_file()
+        })
+        .collect();
+    parts.sort();
+    parts
+}
+
 impl Manifest {
     /// The manifest of a run with no inputs or specs recorded yet, stamped with this build's
     /// versions and finished now; callers fill in what they know.

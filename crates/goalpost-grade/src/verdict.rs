@@ -465,39 +465,6 @@ impl Totals {
         self.found += 1;
         self.errored += 1;
     }
-
-    /// Adds the counts of another part of the same run (a worker's, a shard's).
-    pub fn absorb(&mut self, other: &Totals) {
-        // Every field named: a count added to `Totals` must be summed here too.
-        let Totals {
-            found,
-            graded,
-            errored,
-            passed,
-            failed,
-            incomplete,
-            review,
-            unassessed,
-            criteria_unscored,
-            criteria_not_applicable,
-            criteria_review,
-            criteria_decided,
-            overturned,
-        } = other;
-        self.found += found;
-        self.graded += graded;
-        self.errored += errored;
-        self.passed += passed;
-        self.failed += failed;
-        self.incomplete += incomplete;
-        self.review += review;
-        self.unassessed += unassessed;
-        self.criteria_unscored += criteria_unscored;
-        self.criteria_not_applicable += criteria_not_applicable;
-        self.criteria_review += criteria_review;
-        self.criteria_decided += criteria_decided;
-        self.overturned += overturned;
-    }
 }
 
 #[cfg(test)]

@@ -10,29 +10,9 @@ use polars::prelude::*;
 use crate::Error;
 use crate::table::{COLUMNS, RowKind};
 
-/// The table files of `path`: a results file itself; a run directory's `results.parquet`; or,
-/// for a run written in parts (`goalpost.ray.grade_to`), its `part-*.parquet` in name order
-/// (each part is named by its first input's place in the run). Empty when there is none.
-pub fn results_files(path: &Path) -> Vec<PathBuf> {
-    if !path.is_dir() {
-        return if path.is_file() { vec![path.to_owned()] } else { Vec::new() };
-    }
-    let whole = path.join("results.parquet");
-    if whole.is_file() {
-        return vec![whole];
-    }
-    let Ok(entries) = fs_err::read_dir(path) else { return Vec::new() };
-    let mut parts: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("part-") && n.ends_with(".parquet"))
-                && p.is_file()
-        })
-        .collect();
-    parts.sort();
-    parts
-}
+/// The table files of `path` (`goalpost_grade::manifest::results_files`: one owner of a run
+/// directory's layout).
+pub use goalpost_grade::manifest::results_files;
 
 /// Whether `path` holds a results table ([`results_files`]).
 pub fn has_results(path: &Path) -> bool {
