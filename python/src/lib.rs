@@ -98,13 +98,9 @@ fn grade_results(specs: &SpecSet, inputs: &[Input], pre_errors: Vec<ErrorRow>, o
     let mut results = goalpost_grade::run(inputs, Vec::new(), specs, opts, &NoReporter);
     let graded_errors = std::mem::take(&mut results.errors);
     results.errors = pre_errors.into_iter().chain(graded_errors).collect();
+    let none = goalpost_grade::ledger::Ledger::empty();
     for v in &mut results.verdicts {
-        if v.team.is_none() {
-            v.team.clone_from(&o.team);
-        }
-        if let Some(ledger) = &o.ledger {
-            ledger.apply(v);
-        }
+        goalpost_grade::ledger::finish_verdict(v, o.team.as_deref(), o.ledger.as_ref().unwrap_or(&none));
     }
     results
 }

@@ -8,7 +8,7 @@ use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::Path;
 
 use anyhow::{Result, bail};
-use goalpost_grade::ledger::{Applied, Ledger};
+use goalpost_grade::ledger::Ledger;
 use goalpost_grade::{CsvWriter, ErrorKind, ErrorRow, JsonlWriter, ResultRow, Totals, Verdict, fault};
 use goalpost_report::table::{ParquetStream, RunMeta};
 use rayon::prelude::*;
@@ -115,17 +115,9 @@ pub(crate) fn assemble(
                         }
                         Ok(_) => bail!("`{}` at byte {}: expected a verdict", partial.display(), p.offset),
                     };
-                    // Reviewers' decisions are applied last (the same whether the run was
-                    // resumed or not).
-                    // The run's team, for a trajectory whose scenario names none.
-                    let teamed = match (&v.team, team) {
-                        (None, Some(t)) => {
-                            v.team = Some(t.to_owned());
-                            true
-                        }
-                        _ => false,
-                    };
-                    if ledger.apply(&mut v) == Applied::default() && !teamed {
+                    // The run's team and reviewers' decisions are applied last (the same
+                    // whether the run was resumed or not).
+                    if !goalpost_grade::ledger::finish_verdict(&mut v, team, ledger) {
                         jsonl.line(&buf)?;
                     } else {
                         jsonl.row(Ok(&v))?;

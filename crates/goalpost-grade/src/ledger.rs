@@ -208,6 +208,20 @@ pub struct Applied {
     pub lapsed: usize,
 }
 
+/// What a run applies to each verdict last, after grading (the same whether its rows were
+/// graded now, resumed or cached): the run's team to a trajectory whose scenario names none,
+/// then reviewers' decisions. Whether it changed the verdict.
+pub fn finish_verdict(v: &mut Verdict, team: Option<&str>, ledger: &Ledger) -> bool {
+    let teamed = match (&v.team, team) {
+        (None, Some(t)) => {
+            v.team = Some(t.to_owned());
+            true
+        }
+        _ => false,
+    };
+    ledger.apply(v) != Applied::default() || teamed
+}
+
 impl Ledger {
     /// A ledger with no decision.
     pub fn empty() -> Ledger {
