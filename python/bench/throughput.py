@@ -1,7 +1,7 @@
 """Grades a corpus with the Python package, in process or on a local Ray, and prints the
 seconds the grading took (without Ray's start-up) and trajectories per second.
 
-    python python/bench/throughput.py python|ray CORPUS SCENARIOS [--cpus 2] [--batch 64] [--out DIR]
+    python python/bench/throughput.py python|ray CORPUS SCENARIOS [--cpus 2] [--batch N] [--task-cpus N] [--out DIR]
 
 The CLI on the same corpus and cores, for comparison (docs/scale-out.md, "Throughput"):
 
@@ -28,6 +28,7 @@ def main() -> None:
     ap.add_argument("scenarios")
     ap.add_argument("--cpus", type=int, default=2)
     ap.add_argument("--batch", type=int, default=None)
+    ap.add_argument("--task-cpus", type=float, default=None, help="num_cpus per Ray task (default: goalpost.ray's)")
     ap.add_argument("--out")
     a = ap.parse_args()
     specs = goalpost.Specs.load(scenarios=a.scenarios)
@@ -55,7 +56,7 @@ def main() -> None:
         for _ in range(2):  # the first with Ray's workers cold (starting, importing), then warm
             shutil.rmtree(out, ignore_errors=True)
             t0 = time.perf_counter()
-            goalpost_ray.grade_to(out, [a.corpus], specs, batch_size=a.batch)
+            goalpost_ray.grade_to(out, [a.corpus], specs, batch_size=a.batch, num_cpus=a.task_cpus)
             runs.append(time.perf_counter() - t0)
         took, cold = runs[1], runs[0]
         found = json.load(open(os.path.join(out, "manifest.json")))["totals"]["found"]
@@ -63,6 +64,7 @@ def main() -> None:
         if not a.out:
             shutil.rmtree(out, ignore_errors=True)
         print(json.dumps({"mode": "ray-cold", "seconds": round(cold, 3), "per_second": round(found / cold, 1)}))
+        a.mode = f"ray (num_cpus={a.task_cpus or 1:g} per task)"
     print(json.dumps({"mode": a.mode, "seconds": round(took, 3), "trajectories": found, "per_second": round(found / took, 1)}))
 
 

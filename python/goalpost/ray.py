@@ -17,10 +17,11 @@ one URI per run directory to spread a large bucket over the cluster.
 
 The defaults are chosen not to bite: grading runs as Ray *tasks* (a function, not an actor
 pool: an actor pool as large as the cluster's CPUs starves the read stage and deadlocks), each
-task grades its batch on as many threads as Ray assigned it CPUs (``num_cpus``, by default
-those of the smallest node when they are free, else one: Ray pins no cores, so the thread count
-is what keeps a task to its share), batches are sized from the cluster (a few per task), and an
-input that cannot be read is an error row, as in ``goalpost run`` — a task never fails on one.
+task grades its batch on as many threads as Ray assigned it CPUs (``num_cpus``, one by
+default: a wider task is faster on a dedicated cluster but waits forever when something else
+holds a CPU of every node; Ray pins no cores, so the thread count is what keeps a task to its
+share), batches are sized from the cluster (a few per task), and an input that cannot be read
+is an error row, as in ``goalpost run`` — a task never fails on one.
 """
 
 from __future__ import annotations
@@ -56,22 +57,16 @@ def _started() -> None:
 
 
 def _task_cpus(given: float | None) -> float:
-    """CPUs per task: by default those of the cluster's smallest node, when that many are free
-    now, else one. One task then grades on every core of a node with goalpost's own thread pool,
-    which balances large and small inputs better than more, narrower tasks do (on 2 CPUs, one
-    2-thread task at a time graded a corpus in 2.4 s where two 1-thread tasks took 4.1 s;
-    docs/scale-out.md). Asking for more than is free would wait forever for what an actor or a
-    trial holds."""
-    if given is not None:
-        if given <= 0:
-            raise ValueError("num_cpus must be positive")
-        return given
-    sizes = [n["Resources"].get("CPU", 0) for n in ray.nodes() if n.get("Alive")]
-    sizes = [c for c in sizes if c > 0]
-    if not sizes:
+    """CPUs per task (and the threads it grades on): one unless told. A wider task is faster on
+    a cluster that does nothing else (on 2 CPUs, one 2-CPU task at a time graded a corpus in
+    2.4 s where 1-CPU tasks took 3.8 s; docs/scale-out.md), but a task asking for more CPUs
+    than are ever free together (an actor or a trial holds one) waits forever, and what is free
+    cannot be known for sure when the tasks are submitted."""
+    if given is None:
         return 1.0
-    want = float(max(1, int(min(sizes))))
-    return want if ray.available_resources().get("CPU", 0) >= want else 1.0
+    if given <= 0:
+        raise ValueError("num_cpus must be positive")
+    return given
 
 
 def _batch_size(given: int | None, inputs: int, num_cpus: float) -> int:
@@ -135,8 +130,8 @@ def grade(
     """A lazy ``ray.data.Dataset`` of result rows (the columns of ``results.parquet``).
 
     Inputs are discovered on the driver; each task grades ``batch_size`` of them (by default
-    about a quarter of an even share per task, within [16, 1024]) on ``num_cpus`` threads (see
-    the module's notes). Inputs that could not be opened or recognised are error rows in the
+    about a quarter of an even share per task, within [16, 1024]) on ``num_cpus`` threads (one
+    by default; as many as a node has CPUs is faster on a cluster that runs nothing else). Inputs that could not be opened or recognised are error rows in the
     dataset, as are objects a worker could not read. The dataset grades again on every action
     that reads it: ``materialize()`` it to read it more than once.
     """
