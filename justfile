@@ -22,10 +22,16 @@ gate:
 test:
     cargo test --workspace
 
+# The Python package (python/): built into the active venv with maturin, then its tests (Ray
+# included). CI makes a pinned venv for this (.ci/run).
+python:
+    cd python && maturin develop && python -m pytest -q tests
+
 # Formatting and lints as CI checks them.
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+    cd python && cargo fmt -- --check && cargo clippy --all-targets -- -D warnings
     cargo run -q -- lint
 
 # Benchmarks (prints trajectories/s and MB/s).
