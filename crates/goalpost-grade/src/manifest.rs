@@ -344,3 +344,26 @@ impl Manifest {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_runs_table_is_its_results_parquet_else_its_parts_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path();
+        assert!(results_files(run).is_empty(), "an empty directory holds no table");
+        for name in ["part-000000000010.parquet", "part-errors.parquet", "part-000000000000.parquet", "notes.parquet"] {
+            fs_err::write(run.join(name), b"").unwrap();
+        }
+        fs_err::create_dir(run.join("part-000000000005.parquet")).unwrap(); // not a file
+        let names: Vec<_> =
+            results_files(run).iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+        assert_eq!(names, ["part-000000000000.parquet", "part-000000000010.parquet", "part-errors.parquet"]);
+        fs_err::write(run.join("results.parquet"), b"").unwrap();
+        assert_eq!(results_files(run), [run.join("results.parquet")], "a whole table wins over parts");
+        assert_eq!(results_files(&run.join("results.parquet")), [run.join("results.parquet")]);
+        assert!(results_files(&run.join("missing.parquet")).is_empty());
+    }
+}
