@@ -139,3 +139,21 @@ def test_relative_paths_and_a_busy_cpu_neither_lose_rows_nor_hang(ray_local, spe
         ray.kill(holder)
     assert table.filter(pc.field("row") == "error").num_rows == 0
     assert rows(table, sort=True) == rows(specs.grade(str(ROOT / "examples" / "trajectories")), sort=True)
+
+
+def test_a_ray_run_promotes_like_a_cli_run(ray_local, goalpost_bin, tmp_path, monkeypatch):
+    """`promote` reads a Ray run (results.jsonl, manifest) as it reads `goalpost run`'s: the
+    same failures become the same regression entries."""
+    project = tmp_path / "project"
+    project.mkdir()
+    run_cli(goalpost_bin, ["init"], project)
+    inputs = [str(ROOT / "fixtures" / "swebench-run"), str(ROOT / "examples" / "trajectories")]
+    monkeypatch.chdir(project)
+    specs = goalpost.Specs.load()  # the project's
+    goalpost.ray.grade_to(project / "reports" / "ray", inputs, specs)
+    promoted = run_cli(goalpost_bin, ["promote", "reports/ray"], project)
+    entries = sorted(p.name for p in (project / "goalpost" / "scenarios" / "regressions").iterdir() if p.name.startswith("reg-"))
+    assert len(entries) >= 5, promoted.stderr + promoted.stdout
+    run_cli(goalpost_bin, ["run", "-q", "--no-cache", "--trajectories", *inputs, "--out", "reports/cli"], project)
+    again = run_cli(goalpost_bin, ["promote", "reports/cli"], project)
+    assert f"0 new, {len(entries)} sighting(s)" in again.stdout + again.stderr, again.stdout + again.stderr
