@@ -310,10 +310,16 @@ def _safe_name(name: str) -> str:
 _ATTEMPTS = 3
 
 
+def _why(e: BaseException) -> str:
+    """An exception as an error row's message: its type and at most 1,000 characters of text."""
+    text = str(e)
+    return f"{type(e).__name__}: {text[:1000]}{' …' if len(text) > 1000 else ''}"
+
+
 def _fetch(uri: str, into: str) -> tuple[str, list[tuple[str, str]]]:
     """Copies the object or prefix ``uri`` into the new directory ``into``, keeping the layout
     under the prefix (companion files stay beside their trajectories). Returns the local root
-    and the objects that could not be copied, as ``(shown name, why)``. Each read is tried three
+    and the objects that could not be copied, as ``(shown name, error kind, why)``. Each read is tried three
     times; a name that would not be a plain relative path is not copied."""
     import pyarrow.fs as pafs
 
@@ -344,7 +350,7 @@ def _fetch(uri: str, into: str) -> tuple[str, list[tuple[str, str]]]:
         copy(path, local)
         return local, []
     if info.type != pafs.FileType.Directory:
-        raise FileNotFoundError("no such object or prefix")
+        raise FileNotFoundError(shown)
     found = attempt(lambda: fs.get_file_info(pafs.FileSelector(path, recursive=True)))
     failed = []
     base = path.rstrip("/")
@@ -354,14 +360,16 @@ def _fetch(uri: str, into: str) -> tuple[str, list[tuple[str, str]]]:
         rel = f.path[len(base) :].lstrip("/") if f.path.startswith(base) else None
         parts = rel.split("/") if rel else []
         if not parts or any(p in ("", ".", "..") or "\\" in p or "\0" in p or len(p) > 255 for p in parts):
-            failed.append((f"{shown.rstrip('/')}/{rel or f.path}", "an object name that is not a plain relative path: not copied"))
+            failed.append(
+                (f"{shown.rstrip('/')}/{rel or f.path}", "input", "an object name that is not a plain relative path: not copied")
+            )
             continue
         local = _os.path.join(into, *parts)
         _os.makedirs(_os.path.dirname(local), exist_ok=True)
         try:
             copy(f.path, local)
         except OSError as e:
-            failed.append((f"{shown.rstrip('/')}/{rel}", f"could not read the object: {type(e).__name__}: {e}"))
+            failed.append((f"{shown.rstrip('/')}/{rel}", "fetch", f"could not read the object: {_why(e)}"))
     return into, failed
 
 
@@ -381,7 +389,7 @@ def _grade_inputs(specs: "Specs", inputs: list[tuple[str, str]], call: dict):
     errors = []
     for value, kind in inputs:
         if not isinstance(value, str) or not value:
-            errors.append(("", f"an input that is not a path or URI: {value!r:.200}"))
+            errors.append(("", "input", f"an input that is not a path or URI: {value!r:.200}"))
         elif kind == "token":
             by_kind["token"].append(value)
         else:  # a path or URI, whatever a caller's `kind` column said
@@ -398,8 +406,11 @@ def _grade_inputs(specs: "Specs", inputs: list[tuple[str, str]], call: dict):
                 _os.mkdir(into)
                 try:
                     local, failed = _fetch(uri, into)
-                except Exception as e:  # unreadable: its own error row, never a failed task
-                    errors.append((_shown(uri), f"could not read the object: {type(e).__name__}: {e}"))
+                except FileNotFoundError:  # names nothing: the input's fault, as a missing path is
+                    errors.append((_shown(uri), "input", "no such object or prefix"))
+                    continue
+                except Exception as e:  # the store failed: its own error row, never a failed task
+                    errors.append((_shown(uri), "fetch", f"could not read the object: {_why(e)}"))
                     continue
                 roots.append((local, _shown(uri)))
                 errors.extend(failed)

@@ -391,14 +391,20 @@ impl PySpecs {
         to_python(py, g)
     }
 
-    /// Error rows (kind `input`) for inputs that could not even be fetched, such as an object
-    /// a worker failed to read: `(file, message)` each.
-    fn error_rows(&self, py: Python<'_>, errors: Vec<(String, String)>, call: Call) -> PyResult<Rows> {
+    /// Error rows for inputs that were not graded: `(file, kind, message)` each, the kind
+    /// `input` (it names nothing, or nothing usable) or `fetch` (its store failed to hand it over).
+    fn error_rows(&self, py: Python<'_>, errors: Vec<(String, String, String)>, call: Call) -> PyResult<Rows> {
         let o = self.options(call)?;
-        let results = RunResults {
-            verdicts: Vec::new(),
-            errors: errors.into_iter().map(|(file, message)| input_error(file, message)).collect(),
-        };
+        let errors = errors
+            .into_iter()
+            .map(|(file, kind, message)| {
+                let kind = goalpost_grade::ErrorKind::parse(&kind)
+                    .filter(|k| *k != goalpost_grade::ErrorKind::Grader)
+                    .ok_or_else(|| PyValueError::new_err(format!("error kind `{kind}`: input or fetch")))?;
+                Ok(ErrorRow { kind, ..input_error(file, message) })
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        let results = RunResults { verdicts: Vec::new(), errors };
         to_python(py, finish(&results, Vec::new(), &o))
     }
 }

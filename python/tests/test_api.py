@@ -275,3 +275,25 @@ def test_a_worker_refuses_specs_whose_catalog_changed_wherever_it_lives(tmp_path
     goalpost._LOADED.clear()
     with pytest.raises(goalpost.SpecError, match="differ"):
         pickle.loads(frozen)
+
+
+def test_a_store_that_fails_is_a_fetch_error_not_the_trajectorys(specs, tmp_path, monkeypatch):
+    """Pain point of the peers: infrastructure failures blamed on the input. A URI that names
+    nothing is the input's fault (`input`, as a missing path is); a store that fails after its
+    retries is `fetch`."""
+    missing = "file://" + str(tmp_path / "nowhere.jsonl")
+
+    def unreachable(uri, into):
+        if uri.startswith("s3://"):
+            raise ConnectionError("the store hung up " + "x" * 5000)
+        return real(uri, into)
+
+    real = goalpost._fetch
+    monkeypatch.setattr(goalpost, "_fetch", unreachable)
+    table = specs.grade([missing, "s3://evals/tonight/run-1/"])
+    by_file = {r["file"]: r for r in table.to_pylist()}
+    assert (by_file[missing]["reason"], by_file[missing]["message"]) == ("input", "no such object or prefix")
+    down = by_file["s3://evals/tonight/run-1/"]
+    assert down["status"] == "error" and down["reason"] == "fetch"
+    assert down["message"].startswith("could not read the object: ConnectionError: the store hung up")
+    assert len(down["message"]) < 1100

@@ -337,6 +337,10 @@ pub enum ErrorKind {
     /// goalpost failed on this input (a panic caught at the trajectory's boundary): a bug to
     /// report, not a fault of the agent or its log.
     Grader,
+    /// The input could not be fetched from where it lives (an object store that failed or
+    /// refused after retries): the storage's fault, not the trajectory's; fetched again, it
+    /// may well grade.
+    Fetch,
 }
 
 impl ErrorKind {
@@ -344,6 +348,7 @@ impl ErrorKind {
         match self {
             ErrorKind::Input => "input",
             ErrorKind::Grader => "grader",
+            ErrorKind::Fetch => "fetch",
         }
     }
 
@@ -352,6 +357,7 @@ impl ErrorKind {
         match s {
             "input" => Some(ErrorKind::Input),
             "grader" => Some(ErrorKind::Grader),
+            "fetch" => Some(ErrorKind::Fetch),
             _ => None,
         }
     }
@@ -524,7 +530,8 @@ mod tests {
         match k {
             None => Some(ErrorKind::Input),
             Some(ErrorKind::Input) => Some(ErrorKind::Grader),
-            Some(ErrorKind::Grader) => None,
+            Some(ErrorKind::Grader) => Some(ErrorKind::Fetch),
+            Some(ErrorKind::Fetch) => None,
         }
     }
 
