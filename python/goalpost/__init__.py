@@ -18,6 +18,7 @@ cluster; :func:`grade_batch` is the function any other engine's workers call.
 from __future__ import annotations
 
 import datetime as _dt
+import errno as _errno
 import hashlib as _hashlib
 import os as _os
 import re as _re
@@ -188,7 +189,7 @@ class Specs:
         table, _lines, skipped = _grade_inputs(self, [(p, "uri" if _is_uri(p) else "path") for p in given], call)
         if table.num_rows == 0 and given:
             _warnings.warn(
-                f"no trajectories found under {', '.join(given[:5])}"
+                f"no trajectories found under {', '.join(_shown(g) for g in given[:5])}"
                 + (f" ({len(skipped)} file(s) skipped: {skipped[0][0]}: {skipped[0][1]}, …)" if skipped else ""),
                 stacklevel=2,
             )
@@ -217,8 +218,8 @@ class Specs:
         with _tempfile.TemporaryDirectory(prefix="goalpost-bytes-") as tmp:
             roots = []
             for i, (name, content) in enumerate(items):
-                d = _os.path.join(tmp, f"{i:08d}")
-                _os.mkdir(d)
+                d = _os.path.join(tmp, f"{i:08d}", *["_"] * _DEPTH)
+                _os.makedirs(d)
                 local = _os.path.join(d, _safe_name(str(name)))
                 with open(local, "wb") as f:
                     f.write(bytes(content))
@@ -289,94 +290,161 @@ def _is_uri(p: str) -> bool:
 
 
 def _shown(uri: str) -> str:
-    """A URI as rows show it: without its query (options, credentials) or user information."""
+    """A URI as rows, manifests and messages show it: without its query (options, credentials)
+    or user information (``key:secret@``, even with a ``/`` in the secret)."""
     scheme, sep, rest = uri.partition("://")
     if not sep:
         return uri
-    rest = rest.split("?", 1)[0].split("#", 1)[0]
-    host, slash, path = rest.partition("/")
-    host = host.rsplit("@", 1)[-1]
-    return f"{scheme}://{host}{slash}{path}"
+    rest = rest.split("?", 1)[0]
+    at = rest.rfind("@")
+    if at >= 0 and ":" in rest[:at]:
+        rest = rest[at + 1 :]
+    return f"{scheme}://{rest}"
+
+
+def _scrub(text: str, uri: str) -> str:
+    """``text`` (an exception's, say) with ``uri`` shown as :func:`_shown` shows it and every
+    value of its query blanked."""
+    text = text.replace(uri, _shown(uri))
+    query = uri.partition("://")[2].partition("?")[2]
+    for pair in query.split("&"):
+        value = pair.partition("=")[2]
+        if len(value) >= 3:
+            text = text.replace(value, "***")
+    return text
+
+
+def _plain_segment(p: str) -> bool:
+    """Whether ``p`` is usable as one local path component as it is."""
+    return p not in ("", ".", "..") and not any(c in p for c in "/\\\0") and len(p.encode("utf-8", "surrogateescape")) <= 255
 
 
 def _safe_name(name: str) -> str:
-    """The last path segment of ``name`` as a local file name: its characters kept where they are
-    plain, others replaced, never a path or a hidden file."""
-    base = name.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
-    base = _re.sub(r"[^A-Za-z0-9._+-]", "_", base)[:200].lstrip(".")
+    """The last path segment of ``name`` as a local file name: as it is when it is a plain path
+    component (formats that take an id from the file name see the original), else with its
+    unusual characters replaced; never a path or a hidden file."""
+    base = name.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    if _plain_segment(base) and not base.startswith("."):
+        return base
+    base = _re.sub(r"[^A-Za-z0-9._+-]", "_", base.rsplit("\\", 1)[-1])[:200].lstrip(".")
     return base or "input"
 
 
 _ATTEMPTS = 3
+# Copies sit this many private directories below the temporary directory, so that a reader
+# looking for companions above a file (Terminal-Bench reads ../../../run_metadata.json) finds
+# nothing rather than whatever another user left in the shared temporary directory.
+_DEPTH = 4
 
 
-def _why(e: BaseException) -> str:
-    """An exception as an error row's message: its type and at most 1,000 characters of text."""
-    text = str(e)
+def _why(e: BaseException, uri: str | None = None) -> str:
+    """An exception as an error row's message: its type and at most 1,000 characters of text,
+    the URI's credentials scrubbed."""
+    text = str(e) if uri is None else _scrub(str(e), uri)
     return f"{type(e).__name__}: {text[:1000]}{' …' if len(text) > 1000 else ''}"
 
 
-def _fetch(uri: str, into: str) -> tuple[str, list[tuple[str, str]]]:
-    """Copies the object or prefix ``uri`` into the new directory ``into``, keeping the layout
-    under the prefix (companion files stay beside their trajectories). Returns the local root
-    and the objects that could not be copied, as ``(shown name, error kind, why)``. Each read is tried three
-    times; a name that would not be a plain relative path is not copied."""
+def _filesystem(uri: str):
+    """The filesystem a URI names, and the path in it (pyarrow's; tests stand in a store)."""
+    import pyarrow.fs as pafs
+
+    return pafs.FileSystem.from_uri(uri)
+
+
+class _LocalError(Exception):
+    """Writing the local copy failed (a full disk, a name the filesystem refuses): not the
+    store's fault, not retried."""
+
+
+def _fetch(uri: str, into: str) -> tuple[str, list[tuple[str, str, str]]]:
+    """Copies the object or prefix ``uri`` under the new private directory ``into``, keeping the
+    layout under the prefix (companion files stay beside their trajectories). Returns the local
+    root and the objects that could not be copied, as ``(shown name, error kind, why)``. Reads
+    from the store are tried three times; a name that is not a plain relative path is not
+    copied. A ``file://`` URI is not copied: its local path is returned as it is (discovery then
+    follows links and reads each file once, as for a path)."""
     import pyarrow.fs as pafs
 
     def attempt(f):
         for i in range(_ATTEMPTS):
             try:
                 return f()
-            except FileNotFoundError:
+            except (FileNotFoundError, _LocalError):
                 raise
             except OSError:
                 if i == _ATTEMPTS - 1:
                     raise
                 _time.sleep(0.2 * 4**i)
 
-    fs, path = pafs.FileSystem.from_uri(uri)
+    fs, path = _filesystem(uri)
     info = attempt(lambda: fs.get_file_info(path))
-    shown = _shown(uri)
+    if info.type not in (pafs.FileType.File, pafs.FileType.Directory):
+        raise FileNotFoundError(_shown(uri))
+    if isinstance(fs, pafs.LocalFileSystem):
+        return path, []
+    shown = _shown(uri).rstrip("/")
+    root = _os.path.join(into, *["_"] * _DEPTH)
+    _os.makedirs(root)
 
     def copy(src: str, dst: str) -> None:
-        def once():
-            with fs.open_input_stream(src) as r, open(dst, "wb") as w:
-                _shutil.copyfileobj(r, w, 1 << 20)
+        try:
+            _os.makedirs(_os.path.dirname(dst), exist_ok=True)
+            out = open(dst, "wb")
+        except OSError as e:
+            raise _LocalError(e) from e
 
-        attempt(once)
+        def once():
+            out.seek(0)
+            out.truncate()
+            with fs.open_input_stream(src) as r:
+                while chunk := r.read(1 << 20):
+                    try:
+                        out.write(chunk)
+                    except OSError as e:
+                        raise _LocalError(e) from e
+
+        with out:
+            attempt(once)
 
     if info.type == pafs.FileType.File:
-        local = _os.path.join(into, _safe_name(path))
+        local = _os.path.join(root, _safe_name(path))
         copy(path, local)
         return local, []
-    if info.type != pafs.FileType.Directory:
-        raise FileNotFoundError(shown)
     found = attempt(lambda: fs.get_file_info(pafs.FileSelector(path, recursive=True)))
     failed = []
     base = path.rstrip("/")
     for f in found:
         if f.type != pafs.FileType.File:
             continue
-        rel = f.path[len(base) :].lstrip("/") if f.path.startswith(base) else None
+        rel = f.path[len(base) + 1 :] if f.path.startswith(base + "/") else None
         parts = rel.split("/") if rel else []
-        if not parts or any(p in ("", ".", "..") or "\\" in p or "\0" in p or len(p) > 255 for p in parts):
-            failed.append(
-                (f"{shown.rstrip('/')}/{rel or f.path}", "input", "an object name that is not a plain relative path: not copied")
-            )
+        if not parts or not all(_plain_segment(p) for p in parts):
+            failed.append((f"{shown}/{rel or f.path}", "input", "an object name that is not a plain relative path: not copied"))
             continue
-        local = _os.path.join(into, *parts)
-        _os.makedirs(_os.path.dirname(local), exist_ok=True)
         try:
-            copy(f.path, local)
+            copy(f.path, _os.path.join(root, *parts))
+        except _LocalError as e:
+            if getattr(e.__cause__, "errno", None) == _errno.ENOSPC:
+                raise
+            failed.append((f"{shown}/{rel}", "input", f"could not be copied here: {_why(e.__cause__ or e, uri)}"))
         except OSError as e:
-            failed.append((f"{shown.rstrip('/')}/{rel}", "fetch", f"could not read the object: {_why(e)}"))
-    return into, failed
+            failed.append((f"{shown}/{rel}", "fetch", f"could not read the object: {_why(e, uri)}"))
+    return root, failed
+
+
+def _distinct_uris(uris: list[str]) -> list[str]:
+    """``uris`` once each (as shown), without those under another one given: a prefix and an
+    object under it are graded once, as a directory and a file under it are."""
+    by_key: dict[str, str] = {}
+    for u in uris:
+        by_key.setdefault(_shown(u).rstrip("/"), u)
+    return [u for k, u in by_key.items() if not any(k.startswith(o + "/") for o in by_key)]
 
 
 def _grade_inputs(specs: "Specs", inputs: list[tuple[str, str]], call: dict):
     """Grades ``(input, kind)`` items: ``path`` (on this machine), ``token`` (found by
-    discovery elsewhere), ``uri`` (fetched here first). Returns the table, its results.jsonl
-    lines (with ``call["lines"]``) and the skipped files."""
+    discovery elsewhere), ``uri`` (fetched here first, one at a time). Returns the table, its
+    results.jsonl lines (with ``call["lines"]``) and the skipped files."""
     tables, lines, skipped = [], [], []
 
     def keep(rows):
@@ -398,24 +466,26 @@ def _grade_inputs(specs: "Specs", inputs: list[tuple[str, str]], call: dict):
         keep(specs._inner.grade_inputs(by_kind["token"], call))
     if by_kind["path"]:
         keep(specs._inner.grade(by_kind["path"], call))
-    if by_kind["uri"]:
+    # One URI at a time: the disk holds one prefix's copy, not a batch's.
+    for uri in _distinct_uris(by_kind["uri"]):
+        shown = _shown(uri)
         with _tempfile.TemporaryDirectory(prefix="goalpost-fetch-") as tmp:
-            roots = []
-            for i, uri in enumerate(dict.fromkeys(by_kind["uri"])):
-                into = _os.path.join(tmp, f"{i:08d}")
-                _os.mkdir(into)
-                try:
-                    local, failed = _fetch(uri, into)
-                except FileNotFoundError:  # names nothing: the input's fault, as a missing path is
-                    errors.append((_shown(uri), "input", "no such object or prefix"))
-                    continue
-                except Exception as e:  # the store failed: its own error row, never a failed task
-                    errors.append((_shown(uri), "fetch", f"could not read the object: {_why(e)}"))
-                    continue
-                roots.append((local, _shown(uri)))
-                errors.extend(failed)
-            if roots:
-                keep(specs._inner.grade_copies(roots, call))
+            try:
+                local, failed = _fetch(uri, tmp)
+            except FileNotFoundError:  # names nothing: the input's fault, as a missing path is
+                errors.append((shown, "input", "no such object or prefix"))
+                continue
+            except (ValueError, TypeError) as e:  # not a URI pyarrow can parse: the input's fault
+                errors.append((shown, "input", f"not a URI this worker can open: {_why(e, uri)}"))
+                continue
+            except _LocalError as e:
+                errors.append((shown, "fetch", f"could not be copied here: {_why(e.__cause__ or e, uri)}"))
+                continue
+            except Exception as e:  # the store failed: its own error row, never a failed task
+                errors.append((shown, "fetch", f"could not read the object: {_why(e, uri)}"))
+                continue
+            errors.extend(failed)
+            keep(specs._inner.grade_copies([(local, shown)], call))
     if errors or not tables:
         keep(specs._inner.error_rows(errors, call))
     return pa.concat_tables(tables), b"".join(lines), skipped

@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 import ray
 import ray.data
 
-from . import Specs, _call, _goalpost, _grade_inputs, _is_uri, _paths
+from . import Specs, _call, _goalpost, _grade_inputs, _is_uri, _paths, _shown
 
 __all__ = ["grade", "grade_to"]
 
@@ -47,6 +47,10 @@ __all__ = ["grade", "grade_to"]
 #: milliseconds, so batches are as large as spreading the work allows (about four per task the
 #: cluster can run at once), within [16, 1024].
 MAX_BATCH = 1024
+
+#: Times Ray retries a task whose worker died (Ray Data's default is forever: a batch that kills
+#: its worker every time, out of memory say, would hang the run).
+_RETRIES = 3
 
 Inputs = Union[str, "_os.PathLike[str]", Iterable[Union[str, "_os.PathLike[str]"]]]
 
@@ -146,6 +150,7 @@ def grade(
                 batch_format="pyarrow",
                 batch_size=_batch_size(batch_size, len(items), cpus),
                 num_cpus=cpus,
+                max_retries=_RETRIES,
             )
         )
     if errors.num_rows or not parts:
@@ -175,6 +180,9 @@ def _write_part(batch: pa.Table, specs: Specs, call: dict, out: str) -> pa.Table
     items = list(zip(batch.column("input").to_pylist(), batch.column("kind").to_pylist()))
     table, jsonl, skipped = _grade_inputs(specs, items, {**call, "jobs": _assigned_cpus()})
     first = min(batch.column("index").to_pylist())
+    # Where `out` is not shared this makes a directory the driver never sees: it then names the
+    # missing parts, rather than this task failing on a path that is not there.
+    _os.makedirs(out, exist_ok=True)
     stem = _os.path.join(out, f"part-{first:012d}")
 
     def lines(tmp):
@@ -213,9 +221,17 @@ def grade_to(
     stops the run, naming it.
     """
     out = _Path(_os.fspath(out)).absolute()
-    if out.exists() and any(out.iterdir()):
-        raise FileExistsError(f"{out}: not empty (a run directory is written whole, once)")
     out.mkdir(parents=True, exist_ok=True)
+    # Taken before anything is written, and exclusively: two runs into one directory would
+    # write parts under the same names.
+    lock = out / ".goalpost-grade_to"
+    try:
+        _os.close(_os.open(lock, _os.O_CREAT | _os.O_EXCL | _os.O_WRONLY, 0o644))
+    except FileExistsError:
+        raise FileExistsError(f"{out}: another grade_to is writing here (or one was killed: remove {lock.name})") from None
+    if any(p != lock for p in out.iterdir()):
+        lock.unlink()
+        raise FileExistsError(f"{out}: not empty (a run directory is written whole, once)")
     call, cpus = _prepare(specs, scenario, team, ledger, run_id, started_at, num_cpus, lines=True)
     given, items, (errors, error_lines), skipped = _plan(paths_or_uris, specs, call)
     reported = []
@@ -226,6 +242,7 @@ def grade_to(
             batch_format="pyarrow",
             batch_size=_batch_size(batch_size, len(items), cpus),
             num_cpus=cpus,
+            max_retries=_RETRIES,
         )
         for row in written.take_all():
             reported.append((row["part"], row["rows"]))
@@ -238,12 +255,15 @@ def grade_to(
     # Every part a task reported is here, whole, and no other: else the workers wrote where
     # this driver cannot see (`out` is not shared), and the run would be short.
     on_disk = {p.name[: -len(".parquet")] for p in out.glob("part-*.parquet")}
-    missing = sorted({name for name, _ in reported} - on_disk)
-    if missing or len(on_disk) != len(reported):
+    names = {name for name, _ in reported}
+    missing, extra = sorted(names - on_disk), sorted(on_disk - names)
+    if missing:
         raise RuntimeError(
             f"{out}: {len(missing)} part(s) the workers wrote are not here (first: {missing[:3]}): "
             "is it on a filesystem every node sees?"
         )
+    if extra:
+        raise RuntimeError(f"{out}: part(s) no task of this run wrote: {extra[:3]}")
     for name, rows in reported:
         if pq.read_metadata(out / f"{name}.parquet").num_rows != rows:
             raise RuntimeError(f"{out / name}.parquet: not the {rows} row(s) its task wrote")
@@ -261,6 +281,15 @@ def grade_to(
     for name, _ in reported:
         (out / f"{name}.jsonl").unlink()
     _goalpost.finish_run(
-        specs._inner, str(out), call["run_id"], call["started_at"], given, _os.getcwd(), skipped, call["ledger"]
+        specs._inner,
+        str(out),
+        call["run_id"],
+        call["started_at"],
+        [_shown(g) for g in given],
+        _os.getcwd(),
+        skipped,
+        call["ledger"],
+        call["ledger_hash"],
     )
+    lock.unlink()
     return out

@@ -160,6 +160,7 @@ fn rename(results: &mut RunResults, skipped: &mut [(String, String)], roots: &[(
         if let Some(note) = &mut v.note {
             fix_text(note);
         }
+        v.warnings.iter_mut().for_each(fix_text);
     }
     for e in &mut results.errors {
         fix(&mut e.file);
@@ -418,7 +419,7 @@ fn input_error(file: String, message: String) -> ErrorRow {
 /// the plan, the ledger, the paths given and the files skipped. The file `goalpost report`,
 /// `compare` and `gate` take a run by; written last, atomically.
 #[pyfunction]
-#[pyo3(signature = (specs, out, run_id, started_at, trajectories, cwd, skipped, ledger=None))]
+#[pyo3(signature = (specs, out, run_id, started_at, trajectories, cwd, skipped, ledger=None, ledger_hash=None))]
 #[allow(clippy::too_many_arguments)]
 fn finish_run(
     py: Python<'_>,
@@ -430,6 +431,7 @@ fn finish_run(
     cwd: Option<String>,
     skipped: Vec<(String, String)>,
     ledger: Option<PathBuf>,
+    ledger_hash: Option<String>,
 ) -> PyResult<String> {
     let io = |e: std::io::Error| PyOSError::new_err(e.to_string());
     let results = out.join("results.jsonl");
@@ -466,7 +468,7 @@ fn finish_run(
         skipped.into_iter().map(|(path, reason)| goalpost_grade::manifest::SkippedEntry { path, reason }).collect();
     m.unlisted_tools = unlisted;
     m.cwd = cwd;
-    if let Some(ledger) = load_ledger(ledger, None)? {
+    if let Some(ledger) = load_ledger(ledger, ledger_hash)? {
         m.ledger = ledger
             .path()
             .zip(ledger.hash())

@@ -58,12 +58,12 @@ def test_the_table_loads_in_pandas_polars_and_duckdb_with_their_defaults(specs, 
     assert list(df[df["row"] == "trajectory"]["tags"].iloc[0]) == table.filter(
         pc.field("row") == "trajectory"
     ).column("tags")[0].as_py()
-    import polars as pl
+    pl = pytest.importorskip("polars")
 
     pf = pl.from_arrow(table)
     assert pf.height == table.num_rows
     assert pf.schema["files_touched"] == pl.List(pl.String)
-    import duckdb
+    duckdb = pytest.importorskip("duckdb")
 
     results = table  # noqa: F841 (duckdb finds the Arrow table by its name)
     found = duckdb.sql("select count(*) from results where row <> 'criterion'").fetchall()[0][0]
@@ -222,16 +222,61 @@ def as_uri(table: pa.Table) -> pa.Table:
     return table.set_column(i, "file", pa.array(["file://" + f for f in table.column("file").to_pylist()], pa.large_string()))
 
 
-def test_uris_grade_as_the_same_files_on_disk(specs):
-    """A prefix is fetched with its layout (SWE-bench reports stay beside their trajectories,
-    companions are skipped as on disk): the rows of grading the directories themselves."""
-    dirs = [ROOT / "fixtures" / "swebench-run", ROOT / "fixtures" / "formats"]
-    by_uri = specs.grade(["file://" + str(d) for d in dirs] + ["file://" + str(dirs[0])])  # given twice: once
-    by_path = specs.grade([str(d) for d in dirs])
-    assert rows(by_uri, sort=True) == rows(as_uri(by_path), sort=True)
-    outcomes = pc.value_counts(by_uri.filter(pc.field("row") == "trajectory").column("status")).to_pylist()
+@pytest.fixture
+def store(monkeypatch):
+    """`s3://fixtures/...` served from this repository through a filesystem that is not the
+    local one, so that objects are copied as from any store (file:// URIs are read in place)."""
+    import pyarrow.fs as pafs
+
+    real = goalpost._filesystem
+
+    def filesystem(uri):
+        if uri.startswith("s3://fixtures/"):
+            return pafs.SubTreeFileSystem(str(ROOT), pafs.LocalFileSystem()), uri[len("s3://fixtures/") :].split("?")[0]
+        return real(uri)
+
+    monkeypatch.setattr(goalpost, "_filesystem", filesystem)
+    return "s3://fixtures/"
+
+
+def test_uris_grade_as_the_same_files_on_disk(specs, store):
+    """A prefix is copied with its layout (SWE-bench reports stay beside their trajectories,
+    companions are skipped as on disk): the rows of grading the directories themselves. A
+    `file://` URI is read in place."""
+    dirs = ["fixtures/swebench-run", "fixtures/formats"]
+    by_path = specs.grade([str(ROOT / d) for d in dirs])
+    renamed = by_path.set_column(
+        by_path.schema.get_field_index("file"),
+        "file",
+        pa.array([f.replace(str(ROOT) + "/", store) for f in by_path.column("file").to_pylist()], pa.large_string()),
+    )
+    copied = specs.grade([store + d for d in dirs] + [store + dirs[0] + "/", store + dirs[0] + "/logs"])  # once each
+    assert rows(copied, sort=True) == rows(renamed, sort=True)
+    in_place = specs.grade(["file://" + str(ROOT / d) for d in dirs])
+    assert rows(in_place, sort=True) == rows(as_uri(by_path), sort=True)
+    outcomes = pc.value_counts(copied.filter(pc.field("row") == "trajectory").column("status")).to_pylist()
     assert {o["values"] for o in outcomes} >= {"pass", "fail"}, outcomes
 
+
+def test_a_copy_finds_no_companion_planted_in_the_shared_temporary_directory(specs, store, tmp_path, monkeypatch):
+    """Terminal-Bench reads run_metadata.json three directories above a trial's results.json:
+    above a copy there is only goalpost's private directory, never what another user left in
+    the temporary directory."""
+    import tempfile
+
+    shared = tmp_path / "shared-tmp"
+    shared.mkdir()
+    planted = json.loads((ROOT / "fixtures/formats/terminal-bench/2026-01-23__00-36-34/run_metadata.json").read_text())
+    planted["agent_name"] = "PLANTED-AGENT"
+    for d in [shared, *(shared / ("x" * i) for i in range(1, 4))]:
+        d.mkdir(exist_ok=True)
+        (d / "run_metadata.json").write_text(json.dumps(planted))
+    monkeypatch.setattr(tempfile, "tempdir", str(shared))
+    trial = "fixtures/formats/terminal-bench/2026-01-23__00-36-34/hf-model-inference/hf-model-inference.1-of-1.2026-01-23__00-36-34/results.json"
+    agents = set()
+    agents |= set(specs.grade_bytes([("s3://b/run/t/trial/results.json", (ROOT / trial).read_bytes())]).column("agent").to_pylist())
+    agents |= set(specs.grade([store + trial]).column("agent").to_pylist())
+    assert "PLANTED-AGENT" not in agents, agents
 
 def test_object_names_do_not_become_ids_paths_or_credentials(specs, tmp_path):
     traj = ROOT / "fixtures" / "formats" / "swe-agent" / "v0" / "pydicom__pydicom-1458.traj"
@@ -243,7 +288,12 @@ def test_object_names_do_not_become_ids_paths_or_credentials(specs, tmp_path):
     # Named as given (a label, never opened), without the query that may carry credentials.
     assert set(hostile.column("file").to_pylist()) == {"s3://b/../../etc/passwd"}
     assert goalpost._shown("s3://key:secret@bucket/a/b.jsonl?secret_key=x&region=y") == "s3://bucket/a/b.jsonl"
+    assert goalpost._shown("s3://AK:SEC/RET@bucket/k.json") == "s3://bucket/k.json"
+    assert goalpost._shown("s3://bucket/runs/user@host #1.json") == "s3://bucket/runs/user@host #1.json"
+    assert "TOKEN123" not in goalpost._scrub("Cannot parse URI: 'gs://b/a?access_token=TOKEN123'", "gs://b/a?access_token=TOKEN123")
     assert goalpost._safe_name("s3://b/../..") == "input" and "/" not in goalpost._safe_name("a/..%2f..%2fx")
+    assert goalpost._safe_name("s3://b/django: issue 1 (retry).traj") == "django: issue 1 (retry).traj"
+    assert goalpost._safe_name("s3://b/.hidden") == "hidden"
     missing = specs.grade(["file://" + str(tmp_path / "nowhere" / "x.jsonl")])
     assert missing.column("row").to_pylist() == ["error"]
 
