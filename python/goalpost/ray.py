@@ -114,9 +114,26 @@ def _prepare(specs, scenario, team, ledger, run_id, started_at, num_cpus, *, lin
     return call, _task_cpus(num_cpus)
 
 
-def _rows(batch: pa.Table, specs: Specs, call: dict) -> pa.Table:
+def _graded(batch: pa.Table, specs: Specs, call: dict):
+    """A task's batch of work items graded on the CPUs Ray assigned it: rows, lines, skipped."""
     items = list(zip(batch.column("input").to_pylist(), batch.column("kind").to_pylist()))
-    return _grade_inputs(specs, items, {**call, "jobs": _assigned_cpus()})[0]
+    return _grade_inputs(specs, items, {**call, "jobs": _assigned_cpus()})
+
+
+def _rows(batch: pa.Table, specs: Specs, call: dict) -> pa.Table:
+    return _graded(batch, specs, call)[0]
+
+
+def _tasks(items: list[dict], fn, fn_kwargs: dict, batch_size: int | None, cpus: float) -> "ray.data.Dataset":
+    """``fn`` over the work items as Ray tasks of ``cpus`` CPUs, on batches sized from the cluster."""
+    return ray.data.from_items(items).map_batches(
+        fn,
+        fn_kwargs=fn_kwargs,
+        batch_format="pyarrow",
+        batch_size=_batch_size(batch_size, len(items), cpus),
+        num_cpus=cpus,
+        max_retries=_RETRIES,
+    )
 
 
 def grade(
@@ -143,16 +160,7 @@ def grade(
     _given, items, (errors, _lines), _skipped = _plan(paths_or_uris, specs, call)
     parts = []
     if items:
-        parts.append(
-            ray.data.from_items(items).map_batches(
-                _rows,
-                fn_kwargs={"specs": specs, "call": call},
-                batch_format="pyarrow",
-                batch_size=_batch_size(batch_size, len(items), cpus),
-                num_cpus=cpus,
-                max_retries=_RETRIES,
-            )
-        )
+        parts.append(_tasks(items, _rows, {"specs": specs, "call": call}, batch_size, cpus))
     if errors.num_rows or not parts:
         parts.append(ray.data.from_arrow(errors))
     return parts[0] if len(parts) == 1 else parts[0].union(*parts[1:])
@@ -177,8 +185,7 @@ def _write_table(table: pa.Table, path: str, call: dict) -> None:
 def _write_part(batch: pa.Table, specs: Specs, call: dict, out: str) -> pa.Table:
     """Grades a batch and writes its rows to ``part-<first input index>.parquet`` and
     ``.jsonl`` (atomically: a retried task writes the same part again)."""
-    items = list(zip(batch.column("input").to_pylist(), batch.column("kind").to_pylist()))
-    table, jsonl, skipped = _grade_inputs(specs, items, {**call, "jobs": _assigned_cpus()})
+    table, jsonl, skipped = _graded(batch, specs, call)
     first = min(batch.column("index").to_pylist())
     # Where `out` is not shared this makes a directory the driver never sees: it then names the
     # missing parts, rather than this task failing on a path that is not there.
@@ -236,14 +243,7 @@ def grade_to(
     given, items, (errors, error_lines), skipped = _plan(paths_or_uris, specs, call)
     reported = []
     if items:
-        written = ray.data.from_items(items).map_batches(
-            _write_part,
-            fn_kwargs={"specs": specs, "call": call, "out": str(out)},
-            batch_format="pyarrow",
-            batch_size=_batch_size(batch_size, len(items), cpus),
-            num_cpus=cpus,
-            max_retries=_RETRIES,
-        )
+        written = _tasks(items, _write_part, {"specs": specs, "call": call, "out": str(out)}, batch_size, cpus)
         for row in written.take_all():
             reported.append((row["part"], row["rows"]))
             skipped += [tuple(s) for s in _json.loads(row["skipped"])]

@@ -124,8 +124,12 @@ fn finish(results: &RunResults, skipped: Vec<(String, String)>, o: &Options) -> 
 fn grade_paths(specs: &SpecSet, roots: &[PathBuf], o: &Options) -> (RunResults, Vec<(String, String)>) {
     let d = goalpost_trajectory::discover_all(roots);
     let pre: Vec<ErrorRow> = d.errors.iter().map(goalpost_grade::pre_error_row).collect();
-    let skipped = d.skipped.iter().map(|s| (s.path.display().to_string(), s.reason.clone())).collect();
-    (grade_results(specs, &d.inputs, pre, o), skipped)
+    (grade_results(specs, &d.inputs, pre, o), skipped_of(&d))
+}
+
+/// The files discovery skipped, with the reason.
+fn skipped_of(d: &goalpost_trajectory::Discovery) -> Vec<(String, String)> {
+    d.skipped.iter().map(|s| (s.path.display().to_string(), s.reason.clone())).collect()
 }
 
 /// `path` shown as `shown` when it is `root` or under it (`root/x` → `shown/x`).
@@ -361,7 +365,7 @@ impl PySpecs {
             .collect::<PyResult<Vec<_>>>()?;
         let results =
             RunResults { verdicts: Vec::new(), errors: d.errors.iter().map(goalpost_grade::pre_error_row).collect() };
-        let skipped = d.skipped.iter().map(|s| (s.path.display().to_string(), s.reason.clone())).collect();
+        let skipped = skipped_of(&d);
         Ok((tokens, to_python(py, finish(&results, skipped, &o))?))
     }
 
